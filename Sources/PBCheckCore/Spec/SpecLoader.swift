@@ -282,7 +282,13 @@ struct Reader {
         if let initial = m["initial"] { spec.initial = string(initial.value, "machine.initial") } else {
             bag.error(.missingField, "missing required field 'machine.initial'", at: node.loc)
         }
-        if let states = m["states"] { readStates(states.value, into: &spec) } else {
+        if let states = m["states"] {
+            if case .sequence = states.value.value {
+                bag.error(.wrongType, "'machine.states' must be a mapping from state id to state, found a list", at: states.value.loc)
+            } else {
+                readStates(states.value, into: &spec)
+            }
+        } else {
             bag.error(.missingField, "missing required field 'machine.states'", at: node.loc)
         }
         if let transitions = m["transitions"] { readTransitions(transitions.value, into: &spec) } else {

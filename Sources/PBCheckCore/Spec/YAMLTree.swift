@@ -82,27 +82,19 @@ enum YAMLReader {
         return .success(text)
     }
 
-    private static func firstInvalidUTF8(_ data: Data) -> SourceLoc {
-        // Decode line by line until the first line that fails.
-        var line = 1
-        var lineStart = data.startIndex
-        for i in data.indices where data[i] == 0x0A {
-            if String(validating: data[lineStart..<i], as: UTF8.self) == nil { break }
-            line += 1
-            lineStart = i + 1
-        }
-        var column = 1
-        var i = lineStart
-        while i < data.endIndex, data[i] != 0x0A {
-            if String(validating: data[lineStart..<(i + 1)], as: UTF8.self) == nil {
-                // Either a bad byte or the start of a truncated sequence.
-                if data[i] < 0x80 || data[i] >= 0xC0 || i + 1 == data.endIndex { break }
+    /// The line and column (in scalars) of the first byte that is not UTF-8.
+    static func firstInvalidUTF8(_ data: Data) -> SourceLoc {
+        var line = 1, column = 1
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let s):
+                if s == "\n" { line += 1; column = 1 } else { column += 1 }
+            case .emptyInput, .error:
+                return SourceLoc(line: line, column: column)
             }
-            if data[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
         }
-        // `column` counted the scalar starts before the bad byte, plus one.
-        return SourceLoc(line: line, column: max(1, column - 1))
     }
 
     private static func locOfScalar(_ text: String, _ target: Unicode.Scalar) -> SourceLoc {
@@ -181,7 +173,7 @@ enum YAMLReader {
             return .success(nil)
         case .success(let node?):
             var budget = InputLimits.maxNodes
-            return convert(node, budget: &budget).map { Optional($0) }
+            return convert(node, budget: &budget, aliasUse: nil, file: file).map { Optional($0) }
         }
     }
 
@@ -189,13 +181,32 @@ enum YAMLReader {
         mark.map { SourceLoc(line: $0.line, column: $0.column) } ?? .unknown
     }
 
-    /// Copies the Yams tree, expanding aliases, until the node budget runs out.
-    private static func convert(_ node: Node, budget: inout Int) -> Result<YNode, Diagnostic> {
+    /// Copies the Yams tree, expanding aliases, until the node budget runs
+    /// out. Yams gives an alias the mark of its anchor, so a child that
+    /// starts before its parent came from an alias: `aliasUse` remembers
+    /// where that alias was used, to point the error there.
+    /// The `*` of an alias written after a mapping key on its line, else the key.
+    private static func aliasSite(after key: SourceLoc, in file: SourceFile) -> SourceLoc {
+        guard key.line >= 1, key.line <= file.lines.count else { return key }
+        let line = file.lines[key.line - 1]
+        var c = max(key.column, 1)
+        while c <= line.count {
+            if line[c - 1] == "*" { return SourceLoc(line: key.line, column: c) }
+            c += 1
+        }
+        return key
+    }
+
+    private static func convert(_ node: Node, budget: inout Int, aliasUse: SourceLoc?, file: SourceFile) -> Result<YNode, Diagnostic> {
         budget -= 1
         if budget < 0 {
+            let at = aliasUse ?? loc(node.mark)
             return .failure(.error(.yamlAliasLimit,
-                "document expands to more than \(InputLimits.maxNodes) nodes (an alias bomb?)",
-                at: loc(node.mark)))
+                "aliases here expand the document past 100,000 nodes (an alias bomb?)", at: at))
+        }
+        func use(_ child: Node, site: SourceLoc) -> SourceLoc? {
+            if let use = aliasUse { return use }
+            return loc(child.mark) < loc(node.mark) ? site : nil
         }
         switch node {
         case .scalar(let s):
@@ -211,7 +222,7 @@ enum YAMLReader {
         case .sequence(let seq):
             var items: [YNode] = []
             for item in seq {
-                switch convert(item, budget: &budget) {
+                switch convert(item, budget: &budget, aliasUse: use(item, site: loc(seq.mark)), file: file) {
                 case .success(let n): items.append(n)
                 case .failure(let d): return .failure(d)
                 }
@@ -221,11 +232,11 @@ enum YAMLReader {
             var pairs: [(key: YNode, value: YNode)] = []
             for (k, v) in map {
                 let key: YNode, value: YNode
-                switch convert(k, budget: &budget) {
+                switch convert(k, budget: &budget, aliasUse: use(k, site: loc(map.mark)), file: file) {
                 case .success(let n): key = n
                 case .failure(let d): return .failure(d)
                 }
-                switch convert(v, budget: &budget) {
+                switch convert(v, budget: &budget, aliasUse: use(v, site: aliasSite(after: loc(k.mark), in: file)), file: file) {
                 case .success(let n): value = n
                 case .failure(let d): return .failure(d)
                 }

@@ -1,0 +1,208 @@
+/// A resolved, type-checked expression: names bound to slots, definitions
+/// inlined, enum literals interned. Engines evaluate this form.
+public indirect enum TExpr: Sendable {
+    case lit(Value)
+    case variable(Int)
+    case keyedVariable(Int, TExpr, SourceLoc)
+    case observation(Int)
+    case keyedObservation(Int, TExpr, SourceLoc)
+    /// A transition parameter or aggregate variable.
+    case local(Int)
+    case state
+    /// True in the states marked (a state and its descendants).
+    case inState([Bool])
+    case not(TExpr)
+    case negate(TExpr, SourceLoc)
+    case arith(ArithOp, TExpr, TExpr, SourceLoc)
+    case compare(CompareOp, TExpr, TExpr)
+    case and(TExpr, TExpr)
+    case or(TExpr, TExpr)
+    case implies(TExpr, TExpr)
+    case conditional(TExpr, TExpr, TExpr)
+    case contains(TExpr, TExpr)
+    case member(TExpr, set: Int)
+    case aggregate(AggregateKind, set: Int, slot: Int, body: TExpr, SourceLoc)
+    case abs(TExpr, SourceLoc)
+    case min2(TExpr, TExpr)
+    case max2(TExpr, TExpr)
+}
+
+public enum ArithOp: String, Sendable { case add = "+", sub = "-", mul = "*", div = "/", mod = "%" }
+public enum CompareOp: String, Sendable { case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=" }
+
+public struct SetInfo: Sendable {
+    public var name: String
+    public var elements: [Value]
+    public var elementType: PType
+    public var loc: SourceLoc
+    /// Position of each element, for keyed families.
+    public var position: [Value: Int]
+}
+
+public struct ConstantInfo: Sendable {
+    public var name: String
+    public var value: Value
+    public var type: PType
+    public var loc: SourceLoc
+}
+
+public enum InitialValue: Sendable, Equatable {
+    case any
+    case value(Value)
+}
+
+public struct VariableInfo: Sendable {
+    public var name: String
+    public var domain: Domain
+    /// The set indexing this family, when keyed.
+    public var keySet: Int?
+    /// First slot in the flat variable vector; keyed families take one slot per key.
+    public var slot: Int
+    public var slotCount: Int
+    public var initial: InitialValue
+    public var loc: SourceLoc
+}
+
+public struct ObservationInfo: Sendable {
+    public enum Origin: Sendable, Equatable {
+        case declared
+        /// Used but never declared; the type comes from its uses.
+        case inferred
+        /// A browser condition pbcheck cannot evaluate (SPEC §2.1).
+        case opaque
+    }
+    public var name: String
+    public var origin: Origin
+    public var domain: Domain
+    /// For keyed observations: the key's type (a set for declared ones).
+    public var keySet: Int?
+    public var keyType: PType?
+    public var loc: SourceLoc
+    public var uses: [SourceLoc]
+}
+
+public struct Invariant: Sendable {
+    public var description: String?
+    public var source: String
+    public var condition: TExpr
+    public var severity: InvariantSeverity
+    public var loc: SourceLoc
+    /// Mentions an observation (directly or through a definition): checked
+    /// on entry, with the step's snapshot (SPEC §3).
+    public var isContract: Bool
+}
+
+public struct StateInfo: Sendable {
+    public var id: String
+    public var description: String?
+    public var isFinal: Bool
+    public var parent: Int?
+    public var children: [Int]
+    public var invariants: [Invariant]
+    public var loc: SourceLoc
+}
+
+public struct Effect: Sendable {
+    public var variable: Int
+    public var key: TExpr?
+    /// nil for `:= any`.
+    public var value: TExpr?
+    public var source: String
+    public var loc: SourceLoc
+}
+
+public struct TransitionInfo: Sendable {
+    public var id: String
+    public var event: String
+    /// Every state this transition leaves from (wildcards and superstates expanded).
+    public var from: [Int]
+    public var fromText: String
+    public var to: Int
+    public var params: [(name: String, set: Int)]
+    public var guardExpr: TExpr?
+    public var guardSource: String?
+    public var effects: [Effect]
+    public var loc: SourceLoc
+}
+
+public struct ForbiddenEdge: Sendable {
+    public var from: [Int]
+    public var fromText: String
+    public var to: Int
+    public var reason: String?
+    public var loc: SourceLoc
+}
+
+public struct DefinitionInfo: Sendable {
+    public var name: String
+    public var params: [String]
+    public var source: String
+    public var loc: SourceLoc
+}
+
+/// The second stage: the checked, resolved machine every engine runs on.
+/// Only `ModelBuilder` makes one, and only from a spec without errors.
+public struct TypedModel: Sendable {
+    public var spec: LoadedSpec
+    public var machineID: String
+    public var symbols: SymbolTable
+    public var enums: [EnumInfo]
+    public var stateEnum: Int
+    public var states: [StateInfo]
+    public var initial: Int
+    public var transitions: [TransitionInfo]
+    public var forbidden: [ForbiddenEdge]
+    public var sets: [SetInfo]
+    public var constants: [ConstantInfo]
+    public var variables: [VariableInfo]
+    public var variableSlots: Int
+    public var observations: [ObservationInfo]
+    public var observationSlots: [Int]
+    public var definitions: [DefinitionInfo]
+    public var globalInvariants: [Invariant]
+
+    public var name: String { spec.name ?? machineID }
+
+    /// A state and all its ancestors, nearest first.
+    public func ancestry(of s: Int) -> [Int] {
+        var result = [s]
+        var current = states[s].parent
+        while let p = current, !result.contains(p) {
+            result.append(p)
+            current = states[p].parent
+        }
+        return result
+    }
+
+    /// A state and all its descendants.
+    public func descendants(of s: Int) -> [Int] {
+        var result: [Int] = []
+        var stack = [s]
+        var seen = Set<Int>()
+        while let x = stack.popLast() {
+            guard seen.insert(x).inserted else { continue }
+            result.append(x)
+            stack.append(contentsOf: states[x].children)
+        }
+        return result
+    }
+
+    /// Text of a value for traces and messages.
+    public func describe(_ v: Value) -> String {
+        switch v {
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .sym(let s): return symbols.name(s)
+        }
+    }
+
+    /// Every value of a domain (nil for unbounded integers).
+    public func values(of domain: Domain) -> [Value]? {
+        switch domain {
+        case .bool: return [.bool(false), .bool(true)]
+        case .int(let r?): return r.count > 10_000_000 ? nil : r.map { .int($0) }
+        case .int(nil): return nil
+        case .enumeration(let e): return enums[e].values.map { .sym($0) }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import PBCheckCore
+
+/// Golden files: `specs/invalid/NAME.expected` holds the exact `validate`
+/// output for each malformed playbook; `specs/golden/NAME.validate.txt` the
+/// output for each valid one. Re-record with PBCHECK_RECORD=1.
+@Suite struct GoldenTests {
+    static let recording = ProcessInfo.processInfo.environment["PBCHECK_RECORD"] == "1"
+
+    static func files(in dir: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: repoPath(dir))) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(dir)/\($0)" }
+    }
+
+    static let invalid = files(in: "specs/invalid")
+    static let valid = files(in: "specs")
+
+    func rendered(_ relative: String) -> (ValidationResult, String) {
+        var r = Pipeline.validate(path: repoPath(relative))
+        r.path = relative
+        return (r, DiagnosticRenderer().render(r))
+    }
+
+    func compare(_ actual: String, golden relative: String) {
+        let path = repoPath(relative)
+        if GoldenTests.recording {
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try? actual.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
+            Issue.record("missing golden file \(relative); record with PBCHECK_RECORD=1")
+            return
+        }
+        if expected != actual {
+            Issue.record(Comment(rawValue: "\(relative) differs:\n\(lineDiff(expected, actual))"))
+        }
+    }
+
+    @Test func corpusIsLargeEnough() {
+        #expect(GoldenTests.invalid.count >= 20)
+        #expect(GoldenTests.valid.count >= 6)
+    }
+
+    @Test(arguments: invalid)
+    func invalidSpecMatchesItsGolden(_ relative: String) {
+        let (result, text) = rendered(relative)
+        #expect(result.errorCount > 0, "\(relative) must be rejected")
+        #expect(result.model == nil)
+        compare(text, golden: relative.replacingOccurrences(of: ".yaml", with: ".expected"))
+    }
+
+    /// Independent of the goldens: each file's header names the first
+    /// error's code and position, written by hand before pbcheck ran.
+    @Test(arguments: invalid)
+    func invalidSpecFirstErrorMatchesItsHeader(_ relative: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: repoPath(relative)))
+        let header = String(decoding: data.prefix(200), as: UTF8.self).components(separatedBy: "\n")[0]
+        let parts = header.replacingOccurrences(of: "# expect: ", with: "").components(separatedBy: " @ ")
+        try #require(parts.count == 2, "header of \(relative) must be '# expect: CODE @ L:C'")
+        let (result, _) = rendered(relative)
+        let first = try #require(result.diagnostics.first { $0.severity == .error })
+        #expect(first.code.rawValue == parts[0])
+        #expect(first.location.map { "\($0.line):\($0.column)" } == parts[1])
+    }
+
+    @Test(arguments: valid)
+    func validSpecHasNoErrorsAndMatchesItsGolden(_ relative: String) {
+        let (result, text) = rendered(relative)
+        #expect(result.errorCount == 0, "\(relative):\n\(text)")
+        #expect(result.model != nil)
+        let name = (relative as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
+        compare(text, golden: "specs/golden/\(name).validate.txt")
+    }
+}
+
+/// A small line diff for failure messages: lines only in one side, marked.
+func lineDiff(_ expected: String, _ actual: String) -> String {
+    let a = expected.components(separatedBy: "\n"), b = actual.components(separatedBy: "\n")
+    var out: [String] = []
+    for i in 0..<max(a.count, b.count) {
+        let x = i < a.count ? a[i] : nil, y = i < b.count ? b[i] : nil
+        if x != y {
+            if let x { out.append("- \(x)") }
+            if let y { out.append("+ \(y)") }
+        }
+    }
+    return out.joined(separator: "\n")
+}
