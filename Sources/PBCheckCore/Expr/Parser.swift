@@ -29,7 +29,9 @@ struct Lexer {
                                     "<", ">", "!", "+", "-", "*", "/", "%", "(", ")", ",", ":", "?", ".", "[", "]"]
 
     static func isIdentStart(_ c: Unicode.Scalar) -> Bool {
-        c == "_" || c == "$" || (c.properties.isAlphabetic && c.value < 0x80) || (c.value >= 0x80 && c.properties.isAlphabetic)
+        let v = c.value
+        if v < 0x80 { return (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) || v == 0x5F || v == 0x24 }
+        return c.properties.isAlphabetic
     }
 
     static func isIdentPart(_ c: Unicode.Scalar) -> Bool {

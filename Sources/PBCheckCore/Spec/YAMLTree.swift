@@ -46,8 +46,10 @@ public struct YNode: Sendable {
 public enum InputLimits {
     /// Larger files are not playbooks.
     public static let maxFileBytes = 16 << 20
-    /// Nodes after alias expansion (SPEC §8).
+    /// Nodes added by expanding aliases (SPEC §8: alias bombs).
     public static let maxNodes = 100_000
+    /// Nodes written in the file itself.
+    public static let maxWrittenNodes = 2_000_000
     /// Nesting of YAML collections.
     public static let maxYAMLDepth = 512
     /// Nesting of expressions.
@@ -172,8 +174,8 @@ enum YAMLReader {
         case .success(nil):
             return .success(nil)
         case .success(let node?):
-            var budget = InputLimits.maxNodes
-            return convert(node, budget: &budget, aliasUse: nil, file: file).map { Optional($0) }
+            var budget = InputLimits.maxNodes, written = 0
+            return convert(node, budget: &budget, written: &written, aliasUse: nil, file: file).map { Optional($0) }
         }
     }
 
@@ -197,12 +199,21 @@ enum YAMLReader {
         return key
     }
 
-    private static func convert(_ node: Node, budget: inout Int, aliasUse: SourceLoc?, file: SourceFile) -> Result<YNode, Diagnostic> {
-        budget -= 1
-        if budget < 0 {
-            let at = aliasUse ?? loc(node.mark)
-            return .failure(.error(.yamlAliasLimit,
-                "aliases here expand the document past 100,000 nodes (an alias bomb?)", at: at))
+    private static func convert(_ node: Node, budget: inout Int, written: inout Int, aliasUse: SourceLoc?, file: SourceFile) -> Result<YNode, Diagnostic> {
+        // Nodes written in the file are bounded by the file size (and a hard
+        // cap); nodes produced by expanding aliases get the SPEC §8 budget.
+        if let at = aliasUse {
+            budget -= 1
+            if budget < 0 {
+                return .failure(.error(.yamlAliasLimit,
+                    "aliases here expand the document by more than 100,000 nodes (an alias bomb?)", at: at))
+            }
+        } else {
+            written += 1
+            if written > InputLimits.maxWrittenNodes {
+                return .failure(.error(.fileTooLarge,
+                    "the document has more than \(InputLimits.maxWrittenNodes) YAML nodes; that is not a playbook", at: loc(node.mark)))
+            }
         }
         func use(_ child: Node, site: SourceLoc) -> SourceLoc? {
             if let use = aliasUse { return use }
@@ -222,7 +233,7 @@ enum YAMLReader {
         case .sequence(let seq):
             var items: [YNode] = []
             for item in seq {
-                switch convert(item, budget: &budget, aliasUse: use(item, site: loc(seq.mark)), file: file) {
+                switch convert(item, budget: &budget, written: &written, aliasUse: use(item, site: loc(seq.mark)), file: file) {
                 case .success(let n): items.append(n)
                 case .failure(let d): return .failure(d)
                 }
@@ -232,11 +243,11 @@ enum YAMLReader {
             var pairs: [(key: YNode, value: YNode)] = []
             for (k, v) in map {
                 let key: YNode, value: YNode
-                switch convert(k, budget: &budget, aliasUse: use(k, site: loc(map.mark)), file: file) {
+                switch convert(k, budget: &budget, written: &written, aliasUse: use(k, site: loc(map.mark)), file: file) {
                 case .success(let n): key = n
                 case .failure(let d): return .failure(d)
                 }
-                switch convert(v, budget: &budget, aliasUse: use(v, site: aliasSite(after: loc(k.mark), in: file)), file: file) {
+                switch convert(v, budget: &budget, written: &written, aliasUse: use(v, site: aliasSite(after: loc(k.mark), in: file)), file: file) {
                 case .success(let n): value = n
                 case .failure(let d): return .failure(d)
                 }
