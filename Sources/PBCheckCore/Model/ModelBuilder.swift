@@ -231,21 +231,24 @@ public struct ModelBuilder {
         }
     }
 
-    func keySetIndex(_ keys: Located<String>?) -> (Int?, Bool) {
-        guard let keys else { return (nil, true) }
-        return (setIndex[keys.value], setIndex[keys.value] != nil)
+    /// The domain and key set of a declared variable or observation.
+    mutating func declaredDomain(name: String, type: Located<DeclaredType>, range: Located<(BoundDecl, BoundDecl)>?,
+                                 values: [Located<String>]?, keys: Located<String>?) -> (Domain, Int?)? {
+        guard let dom = domain(name: name, type: type, range: range, values: values) else { return nil }
+        guard let keys else { return (dom, nil) }
+        guard let keySet = setIndex[keys.value] else {
+            bag.error(.unknownSet, "unknown set '\(keys.value)' in keys of '\(name)'" + didYouMean(keys.value, setIndex.keys), at: keys.loc)
+            return nil
+        }
+        return (dom, keySet)
     }
 
     mutating func declareVariables() {
         var slot = 0
         for decl in spec.variables {
             let name = decl.name.value
-            guard let dom = domain(name: name, type: decl.type, range: decl.range, values: decl.values) else { continue }
-            let (keySet, ok) = keySetIndex(decl.keys)
-            if !ok, let k = decl.keys {
-                bag.error(.unknownSet, "unknown set '\(k.value)' in keys of '\(name)'" + didYouMean(k.value, setIndex.keys), at: k.loc)
-                continue
-            }
+            guard let (dom, keySet) = declaredDomain(name: name, type: decl.type, range: decl.range,
+                                                     values: decl.values, keys: decl.keys) else { continue }
             var initial = InitialValue.any
             if let i = decl.initial, case .value(let v) = i.value {
                 if let value = initValue(v, domain: dom, name: name, at: i.loc) { initial = .value(value) } else { continue }
@@ -293,12 +296,8 @@ public struct ModelBuilder {
     mutating func declareObservations() {
         for decl in spec.observations {
             let name = decl.name.value
-            guard let dom = domain(name: name, type: decl.type, range: decl.range, values: decl.values) else { continue }
-            let (keySet, ok) = keySetIndex(decl.keys)
-            if !ok, let k = decl.keys {
-                bag.error(.unknownSet, "unknown set '\(k.value)' in keys of '\(name)'" + didYouMean(k.value, setIndex.keys), at: k.loc)
-                continue
-            }
+            guard let (dom, keySet) = declaredDomain(name: name, type: decl.type, range: decl.range,
+                                                     values: decl.values, keys: decl.keys) else { continue }
             if observationIndex[name] != nil {
                 bag.error(.duplicateName, "observation '\(name)' is declared twice", at: decl.name.loc)
                 continue
@@ -519,11 +518,8 @@ public struct ModelBuilder {
         let v = variables[vi]
         var key: TExpr?
         if let ks = v.keySet {
-            guard args.count == 1 else {
-                bag.error(.arityMismatch, "variable '\(name)' is keyed by set '\(sets[ks].name)'; assign \(name)(k)", at: at)
-                return nil
-            }
-            key = check(args[0], &scope, expected: sets[ks].elementType, atomize: false)?.0
+            guard let k = self.key(of: "variable", name, keySet: ks, args, &scope, at: at) else { return nil }
+            key = k
         } else if !args.isEmpty {
             bag.error(.arityMismatch, "variable '\(name)' has no keys; assign \(name) without arguments", at: at)
             return nil

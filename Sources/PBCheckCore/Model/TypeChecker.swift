@@ -355,12 +355,7 @@ extension ModelBuilder {
             guard let ks = info.keySet else {
                 return noArgs("variable") ? (.variable(v), info.domain.type) : nil
             }
-            guard args.count == 1 else {
-                bag.error(.arityMismatch, "variable '\(n)' is keyed by set '\(sets[ks].name)'; write \(n)(k)", at: at)
-                return nil
-            }
-            guard let (k, _) = check(args[0], &scope, expected: sets[ks].elementType, atomize: false) else { return nil }
-            return (.keyedVariable(v, k, at), info.domain.type)
+            return key(of: "variable", n, keySet: ks, args, &scope, at: at).map { (.keyedVariable(v, $0, at), info.domain.type) }
         }
         if let o = observationIndex[n], observations[o].origin == .declared {
             touchedObservation = true
@@ -369,12 +364,7 @@ extension ModelBuilder {
             guard let ks = info.keySet else {
                 return noArgs("observation") ? (.observation(o), info.domain.type) : nil
             }
-            guard args.count == 1 else {
-                bag.error(.arityMismatch, "observation '\(n)' is keyed by set '\(sets[ks].name)'; write \(n)(k)", at: at)
-                return nil
-            }
-            guard let (k, _) = check(args[0], &scope, expected: sets[ks].elementType, atomize: false) else { return nil }
-            return (.keyedObservation(o, k, at), info.domain.type)
+            return key(of: "observation", n, keySet: ks, args, &scope, at: at).map { (.keyedObservation(o, $0, at), info.domain.type) }
         }
         if let d = definitions[n] {
             return definition(d, args, e, &scope, expected: expected, atomize: atomize)
@@ -414,6 +404,15 @@ extension ModelBuilder {
         default:
             return undeclared(n, args, e, &scope)
         }
+    }
+
+    /// The key of a keyed family's access `name(k)`, checked against its set.
+    mutating func key(of kind: String, _ n: String, keySet ks: Int, _ args: [Expr], _ scope: inout Scope, at: SourceLoc) -> TExpr? {
+        guard args.count == 1 else {
+            bag.error(.arityMismatch, "\(kind) '\(n)' is keyed by set '\(sets[ks].name)'; write \(n)(k)", at: at)
+            return nil
+        }
+        return check(args[0], &scope, expected: sets[ks].elementType, atomize: false)?.0
     }
 
     /// An undeclared observation: created on first use, its arity fixed by
