@@ -247,11 +247,14 @@ public struct ModelBuilder {
         var slot = 0
         for decl in spec.variables {
             let name = decl.name.value
-            guard let (dom, keySet) = declaredDomain(name: name, type: decl.type, range: decl.range,
-                                                     values: decl.values, keys: decl.keys) else { continue }
+            // A variable whose declaration is wrong stays declared (with a
+            // fallback domain), so its uses do not cascade into more errors.
+            let (dom, keySet) = declaredDomain(name: name, type: decl.type, range: decl.range,
+                                               values: decl.values, keys: decl.keys) ?? (.int(nil), nil)
             var initial = InitialValue.any
-            if let i = decl.initial, case .value(let v) = i.value {
-                if let value = initValue(v, domain: dom, name: name, at: i.loc) { initial = .value(value) } else { continue }
+            if let i = decl.initial, case .value(let v) = i.value,
+               let value = initValue(v, domain: dom, name: name, at: i.loc) {
+                initial = .value(value)
             }
             let count = keySet.map { sets[$0].elements.count } ?? 1
             if variableIndex[name] != nil {
@@ -390,6 +393,7 @@ public struct ModelBuilder {
     mutating func resolveInitial() -> Int? {
         guard let initial = spec.initial else { return nil }
         guard let i = stateIndex[initial.value] else {
+            if states.isEmpty { return nil }
             bag.error(.unknownState, "initial state '\(initial.value)' is not a state" + didYouMean(initial.value, stateIndex.keys),
                       at: initial.loc)
             return nil
@@ -419,6 +423,8 @@ public struct ModelBuilder {
 
     mutating func requireState(_ name: Located<String>, role: String) -> Int? {
         if let s = stateIndex[name.value] { return s }
+        // No state could be read: that error is already reported.
+        if states.isEmpty { return nil }
         bag.error(.unknownState, "\(role) names '\(name.value)', which is not a state" + didYouMean(name.value, stateIndex.keys), at: name.loc)
         return nil
     }

@@ -330,8 +330,11 @@ struct Reader {
         switch node.value {
         case .mapping(let pairs):
             if pairs.isEmpty { bag.error(.missingField, "'states' is empty; a machine needs at least one state", at: node.loc) }
+            var seen = Set<String>()
             for pair in pairs {
                 guard let key = string(pair.key, "a state name") else { continue }
+                // A repeated key is a duplicate-key error already; read the first only.
+                guard seen.insert(key.value).inserted else { continue }
                 if let s = readState(pair.value, key: key) { spec.states.append(s) }
             }
         case .sequence(let items):
