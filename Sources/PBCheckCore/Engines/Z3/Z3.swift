@@ -1,0 +1,255 @@
+import CZ3
+import Dispatch
+import Foundation
+
+/// A Z3 context. Owns every Z3 object made through it: terms are reference
+/// counted (`Z3_mk_context_rc`), so a `Z3Term` keeps its AST alive exactly
+/// as long as Swift keeps the term. Errors never abort the process: the
+/// context installs a handler that records them, and calls check it.
+///
+/// Not thread-safe: one context per thread (Z3's own rule).
+public final class Z3Context {
+    let raw: Z3_context
+    public let intSort: Z3_sort
+    public let boolSort: Z3_sort
+
+    public init() {
+        let config = Z3_mk_config()
+        Z3_set_param_value(config, "model", "true")
+        raw = Z3_mk_context_rc(config)
+        Z3_del_config(config)
+        // Z3's default handler exits the process; record errors instead.
+        Z3_set_error_handler(raw) { _, _ in }
+        intSort = Z3_mk_int_sort(raw)
+        boolSort = Z3_mk_bool_sort(raw)
+        Z3_inc_ref(raw, Z3_sort_to_ast(raw, intSort))
+        Z3_inc_ref(raw, Z3_sort_to_ast(raw, boolSort))
+    }
+
+    deinit {
+        Z3_dec_ref(raw, Z3_sort_to_ast(raw, intSort))
+        Z3_dec_ref(raw, Z3_sort_to_ast(raw, boolSort))
+        Z3_del_context(raw)
+    }
+
+    /// The last error Z3 reported on this context, cleared by reading.
+    func takeError() -> String? {
+        let code = Z3_get_error_code(raw)
+        guard code != Z3_OK else { return nil }
+        let message = String(cString: Z3_get_error_msg(raw, code))
+        Z3_set_error(raw, Z3_OK)
+        return message
+    }
+
+    // MARK: Terms
+
+    func wrap(_ ast: Z3_ast?) -> Z3Term {
+        // Z3 returns nil only after an error, which the handler recorded;
+        // a false constant keeps the caller's term well-formed.
+        Z3Term(self, ast ?? Z3_mk_false(raw))
+    }
+
+    public func intConst(_ name: String) -> Z3Term {
+        wrap(Z3_mk_const(raw, Z3_mk_string_symbol(raw, name), intSort))
+    }
+
+    public func boolConst(_ name: String) -> Z3Term {
+        wrap(Z3_mk_const(raw, Z3_mk_string_symbol(raw, name), boolSort))
+    }
+
+    public func int(_ v: Int64) -> Z3Term { wrap(Z3_mk_int64(raw, v, intSort)) }
+    public func bool(_ b: Bool) -> Z3Term { wrap(b ? Z3_mk_true(raw) : Z3_mk_false(raw)) }
+
+    func many(_ terms: [Z3Term], _ make: (Z3_context, UInt32, UnsafePointer<Z3_ast?>) -> Z3_ast?) -> Z3Term {
+        let asts: [Z3_ast?] = terms.map { $0.ast }
+        return withExtendedLifetime(terms) { asts.withUnsafeBufferPointer { wrap(make(raw, UInt32(asts.count), $0.baseAddress!)) } }
+    }
+
+    public func and(_ terms: [Z3Term]) -> Z3Term { terms.isEmpty ? bool(true) : many(terms, Z3_mk_and) }
+    public func or(_ terms: [Z3Term]) -> Z3Term { terms.isEmpty ? bool(false) : many(terms, Z3_mk_or) }
+    public func add(_ a: Z3Term, _ b: Z3Term) -> Z3Term { many([a, b], Z3_mk_add) }
+    public func sub(_ a: Z3Term, _ b: Z3Term) -> Z3Term { many([a, b], Z3_mk_sub) }
+    public func mul(_ a: Z3Term, _ b: Z3Term) -> Z3Term { many([a, b], Z3_mk_mul) }
+    public func distinct(_ terms: [Z3Term]) -> Z3Term { terms.count < 2 ? bool(true) : many(terms, Z3_mk_distinct) }
+
+    public func not(_ a: Z3Term) -> Z3Term { wrap(Z3_mk_not(raw, a.ast)) }
+    public func implies(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_implies(raw, a.ast, b.ast)) }
+    public func eq(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_eq(raw, a.ast, b.ast)) }
+    public func lt(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_lt(raw, a.ast, b.ast)) }
+    public func le(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_le(raw, a.ast, b.ast)) }
+    public func gt(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_gt(raw, a.ast, b.ast)) }
+    public func ge(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_ge(raw, a.ast, b.ast)) }
+    public func neg(_ a: Z3Term) -> Z3Term { wrap(Z3_mk_unary_minus(raw, a.ast)) }
+    public func ite(_ c: Z3Term, _ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_ite(raw, c.ast, a.ast, b.ast)) }
+    public func abs(_ a: Z3Term) -> Z3Term { ite(ge(a, int(0)), a, neg(a)) }
+
+    /// Division truncating toward zero (SPEC §2). Z3's `div` is Euclidean,
+    /// so it is applied to absolute values and the sign put back. The caller
+    /// guards against a zero divisor (an evaluation error, not a value).
+    public func truncDiv(_ a: Z3Term, _ b: Z3Term) -> Z3Term {
+        let q = euclideanDiv(abs(a), abs(b))
+        return ite(xor(lt(a, int(0)), lt(b, int(0))), neg(q), q)
+    }
+
+    // Every constructor takes `Z3Term` parameters, never a `.ast` read from
+    // a temporary: Swift keeps arguments alive for the call, but may free a
+    // temporary right after its `.ast` is read (a use-after-free in Z3).
+    func euclideanDiv(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_div(raw, a.ast, b.ast)) }
+    public func xor(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_xor(raw, a.ast, b.ast)) }
+
+    /// Remainder with the sign of the dividend: `a - b * truncDiv(a, b)`.
+    public func truncMod(_ a: Z3Term, _ b: Z3Term) -> Z3Term {
+        sub(a, mul(b, truncDiv(a, b)))
+    }
+
+    public func solver(timeoutMilliseconds: UInt32? = nil) -> Z3Solver {
+        Z3Solver(self, timeoutMilliseconds: timeoutMilliseconds)
+    }
+}
+
+/// A Z3 term, kept alive while this object lives.
+public final class Z3Term: CustomStringConvertible {
+    let context: Z3Context
+    let ast: Z3_ast
+
+    init(_ context: Z3Context, _ ast: Z3_ast) {
+        self.context = context
+        self.ast = ast
+        Z3_inc_ref(context.raw, ast)
+    }
+
+    deinit { Z3_dec_ref(context.raw, ast) }
+
+    public var description: String { String(cString: Z3_ast_to_string(context.raw, ast)) }
+}
+
+/// The answer to one query. `unknown` carries Z3's reason (a timeout, an
+/// incomplete theory, an interrupt): it is never read as either answer.
+public enum Z3Result {
+    case sat(Z3Model)
+    case unsat
+    case unknown(String)
+}
+
+/// A solver with an optional per-query timeout, push/pop scopes and
+/// assumptions (for incremental BMC and unsat cores).
+///
+/// The timeout is a watchdog of our own that calls `Z3_interrupt`, not
+/// Z3's `timeout` parameter: in Z3 4.8.10–4.8.12 (Debian's libz3-dev is
+/// 4.8.12) that parameter's thread-pool timer can deadlock when queries run
+/// off the main thread (upstream PR #5371).
+public final class Z3Solver {
+    let context: Z3Context
+    let raw: Z3_solver
+    let timeout: DispatchTimeInterval?
+
+    init(_ context: Z3Context, timeoutMilliseconds: UInt32?) {
+        self.context = context
+        raw = Z3_mk_solver(context.raw)
+        Z3_solver_inc_ref(context.raw, raw)
+        timeout = timeoutMilliseconds.map { .milliseconds(Int($0)) }
+    }
+
+    /// Runs `body` with the watchdog armed; the watchdog only ever
+    /// interrupts this query (it is disarmed under the lock before return).
+    private func watched(_ body: () -> Z3_lbool) -> (Z3_lbool, timedOut: Bool) {
+        guard let timeout else { return (body(), false) }
+        final class Watch: @unchecked Sendable {
+            let lock = NSLock()
+            var armed = true
+            var fired = false
+        }
+        let watch = Watch()
+        let ctx = UInt(bitPattern: context.raw)
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            watch.lock.lock()
+            defer { watch.lock.unlock() }
+            guard watch.armed, let raw = OpaquePointer(bitPattern: ctx) else { return }
+            watch.fired = true
+            Z3_interrupt(raw)
+        }
+        let result = body()
+        watch.lock.lock()
+        watch.armed = false
+        let fired = watch.fired
+        watch.lock.unlock()
+        return (result, fired)
+    }
+
+    deinit { Z3_solver_dec_ref(context.raw, raw) }
+
+    public func assert(_ t: Z3Term) { Z3_solver_assert(context.raw, raw, t.ast) }
+    public func push() { Z3_solver_push(context.raw, raw) }
+    public func pop(_ n: UInt32 = 1) { Z3_solver_pop(context.raw, raw, n) }
+    public func reset() { Z3_solver_reset(context.raw, raw) }
+
+    /// Checks the assertions, under `assumptions` (boolean constants) if any.
+    public func check(assuming assumptions: [Z3Term] = []) -> Z3Result {
+        let asts: [Z3_ast?] = assumptions.map { $0.ast }
+        let (result, timedOut) = watched {
+            if asts.isEmpty { return Z3_solver_check(context.raw, raw) }
+            return withExtendedLifetime(assumptions) {
+                asts.withUnsafeBufferPointer { Z3_solver_check_assumptions(context.raw, raw, UInt32(asts.count), $0.baseAddress!) }
+            }
+        }
+        let error = context.takeError()
+        if timedOut && result == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t)") }
+        if let error { return .unknown("Z3 error: \(error)") }
+        switch result {
+        case Z3_L_TRUE:
+            guard let m = Z3_solver_get_model(context.raw, raw) else { return .unknown("Z3 gave no model") }
+            return .sat(Z3Model(context, m))
+        case Z3_L_FALSE:
+            return .unsat
+        default:
+            return .unknown(String(cString: Z3_solver_get_reason_unknown(context.raw, raw)))
+        }
+    }
+
+    /// After `unsat` under assumptions: the indices of the assumptions in the core.
+    public func unsatCore(of assumptions: [Z3Term]) -> [Int] {
+        guard let core = Z3_solver_get_unsat_core(context.raw, raw) else { return [] }
+        Z3_ast_vector_inc_ref(context.raw, core)
+        defer { Z3_ast_vector_dec_ref(context.raw, core) }
+        var members = Set<UInt>()
+        for i in 0..<Z3_ast_vector_size(context.raw, core) {
+            if let a = Z3_ast_vector_get(context.raw, core, i) { members.insert(UInt(bitPattern: a)) }
+        }
+        return assumptions.indices.filter { members.contains(UInt(bitPattern: assumptions[$0].ast)) }
+    }
+}
+
+/// A satisfying assignment; values are read back as pbcheck values.
+public final class Z3Model {
+    let context: Z3Context
+    let raw: Z3_model
+
+    init(_ context: Z3Context, _ raw: Z3_model) {
+        self.context = context
+        self.raw = raw
+        Z3_model_inc_ref(context.raw, raw)
+    }
+
+    deinit { Z3_model_dec_ref(context.raw, raw) }
+
+    /// The value of `t` in this model, completing unconstrained constants
+    /// (to 0 / false). nil for a value outside 64 bits or a non-literal.
+    public func value(_ t: Z3Term) -> Value? {
+        var out: Z3_ast?
+        guard Z3_model_eval(context.raw, raw, t.ast, true, &out), let v = out else {
+            _ = context.takeError()
+            return nil
+        }
+        Z3_inc_ref(context.raw, v)
+        defer { Z3_dec_ref(context.raw, v) }
+        switch Z3_get_bool_value(context.raw, v) {
+        case Z3_L_TRUE: return .bool(true)
+        case Z3_L_FALSE: return .bool(false)
+        default: break
+        }
+        var i: Int64 = 0
+        if Z3_get_numeral_int64(context.raw, v, &i) { return .int(i) }
+        _ = context.takeError()
+        return nil
+    }
+}
