@@ -62,7 +62,11 @@ public final class Z3Context {
 
     func many(_ terms: [Z3Term], _ make: (Z3_context, UInt32, UnsafePointer<Z3_ast?>) -> Z3_ast?) -> Z3Term {
         let asts: [Z3_ast?] = terms.map { $0.ast }
-        return withExtendedLifetime(terms) { asts.withUnsafeBufferPointer { wrap(make(raw, UInt32(asts.count), $0.baseAddress!)) } }
+        return withExtendedLifetime(terms) {
+            asts.withUnsafeBufferPointer { buffer in
+                wrap(buffer.baseAddress.flatMap { make(raw, UInt32(asts.count), $0) })
+            }
+        }
     }
 
     public func and(_ terms: [Z3Term]) -> Z3Term { terms.isEmpty ? bool(true) : many(terms, Z3_mk_and) }
@@ -189,7 +193,9 @@ public final class Z3Solver {
         let (result, timedOut) = watched {
             if asts.isEmpty { return Z3_solver_check(context.raw, raw) }
             return withExtendedLifetime(assumptions) {
-                asts.withUnsafeBufferPointer { Z3_solver_check_assumptions(context.raw, raw, UInt32(asts.count), $0.baseAddress!) }
+                asts.withUnsafeBufferPointer { buffer in
+                    buffer.baseAddress.map { Z3_solver_check_assumptions(context.raw, raw, UInt32(asts.count), $0) } ?? Z3_L_UNDEF
+                }
             }
         }
         let error = context.takeError()
