@@ -68,7 +68,7 @@ struct Validate: ParsableCommand {
         let results = specs.map { Pipeline.validate(path: $0, options: ValidateOptions(strict: strict)) }
         switch format {
         case .json:
-            Terminal.write(ValidationJSON(results, sha256: { _ in nil }).encoded() + "\n")
+            Terminal.write(ValidationJSON(results).encoded() + "\n")
         case .text:
             let renderer = DiagnosticRenderer(style: Terminal.style)
             var out = ""

@@ -64,15 +64,12 @@ public struct ModelBuilder {
         declareDefinitions()
         checkNameConflicts()
         let initial = resolveInitial()
-        var transitions = buildTransitions()
+        let transitions = buildTransitions()
         let forbidden = buildForbidden()
         checkStateInvariants()
         let globals = spec.invariants.compactMap { invariant($0) }
         checkUnusedDefinitions()
         finishInference()
-        // Re-resolve transition guard/effect types is unnecessary: TExpr holds
-        // no types. Drop transitions that failed (errors already reported).
-        transitions = transitions.filter { _ in true }
         if bag.hasErrors { return nil }
         guard let initial else { return nil }
         var slots: [Int] = []
@@ -417,10 +414,6 @@ public struct ModelBuilder {
         }
     }
 
-    func stateRef(_ name: Located<String>, role: String) -> Int? {
-        stateIndex[name.value]
-    }
-
     mutating func requireState(_ name: Located<String>, role: String) -> Int? {
         if let s = stateIndex[name.value] { return s }
         // No state could be read: that error is already reported.
@@ -439,7 +432,7 @@ public struct ModelBuilder {
             var ok = true
             for n in names {
                 if let s = requireState(n, role: role) {
-                    for d in descendantsOf(s) where !result.contains(d) { result.append(d) }
+                    for d in StateInfo.descendants(of: s, in: states) where !result.contains(d) { result.append(d) }
                 } else {
                     ok = false
                 }
@@ -447,17 +440,6 @@ public struct ModelBuilder {
             let text = names.count == 1 ? names[0].value : "[" + names.map(\.value).joined(separator: ", ") + "]"
             return ok ? (result, text) : nil
         }
-    }
-
-    func descendantsOf(_ s: Int) -> [Int] {
-        var result: [Int] = []
-        var stack = [s]
-        while let x = stack.popLast() {
-            if result.contains(x) { continue }
-            result.append(x)
-            stack.append(contentsOf: states[x].children.reversed())
-        }
-        return result
     }
 
     mutating func buildTransitions() -> [TransitionInfo] {

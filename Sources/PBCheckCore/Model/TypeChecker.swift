@@ -163,7 +163,7 @@ extension ModelBuilder {
         let have = resolved(have0)
         // An undeclared observation: every use is recorded, and conflicting
         // uses are reported together once inference is done.
-        if case .unresolved(let o) = have0, o >= 0, case .unresolved = resolved(want) {} else if case .unresolved(let o) = have0, o >= 0 {
+        if case .unresolved(let o) = have0, o >= 0, !resolved(want).isUnresolved {
             impose(o, want, at: loc(scope, e))
             return (t, resolved(want))
         }
@@ -384,7 +384,7 @@ extension ModelBuilder {
                 return nil
             }
             var marks = [Bool](repeating: false, count: states.count)
-            for d in descendantsOf(si) { marks[d] = true }
+            for d in StateInfo.descendants(of: si, in: states) { marks[d] = true }
             return (.inState(marks), .bool)
         case "abs":
             guard args.count == 1 else {

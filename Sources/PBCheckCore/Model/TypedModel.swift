@@ -102,6 +102,22 @@ public struct StateInfo: Sendable {
     public var loc: SourceLoc
 }
 
+extension StateInfo {
+    /// A state and all its descendants, in declaration order (pre-order).
+    /// Shared by the builder (before a model exists) and the model.
+    static func descendants(of s: Int, in states: [StateInfo]) -> [Int] {
+        var result: [Int] = []
+        var stack = [s]
+        var seen = Set<Int>()
+        while let x = stack.popLast() {
+            guard seen.insert(x).inserted else { continue }
+            result.append(x)
+            stack.append(contentsOf: states[x].children.reversed())
+        }
+        return result
+    }
+}
+
 public struct Effect: Sendable {
     public var variable: Int
     public var key: TExpr?
@@ -175,17 +191,7 @@ public struct TypedModel: Sendable {
     }
 
     /// A state and all its descendants.
-    public func descendants(of s: Int) -> [Int] {
-        var result: [Int] = []
-        var stack = [s]
-        var seen = Set<Int>()
-        while let x = stack.popLast() {
-            guard seen.insert(x).inserted else { continue }
-            result.append(x)
-            stack.append(contentsOf: states[x].children)
-        }
-        return result
-    }
+    public func descendants(of s: Int) -> [Int] { StateInfo.descendants(of: s, in: states) }
 
     /// Text of a value for traces and messages.
     public func describe(_ v: Value) -> String {

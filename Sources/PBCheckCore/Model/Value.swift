@@ -33,6 +33,11 @@ public enum PType: Hashable, Sendable {
     case string
     /// An undeclared observation whose type is not decided yet (inference).
     case unresolved(Int)
+
+    var isUnresolved: Bool {
+        if case .unresolved = self { return true }
+        return false
+    }
 }
 
 /// A finite set of symbols: a declared enum, the elements of a string set,

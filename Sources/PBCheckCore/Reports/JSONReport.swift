@@ -61,10 +61,11 @@ public struct ValidationJSON: Codable, Sendable {
     public var tool = ToolJSON()
     public var files: [FileJSON]
 
-    public init(_ results: [ValidationResult], sha256: (String) -> String?) {
+    /// `spec.sha256` stays absent until the project has a SHA-256 (issue 3).
+    public init(_ results: [ValidationResult]) {
         files = results.map { r in
             FileJSON(
-                spec: SpecJSON(path: r.path, name: r.model?.name, sha256: sha256(r.path)),
+                spec: SpecJSON(path: r.path, name: r.model?.name, sha256: nil),
                 valid: r.errorCount == 0,
                 diagnostics: r.diagnostics.map(DiagnosticJSON.init),
                 observations: r.inferred.map { o in

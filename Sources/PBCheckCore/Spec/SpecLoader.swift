@@ -154,7 +154,7 @@ struct Reader {
         return Located(s, node.loc)
     }
 
-    mutating func optionalText(_ node: YNode?) -> String? {
+    func optionalText(_ node: YNode?) -> String? {
         guard let node, let s = node.scalar, !node.isNull else { return nil }
         return s
     }
@@ -421,13 +421,15 @@ struct Reader {
         var guardExpr: ExprSource?
         if let g = e["guard"], !g.value.isNull { guardExpr = expression(g.value, "guard of \(context)") }
         var params: [(name: Located<String>, set: Located<String>)] = []
-        if let p = e["params"], let pm = entries(p.value, known: nil, context: "params") {
+        if let p = e["params"] {
             if case .mapping(let pairs) = p.value.value {
-                for pair in pairs where pm[pair.key.scalar ?? ""] != nil {
+                for pair in pairs {
                     if let n = string(pair.key, "a parameter name"), let s = string(pair.value, "a parameter's set") {
                         params.append((n, s))
                     }
                 }
+            } else if !p.value.isNull {
+                bag.error(.wrongType, "params must be a mapping, found \(p.value.kindName)", at: p.value.loc)
             }
         }
         var effects: [EffectDecl] = []
