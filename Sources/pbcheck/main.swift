@@ -15,7 +15,7 @@ struct PBCheck: ParsableCommand {
         commandName: "pbcheck",
         abstract: "Model checker and property-based tester for state machine playbooks.",
         version: PBCheckVersion.current,
-        subcommands: [Validate.self]
+        subcommands: [Verify.self, Validate.self]
     )
 }
 
@@ -88,6 +88,143 @@ struct Validate: ParsableCommand {
         }
     }
 }
+
+enum ContractsMode: String, ExpressibleByArgument, CaseIterable {
+    case fail, warn
+}
+
+/// Progress on stderr, only when stderr is a terminal (SPEC §5.1).
+final class TerminalProgress: SearchProgress, @unchecked Sendable {
+    static var enabled: Bool { isatty(STDERR_FILENO) == 1 }
+    func update(states: Int, depth: Int, queue: Int, seconds: Double) {
+        let rate = seconds > 0 ? Int(Double(states) / seconds) : 0
+        let line = "\r\u{1B}[K\(states) states, \(rate) states/s, depth \(depth), queue \(queue)"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+    func clear() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+}
+
+/// Ctrl-C stops the run cleanly: partial results, exit 3.
+enum Interrupt {
+    static let flag = StopFlag()
+    nonisolated(unsafe) static var source: DispatchSourceSignal?
+    static func install() {
+        signal(SIGINT, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        s.setEventHandler { flag.stop() }
+        s.resume()
+        source = s
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every property of each playbook and print a verdict for each, with shortest counterexamples."
+    )
+
+    @Argument(help: "Playbook files.")
+    var specs: [String]
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Engine: auto or explicit.")
+    var engine: Verifier.Engine = .auto
+
+    @Option(help: "Stop after this many states (verdict unknown for what is not settled).")
+    var maxStates: Int = 50_000_000
+
+    @Option(help: "Stop after this many seconds.")
+    var timeout: Double?
+
+    @Option(help: "Parallel search threads (default: the machine's cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Stop at the first violation.")
+    var stopOnFirst = false
+
+    @Flag(help: "Do not check for deadlocks.")
+    var noDeadlock = false
+
+    @Option(help: "Contract establishment failures: fail (default) or warn.")
+    var contracts: ContractsMode = .fail
+
+    @Flag(help: "Warnings (opaque conditions, warning-severity invariants) fail the run.")
+    var strict = false
+
+    @Flag(help: "Print only the verdict lines and the counterexamples.")
+    var quiet = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard maxStates >= 1 else { throw ValidationError("--max-states must be at least 1") }
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    func run() throws {
+        Interrupt.install()
+        var worst = ExitStatus.ok
+        func raise(_ s: ExitStatus) {
+            let rank: [ExitStatus: Int] = [.ok: 0, .inconclusive: 1, .violated: 2, .invalid: 3]
+            if rank[s]! > rank[worst]! { worst = s }
+        }
+        var jsonResults: [String] = []
+        for path in specs {
+            let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
+            guard let model = validation.model else {
+                if format == .json {
+                    jsonResults.append(ValidationJSON([validation]).encoded())
+                } else {
+                    Terminal.write(DiagnosticRenderer(style: Terminal.style).render(validation))
+                }
+                raise(.invalid)
+                continue
+            }
+            var options = ExplicitOptions()
+            options.maxStates = maxStates
+            options.timeout = timeout
+            options.stopOnFirst = stopOnFirst
+            options.deadlock = !noDeadlock
+            options.jobs = jobs
+            let progress = TerminalProgress.enabled && format == .text ? TerminalProgress() : nil
+            let outcome = Verifier.run(model: model, engine: engine, options: options, progress: progress, stop: Interrupt.flag)
+            progress?.clear()
+            let shown = validation.diagnostics.filter { $0.severity != .note }
+            switch format {
+            case .json:
+                jsonResults.append(ResultJSON(path: path, name: model.name, sha256: nil, outcome: outcome, diagnostics: shown).encoded())
+            case .text:
+                if !quiet && !shown.isEmpty {
+                    var v = validation
+                    v.inferred = []
+                    v.diagnostics = shown
+                    Terminal.write(DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v))
+                }
+                Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contracts == .warn).render(path: path, outcome: outcome))
+            }
+            raise(Verify.status(outcome, contractsWarn: contracts == .warn, strict: strict))
+        }
+        if format == .json {
+            Terminal.write((jsonResults.count == 1 ? jsonResults[0] : "[\n" + jsonResults.joined(separator: ",\n") + "\n]") + "\n")
+        }
+        if worst != .ok { throw ExitCode(worst.rawValue) }
+    }
+
+    /// SPEC §5.4: violated (1) beats inconclusive (3) beats success (0).
+    static func status(_ o: CheckOutcome, contractsWarn: Bool, strict: Bool) -> ExitStatus {
+        let failing = o.properties.contains { r in
+            guard r.verdict == .violated else { return false }
+            if r.property.severity == .warning && !strict { return false }
+            if r.property.isContract && contractsWarn { return false }
+            return true
+        }
+        if failing || o.diagnostics.contains(where: { $0.severity == .error }) { return failing ? .violated : .inconclusive }
+        if o.properties.contains(where: { $0.verdict == .unknown || $0.verdict == .bounded }) || !o.complete { return .inconclusive }
+        return .ok
+    }
+}
+
+extension Verifier.Engine: ExpressibleByArgument {}
 
 /// Command-line mistakes exit 2 (SPEC §5.4), not ArgumentParser's 64.
 do {

@@ -62,6 +62,11 @@ public struct DiagnosticRenderer {
         return style.dim(" \(number) | ") + text + "\n" + style.dim(" \(gutter) | ") + prefix + style.severity(.error, "^") + "\n"
     }
 
+    /// Only the diagnostics (for `verify`, which prints its own summary).
+    public func renderDiagnostics(_ r: ValidationResult) -> String {
+        r.diagnostics.map { render($0, path: r.path, file: r.file) }.joined()
+    }
+
     /// Diagnostics, then the inferred observations and opaque atoms, then a
     /// one-line summary for the file.
     public func render(_ r: ValidationResult) -> String {

@@ -101,6 +101,10 @@ public struct DiagnosticCode: RawRepresentable, Hashable, Sendable, Comparable,
     public static let unguardedSelfLoop: DiagnosticCode = "unguarded-self-loop"
     public static let nondeterministicEvent: DiagnosticCode = "nondeterministic-event"
     public static let forbiddenInTable: DiagnosticCode = "forbidden-in-table"
+    // Engines
+    public static let internalError: DiagnosticCode = "internal-error"
+    public static let deadTransition: DiagnosticCode = "dead-transition"
+    public static let scenarioSkipped: DiagnosticCode = "scenario-skipped"
 }
 
 /// Collects diagnostics in order, dropping exact repeats (a definition's

@@ -1,0 +1,152 @@
+import Foundation
+
+/// Re-executes recorded choices through the property checker and turns
+/// them into a `Trace`. Every trace an engine prints goes through here: a
+/// replay that disagrees with what the engine recorded is an internal error,
+/// never a counterexample.
+public struct Replayer {
+    let system: TransitionSystem
+
+    public struct Result {
+        public var trace: Trace
+        /// What the last step broke (step properties).
+        public var lastStepFindings: [Finding]
+        /// What the last state breaks (state properties).
+        public var finalStateFindings: [Finding]
+        public var error: String?
+    }
+
+    func stateText(_ vars: UnsafePointer<Int64>) -> TraceState {
+        TraceState(state: system.model.states[Int(vars[0])].id,
+                   vars: (0..<system.slotCount).map { system.named(system.slotName($0), vars[$0 + 1], system.slotType($0)) })
+    }
+
+    func replay(initial: UnsafePointer<UInt64>, choices: [StepChoice]) -> Result {
+        let ws = system.makeWorkspace()
+        let words = system.layout.words
+        var current = Array(UnsafeBufferPointer(start: initial, count: words))
+        system.layout.unpack(initial, into: ws.src.vars)
+        var trace = Trace(initial: stateText(ws.src.vars), steps: [])
+        var limit: EvalError?
+        var last: [Finding] = []
+        for (n, c) in choices.enumerated() {
+            system.layout.unpack(current, into: ws.src.vars)
+            ws.src.snapshot = c.snapshot
+            let fired = current.withUnsafeBufferPointer { system.fire(c.instance, ws, packed: $0.baseAddress!, any: c.any, out: ws.out, limit: &limit) }
+            ws.src.snapshot = Snapshot()
+            let inst = system.instances[c.instance]
+            let t = system.model.transitions[inst.transition]
+            let isLast = n == choices.count - 1
+            // A guard that fails to evaluate is an evaluation error and the
+            // step is not enabled: it can only end a trace.
+            guard fired.enabled || (isLast && !fired.findings.isEmpty) else {
+                return Result(trace: trace, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) ('\(t.id)') is not enabled on replay")
+            }
+            let params = t.params.enumerated().map { i, p in system.named(p.name, inst.binding[i], system.model.sets[p.set].elementType) }
+            let observations = c.snapshot.values.keys.sorted().map { system.observationText($0, c.snapshot.values[$0] ?? 0).1 }
+            let chosen = inst.anyEffects.enumerated().map { k, e -> NamedValue in
+                let v = inst.effects[e].variable
+                return system.named(system.model.variables[v].name, c.any[k], system.model.variables[v].domain.type)
+            }
+            var reached: TraceState
+            if fired.successor {
+                current = Array(UnsafeBufferPointer(start: ws.out, count: words))
+                system.layout.unpack(ws.out, into: ws.post.vars)
+                reached = stateText(ws.post.vars)
+            } else if isLast {
+                // A step that breaks range or fails to evaluate has no
+                // successor: it ends the trace, nothing assigned.
+                reached = stateText(ws.src.vars)
+                reached.state = system.model.states[inst.to].id
+            } else {
+                return Result(trace: trace, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) ('\(t.id)') has no successor on replay")
+            }
+            trace.steps.append(TraceStep(transition: t.id, event: t.event, params: params, observations: observations, chosen: chosen,
+                                         state: reached.state, vars: reached.vars, location: t.loc))
+            last = fired.findings
+        }
+        system.layout.unpack(current, into: ws.post.vars)
+        let stateFindings = system.checkState(ws.post, limit: &limit)
+        return Result(trace: trace, lastStepFindings: last, finalStateFindings: stateFindings, error: nil)
+    }
+}
+
+extension ExplicitSearch {
+    /// The recorded choices from the initial state to `f`, rebuilt from
+    /// parent links by re-expanding each parent, then replayed.
+    func trace(_ property: Int, _ f: Found) -> (Trace?, String?) {
+        var chain = [f.state]
+        while let p = store.parent(chain[chain.count - 1]) { chain.append(p) }
+        chain.reverse()
+        var choices: [StepChoice] = []
+        let ws = workspaces[0]
+        for k in 0..<(chain.count - 1) {
+            let parent = Array(UnsafeBufferPointer(start: store.state(chain[k]), count: store.words))
+            let target = Array(UnsafeBufferPointer(start: store.state(chain[k + 1]), count: store.words))
+            var chosen: StepChoice?
+            var limit: EvalError?, unknown: String?, errors: [String] = []
+            _ = parent.withUnsafeBufferPointer { p in
+                expand(p.baseAddress!, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { choice, fired in
+                    guard chosen == nil, fired.successor else { return }
+                    if (0..<store.words).allSatisfy({ ws.out[$0] == target[$0] }) { chosen = choice() }
+                }
+            }
+            guard let c = chosen else { return (nil, "could not rebuild step \(k + 1) of the trace") }
+            choices.append(c)
+        }
+        if let s = f.step { choices.append(s) }
+        let result = Replayer(system: system).replay(initial: store.state(chain[0]), choices: choices)
+        if let e = result.error { return (nil, e) }
+        let kind = system.properties[property].kind
+        let confirmed: Bool
+        switch kind {
+        case .deadlock, .determinism, .scenario:
+            confirmed = true   // properties of a state's set of steps: the path is what replays
+        default:
+            let pool = f.step == nil ? result.finalStateFindings : result.lastStepFindings
+            confirmed = pool.contains { $0.property == property }
+        }
+        return confirmed ? (result.trace, nil) : (nil, "the replayed trace does not break \(system.properties[property].id)")
+    }
+
+    func outcome() -> CheckOutcome {
+        var results: [PropertyResult] = []
+        var diagnostics: [Diagnostic] = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
+        for (i, p) in system.properties.enumerated() {
+            if let f = found[i] {
+                let (trace, error) = self.trace(i, f)
+                if let error {
+                    diagnostics.append(.error(.internalError, "internal error: \(p.id): \(error)", at: p.location))
+                    results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil,
+                                                  detail: "internal error: \(error)", settledBy: "explicit search"))
+                } else {
+                    results.append(PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: f.message,
+                                                  settledBy: "explicit search"))
+                }
+            } else if let reason = incomplete {
+                results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil, detail: reason, settledBy: "explicit search"))
+            } else {
+                results.append(PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: "exhaustive search"))
+            }
+        }
+        var control = Set<Int>()
+        for i in 0..<store.count { control.insert(Int(system.layout.get(0, in: store.state(i)))) }
+        var coverage = Coverage()
+        let model = system.model
+        // A superstate is covered when one of its descendants is.
+        let covered = model.states.indices.filter { s in model.descendants(of: s).contains { control.contains($0) } }
+        coverage.reachableStates = covered.map { model.states[$0].id }
+        coverage.unreachableStates = model.states.indices.filter { !covered.contains($0) }.map { model.states[$0].id }
+        coverage.firedTransitions = model.transitions.indices.filter { firedTransitions.contains($0) }.map { model.transitions[$0].id }
+        coverage.neverFired = model.transitions.indices.filter { !firedTransitions.contains($0) }.map { model.transitions[$0].id }
+        var stats = SearchStats()
+        stats.states = store.count
+        stats.steps = steps
+        stats.depth = depth
+        stats.seconds = Date().timeIntervalSince(started)
+        stats.bytes = store.bytes
+        stats.solverQueries = oracles.map(\.queries).reduce(0, +)
+        return CheckOutcome(engine: "explicit", engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
+                            properties: results, coverage: coverage, diagnostics: diagnostics)
+    }
+}

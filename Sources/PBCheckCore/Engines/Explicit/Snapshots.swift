@@ -1,0 +1,288 @@
+import Foundation
+
+/// A snapshot (and values for `:= any`) that Z3 found for one step, with
+/// what it is meant to show; the search fires the step with it through the
+/// property checker, and a witness that does not show what Z3 said is an
+/// internal error, never a result.
+struct Witness {
+    enum Purpose: Equatable {
+        case successor
+        case evalError
+        case range(variable: Int)
+        case contract(property: Int)
+        case determinism
+    }
+    var snapshot: Snapshot
+    var any: [Int64]
+    var purpose: Purpose
+}
+
+/// Answers, with Z3, which snapshots matter for a step whose guard, effects
+/// or entry contracts read observations (SPEC §3): one witness per distinct
+/// successor, per contract the successor can fail, per range violation,
+/// and for an evaluation error. Answers are cached on what the step reads
+/// (its instance, and the slots and control state it depends on).
+///
+/// One per thread: a Z3 context is not thread-safe.
+final class SnapshotOracle {
+    let system: TransitionSystem
+    let ctx = Z3Context()
+    let solver: Z3Solver
+    var cache: [[Int64]: [Witness]] = [:]
+    var pairCache: [[Int64]: Witness?] = [:]
+    var readSlots: [Int: [Int]] = [:]
+    private(set) var queries = 0
+    /// Distinct successors enumerated for one step before giving up.
+    let maxSuccessors = 10_000
+
+    init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32?) {
+        self.system = system
+        solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
+    }
+
+    enum Failure: Error { case unknown(String) }
+
+    private func key(_ inst: Int, _ frame: Frame, extra: Int = -1) -> [Int64] {
+        let i = system.instances[inst]
+        let slots = readSlots[inst] ?? {
+            let s = i.reads.slots.sorted()
+            readSlots[inst] = s
+            return s
+        }()
+        var k: [Int64] = [Int64(inst), Int64(extra)]
+        if i.reads.control { k.append(frame.vars[0]) }
+        for s in slots { k.append(frame.vars[s + 1]) }
+        return k
+    }
+
+    /// The witnesses for instance `inst` fired from the state in `frame`.
+    func witnesses(_ inst: Int, _ frame: Frame) throws(Failure) -> [Witness] {
+        let k = key(inst, frame)
+        if let hit = cache[k] { return hit }
+        let result = try solve(inst, frame)
+        cache[k] = result
+        return result
+    }
+
+    /// A snapshot that enables both instances at once, if there is one.
+    func jointlyEnabled(_ a: Int, _ b: Int, _ frame: Frame) throws(Failure) -> Witness? {
+        var k = key(a, frame, extra: b)
+        k += key(b, frame).dropFirst(2)
+        if let hit = pairCache[k] { return hit }
+        let env = ExplicitEnvironment(system: system, ctx: ctx, frame: frame)
+        var terms: [Z3Term] = []
+        for i in [a, b] {
+            var tr = translator(for: i)
+            guard let g = system.model.transitions[system.instances[i].transition].guardExpr else { continue }
+            let t = tr.translate(g, env)
+            terms.append(tr.term(t.value))
+            if let d = t.defined { terms.append(d) }
+        }
+        let found = try check(ctx.and(terms + env.side), env).map { Witness(snapshot: $0.snapshot, any: [], purpose: .determinism) }
+        pairCache[k] = found
+        return found
+    }
+
+    private func translator(for inst: Int) -> SMTTranslator {
+        var tr = SMTTranslator(ctx: ctx, model: system.model)
+        let t = system.model.transitions[system.instances[inst].transition]
+        for (i, w) in system.instances[inst].binding.enumerated() {
+            tr.locals[i] = .word(w, bool: system.model.sets[t.params[i].set].elementType == .bool)
+        }
+        return tr
+    }
+
+    private func check(_ query: Z3Term, _ env: ExplicitEnvironment, anyTerms: [Z3Term] = [],
+                       read: [Z3Term] = []) throws(Failure) -> (snapshot: Snapshot, any: [Int64], read: [Int64])? {
+        queries += 1
+        solver.push()
+        defer { solver.pop() }
+        solver.assert(query)
+        switch solver.check() {
+        case .unsat: return nil
+        case .unknown(let reason): throw .unknown("Z3: \(reason)")
+        case .sat(let m):
+            var snap = Snapshot()
+            for (key, term) in env.observationTerms {
+                guard let v = m.value(term) else { throw .unknown("an observation value beyond 64 bits") }
+                snap.values[key] = Word.encode(v)
+            }
+            func values(_ terms: [Z3Term]) throws(Failure) -> [Int64] {
+                var out: [Int64] = []
+                for t in terms {
+                    guard let v = m.value(t) else { throw .unknown("a value beyond 64 bits") }
+                    out.append(Word.encode(v))
+                }
+                return out
+            }
+            return (snap, try values(anyTerms), try values(read))
+        }
+    }
+
+    private func solve(_ inst: Int, _ frame: Frame) throws(Failure) -> [Witness] {
+        let model = system.model
+        let instance = system.instances[inst]
+        let transition = model.transitions[instance.transition]
+        let env = ExplicitEnvironment(system: system, ctx: ctx, frame: frame)
+        var tr = translator(for: inst)
+        let g = transition.guardExpr.map { tr.translate($0, env) } ?? Translated(value: .word(1, bool: true), defined: nil)
+        let gT = tr.term(g.value)
+        var effectsDefined: Z3Term?
+        var post: [Int: SMTValue] = [:]
+        // Values that depend on the snapshot (or on `any`), to enumerate.
+        var open: [(term: Z3Term, variable: Int, inDomain: Z3Term)] = []
+        var anyTerms: [Z3Term] = []
+        for e in transition.effects {
+            let v = model.variables[e.variable]
+            var slot = v.slot
+            if let k = e.key, let ks = v.keySet {
+                let key = tr.translate(k, env)
+                guard let w = key.value.word else {
+                    throw .unknown("the key of an effect of '\(transition.id)' depends on an observation")
+                }
+                guard let p = model.sets[ks].elements.map(Word.encode).firstIndex(of: w) else {
+                    effectsDefined = tr.conj(effectsDefined, ctx.bool(false))
+                    continue
+                }
+                effectsDefined = tr.conj(effectsDefined, key.defined)
+                slot += p
+            }
+            let value: SMTValue
+            if let x = e.value {
+                let t = tr.translate(x, env)
+                effectsDefined = tr.conj(effectsDefined, t.defined)
+                value = t.value
+            } else {
+                let c = v.domain == .bool ? ctx.boolConst("any#\(anyTerms.count)") : ctx.intConst("any#\(anyTerms.count)")
+                anyTerms.append(c)
+                env.side.append(env.domainConstraint(c, v.domain))
+                value = .term(c, bool: v.domain == .bool)
+            }
+            post[slot] = value
+            if case .term(let t) = value.rep {
+                open.append((t, e.variable, env.domainConstraint(t, v.domain)))
+            }
+        }
+        let postEnv = ExplicitEnvironment(system: system, ctx: ctx, frame: frame, overrides: post, control: instance.to, sharing: env)
+        var contracts: [(property: Int, holds: Z3Term)] = []
+        for (p, _, expr) in system.entryContracts[instance.to] {
+            let c = tr.translate(expr, postEnv)
+            contracts.append((p, ctx.and([tr.term(c.value)] + (c.defined.map { [$0] } ?? []))))
+        }
+        let side = env.side
+        var found: [Witness] = []
+
+        // Evaluation errors: the guard, or an effect of an enabled step.
+        if g.defined != nil || effectsDefined != nil {
+            let gd = g.defined ?? ctx.bool(true), ed = effectsDefined ?? ctx.bool(true)
+            let err = ctx.or([ctx.not(gd), ctx.and([gT, gd, ctx.not(ed)])])
+            if let w = try check(ctx.and(side + [err]), env, anyTerms: anyTerms) {
+                found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .evalError))
+            }
+        }
+        var base = [gT] + side
+        if let d = g.defined { base.append(d) }
+        if let d = effectsDefined { base.append(d) }
+        for o in open where model.variables[o.variable].domain != .bool && model.variables[o.variable].domain != .int(nil) {
+            if let w = try check(ctx.and(base + [ctx.not(o.inDomain)]), env, anyTerms: anyTerms) {
+                found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .range(variable: o.variable)))
+            }
+        }
+        base += open.map(\.inDomain)
+        // Each distinct successor, then each contract it may fail.
+        func fix(_ values: [Int64]) -> [Z3Term] {
+            open.indices.map { ctx.eq(open[$0].term, literal(values[$0], open[$0].variable)) }
+        }
+        var blocks: [Z3Term] = []
+        var tuples: [[Int64]] = []
+        while true {
+            guard let w = try check(ctx.and(base + blocks), env, anyTerms: anyTerms, read: open.map(\.term)) else { break }
+            let values = w.read
+            found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .successor))
+            tuples.append(values)
+            if open.isEmpty { break }
+            if tuples.count >= maxSuccessors {
+                throw .unknown("'\(transition.id)' has more than \(maxSuccessors) successors that depend on observations")
+            }
+            blocks.append(ctx.not(ctx.and(fix(values))))
+        }
+        for values in tuples {
+            let fixed = fix(values)
+            for c in contracts {
+                if let w = try check(ctx.and(base + fixed + [ctx.not(c.holds)]), env, anyTerms: anyTerms) {
+                    found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .contract(property: c.property)))
+                }
+            }
+        }
+        return found
+    }
+
+    private func literal(_ w: Int64, _ variable: Int) -> Z3Term {
+        system.model.variables[variable].domain == .bool ? ctx.bool(w != 0) : ctx.int(w)
+    }
+}
+
+/// The explicit engine's view of a state for translation: every variable a
+/// known word (or, for the state entered, the step's effect), observations
+/// fresh constants constrained to their domains.
+final class ExplicitEnvironment: SMTEnvironment {
+    let system: TransitionSystem
+    let ctx: Z3Context
+    let words: [Int64]
+    let overrides: [Int: SMTValue]
+    let controlIndex: Int
+    private let shared: Shared
+
+    final class Shared {
+        var observationTerms: [Snapshot.Key: Z3Term] = [:]
+        var side: [Z3Term] = []
+    }
+
+    var observationTerms: [Snapshot.Key: Z3Term] { shared.observationTerms }
+    var side: [Z3Term] {
+        get { shared.side }
+        set { shared.side = newValue }
+    }
+
+    init(system: TransitionSystem, ctx: Z3Context, frame: Frame, overrides: [Int: SMTValue] = [:], control: Int? = nil,
+         sharing other: ExplicitEnvironment? = nil) {
+        self.system = system
+        self.ctx = ctx
+        words = Array(UnsafeBufferPointer(start: frame.vars, count: frame.varCount))
+        self.overrides = overrides
+        controlIndex = control ?? Int(frame.vars[0])
+        shared = other?.shared ?? Shared()
+    }
+
+    func variable(_ slot: Int) -> SMTValue {
+        if let o = overrides[slot] { return o }
+        return .word(words[slot + 1], bool: system.slotType(slot) == .bool)
+    }
+
+    func control() -> SMTValue { .word(Int64(controlIndex), bool: false) }
+
+    func observation(_ o: Int, key: Int64?) -> SMTValue {
+        let info = system.model.observations[o]
+        let k = Snapshot.Key(observation: o, key: key)
+        let isBool = info.domain == .bool
+        if let t = shared.observationTerms[k] { return .term(t, bool: isBool) }
+        let name = key.map { "\(info.name)[\($0)]" } ?? info.name
+        let t = isBool ? ctx.boolConst(name) : ctx.intConst(name)
+        shared.observationTerms[k] = t
+        shared.side.append(domainConstraint(t, info.domain))
+        return .term(t, bool: isBool)
+    }
+
+    /// `t` lies in `domain` (an open enum also admits its "other" value).
+    func domainConstraint(_ t: Z3Term, _ domain: Domain) -> Z3Term {
+        switch domain {
+        case .bool, .int(nil): return ctx.bool(true)
+        case .int(let r?): return ctx.and([ctx.ge(t, ctx.int(r.lowerBound)), ctx.le(t, ctx.int(r.upperBound))])
+        case .enumeration(let e):
+            let info = system.model.enums[e]
+            var values = info.values.map { Int64($0) }
+            if info.isOpen { values.append(otherValue(ofEnum: e)) }
+            return ctx.or(values.map { ctx.eq(t, ctx.int($0)) })
+        }
+    }
+}

@@ -1,0 +1,129 @@
+/// The terminal report of `verify` (SPEC §5.1): one line per property, then
+/// each counterexample as a numbered step table showing only what changed.
+public struct ResultRenderer {
+    public var style: TextStyle
+    /// Contract establishment failures are reported but do not fail the run.
+    public var contractsWarn = false
+    public init(style: TextStyle, contractsWarn: Bool = false) {
+        self.style = style
+        self.contractsWarn = contractsWarn
+    }
+
+    func verdictText(_ r: PropertyResult) -> String {
+        switch r.verdict {
+        case .holds: return style.dim("holds   ")
+        case .violated:
+            let warn = r.property.severity == .warning || (contractsWarn && r.property.isContract)
+            return warn ? style.severity(.warning, "warning ") : style.severity(.error, "VIOLATED")
+        case .bounded: return style.severity(.note, "bounded ")
+        case .unknown: return style.severity(.warning, "unknown ")
+        }
+    }
+
+    func line(_ r: PropertyResult, width: Int) -> String {
+        var s = "  \(verdictText(r))  \(r.property.id.padding(toLength: width, withPad: " ", startingAt: 0))"
+        if let d = r.property.description { s += "  \(d)" }
+        if let t = r.trace { s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s"))") }
+        if r.verdict == .unknown, let d = r.detail { s += style.dim("  — \(d)") }
+        return s + "\n"
+    }
+
+    public func render(path: String, outcome o: CheckOutcome) -> String {
+        var out = "\(style.emphasis(path))\n"
+        out += "engine: \(o.engine)"
+        if let n = o.engineNote { out += " — \(n)" }
+        out += "\n"
+        let secs = o.stats.seconds < 10 ? String(format2(o.stats.seconds)) : String(Int(o.stats.seconds))
+        out += "\(o.stats.states) states, \(o.stats.steps) steps, depth \(o.stats.depth), \(secs) s"
+        if o.stats.solverQueries > 0 { out += ", \(o.stats.solverQueries) Z3 queries" }
+        out += "\n"
+        if !o.complete, let r = o.stopReason { out += style.severity(.warning, "incomplete:") + " \(r)\n" }
+        let width = min(40, o.properties.map(\.property.id.count).max() ?? 10)
+        let contracts = o.properties.filter { $0.property.isContract }
+        let others = o.properties.filter { !$0.property.isContract }
+        out += "\n"
+        for r in others { out += line(r, width: width) }
+        if !contracts.isEmpty {
+            out += "\n" + style.emphasis("Contracts") + " (invariants that read observations, established by every step entering their state):\n"
+            for r in contracts { out += line(r, width: width) }
+            if contracts.contains(where: { $0.verdict == .violated }) {
+                out += style.dim("  hint: a contract fails when no guard of an entering transition implies it. Strengthen that guard,\n")
+                out += style.dim("        or declare the observed value as a variable and set it with an effect.")
+                out += style.dim(contractsWarn ? "\n" : " (--contracts warn reports these without failing the run)\n")
+            }
+        }
+        for r in o.properties where r.verdict == .violated {
+            guard let t = r.trace else { continue }
+            out += "\n" + counterexample(r, t, path: path)
+        }
+        out += "\n" + coverage(o)
+        let counts = Dictionary(grouping: o.properties, by: \.verdict).mapValues(\.count)
+        var summary: [String] = []
+        let failing = o.properties.filter { $0.verdict == .violated && !isWarning($0) }.count
+        let warnings = o.properties.filter { $0.verdict == .violated && isWarning($0) }.count
+        if failing > 0 { summary.append(style.severity(.error, "\(failing) violated")) }
+        if warnings > 0 { summary.append(style.severity(.warning, "\(warnings) warning\(warnings == 1 ? "" : "s")")) }
+        summary.append("\(counts[.holds] ?? 0) hold")
+        if let b = counts[.bounded] { summary.append("\(b) bounded") }
+        if let u = counts[.unknown] { summary.append(style.severity(.warning, "\(u) unknown")) }
+        out += "result: " + summary.joined(separator: ", ") + "\n"
+        return out
+    }
+
+    func isWarning(_ r: PropertyResult) -> Bool {
+        r.property.severity == .warning || (contractsWarn && r.property.isContract)
+    }
+
+    func format2(_ x: Double) -> String {
+        let hundredths = Int((x * 100).rounded())
+        let frac = hundredths % 100
+        return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
+    }
+
+    func values(_ vs: [NamedValue]) -> String { vs.map { "\($0.name)=\($0.text)" }.joined(separator: ", ") }
+
+    public func counterexample(_ r: PropertyResult, _ t: Trace, path: String) -> String {
+        var out = style.emphasis("counterexample: \(r.property.id)") + " (\(t.length) step\(t.length == 1 ? "" : "s"))\n"
+        let rows: [[String]] = [["#", "transition", "event", "params", "observations"]] + t.steps.enumerated().map { i, s in
+            ["\(i + 1)", s.transition, s.event, values(s.params + s.chosen), values(s.observations)]
+        }
+        let widths = (0..<5).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        func row(_ cells: [String]) -> String {
+            var line = "  "
+            for c in 0..<5 { line += cells[c].padding(toLength: widths[c], withPad: " ", startingAt: 0) + (c < 4 ? "  " : "") }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line + "\n"
+        }
+        out += style.dim(row(rows[0]))
+        out += "  " + "0".padding(toLength: widths[0], withPad: " ", startingAt: 0) + "  initial: \(t.initial.state)"
+        if !t.initial.vars.isEmpty { out += "  " + style.dim(values(t.initial.vars)) }
+        out += "\n"
+        var previous = t.initial
+        for (i, s) in t.steps.enumerated() {
+            out += row(rows[i + 1])
+            let indent = String(repeating: " ", count: widths[0] + 4)
+            if s.state != previous.state { out += indent + "state: \(previous.state) → \(s.state)\n" }
+            for (old, new) in zip(previous.vars, s.vars) where old.value != new.value {
+                out += indent + "\(new.name): \(old.text) → \(new.text)\n"
+            }
+            previous = TraceState(state: s.state, vars: s.vars)
+        }
+        out += "  " + style.severity(.error, "violated:") + " \(r.property.id)"
+        if let d = r.property.description { out += " — \(d)" }
+        out += "\n"
+        if let d = r.detail { out += "  \(d)\n" }
+        if let l = r.property.location { out += "  at \(path):\(l.line):\(l.column)\n" }
+        return out
+    }
+
+    func coverage(_ o: CheckOutcome) -> String {
+        let c = o.coverage
+        let states = c.reachableStates.count + c.unreachableStates.count
+        let transitions = c.firedTransitions.count + c.neverFired.count
+        var out = "coverage: \(c.reachableStates.count)/\(states) states reached"
+        if !c.unreachableStates.isEmpty { out += " (never: \(c.unreachableStates.joined(separator: ", ")))" }
+        out += "; \(c.firedTransitions.count)/\(transitions) transitions fired"
+        if !c.neverFired.isEmpty { out += " (never: \(c.neverFired.joined(separator: ", ")))" }
+        return out + "\n"
+    }
+}

@@ -1,0 +1,111 @@
+/// One verdict per property (SPEC §3.2).
+public enum Verdict: String, Sendable, Codable {
+    case holds, violated, bounded, unknown
+}
+
+public enum PropertyKind: String, Sendable, Codable {
+    case stateInvariant = "state-invariant"
+    case globalInvariant = "global-invariant"
+    case forbidden, range, deadlock
+    case evalError = "eval-error"
+    case determinism, scenario
+}
+
+/// A property of a model, independent of any engine (SPEC §5.2.1 ids).
+public struct Property: Sendable {
+    public var id: String
+    public var kind: PropertyKind
+    public var description: String?
+    public var location: SourceLoc?
+    /// `warning` properties never fail a run (unless `--strict`).
+    public var severity: InvariantSeverity
+    /// An invariant that reads observations: established on entry (SPEC §3).
+    public var isContract: Bool
+}
+
+/// A named value in a trace: a variable (`failures`, `circuit(us-west-1)`),
+/// a parameter or an observation.
+public struct NamedValue: Sendable, Equatable {
+    public var name: String
+    public var value: Value
+    /// The text shown to people (enum values and state ids by name).
+    public var text: String
+    public init(name: String, value: Value, text: String) {
+        self.name = name
+        self.value = value
+        self.text = text
+    }
+}
+
+public struct TraceState: Sendable, Equatable {
+    public var state: String
+    public var vars: [NamedValue]
+}
+
+public struct TraceStep: Sendable, Equatable {
+    public var transition: String
+    public var event: String
+    public var params: [NamedValue]
+    public var observations: [NamedValue]
+    /// Values chosen by `:= any`.
+    public var chosen: [NamedValue]
+    public var state: String
+    public var vars: [NamedValue]
+    /// The YAML location of the transition taken.
+    public var location: SourceLoc
+}
+
+/// A counterexample: an initial state and the steps from it. Every trace an
+/// engine hands out has been replayed through the model.
+public struct Trace: Sendable, Equatable {
+    public var initial: TraceState
+    public var steps: [TraceStep]
+    public var length: Int { steps.count }
+}
+
+public struct PropertyResult: Sendable {
+    public var property: Property
+    public var verdict: Verdict
+    /// Depth or number of runs for `bounded`.
+    public var bound: Int?
+    public var trace: Trace?
+    /// What went wrong (violation) or why nothing was settled (unknown).
+    public var detail: String?
+    /// Which engine settled it and how ("exhaustive search", ...).
+    public var settledBy: String
+}
+
+public struct SearchStats: Sendable {
+    public var states = 0
+    public var steps = 0
+    public var depth = 0
+    public var seconds = 0.0
+    /// Bytes held by the visited set, parents and queue at the end.
+    public var bytes = 0
+    public var solverQueries = 0
+    public init() {}
+}
+
+public struct Coverage: Sendable {
+    public var reachableStates: [String] = []
+    public var unreachableStates: [String] = []
+    public var firedTransitions: [String] = []
+    public var neverFired: [String] = []
+    public init() {}
+}
+
+/// What every engine returns: a verdict per property, statistics, coverage.
+/// Reports never ask which engine ran.
+public struct CheckOutcome: Sendable {
+    public var engine: String
+    public var engineNote: String?
+    public var complete: Bool
+    /// Why the run stopped early (limit, timeout, interrupt, `--stop-on-first`).
+    public var stopReason: String?
+    public var stats: SearchStats
+    public var properties: [PropertyResult]
+    public var coverage: Coverage
+    public var diagnostics: [Diagnostic]
+    /// States where some snapshot enables no transition (SPEC §3.1 information).
+    public var stalls: [String] = []
+}
