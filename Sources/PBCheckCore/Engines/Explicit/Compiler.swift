@@ -160,6 +160,13 @@ public struct ExprCompiler {
             guard let ks = info.keySet else { return { _ throws(EvalError) in throw .keyOutsideSet(loc, .int(0)) } }
             let index = keyIndex[ks]
             let keyType = model.sets[ks].elementType
+            if case .local(let l) = k {
+                return { f throws(EvalError) in
+                    let w = f.locals[l]
+                    guard let p = index.position(w) else { throw .keyOutsideSet(loc, Word.decode(w, as: keyType)) }
+                    return f.vars[base + p]
+                }
+            }
             return { f throws(EvalError) in
                 let w = try key(f)
                 guard let p = index.position(w) else { throw .keyOutsideSet(loc, Word.decode(w, as: keyType)) }
@@ -222,6 +229,9 @@ public struct ExprCompiler {
                     return r
                 }
             default:
+                if case .lit(.int(let c)) = b {
+                    return { f throws(EvalError) in try Evaluator.arith(op, try x(f), c, loc) }
+                }
                 return { f throws(EvalError) in try Evaluator.arith(op, try x(f), try y(f), loc) }
             }
         case .compare(let op, let a, let b):
@@ -229,7 +239,9 @@ public struct ExprCompiler {
             switch op {
             case .eq: return { f throws(EvalError) in try x(f) == (try y(f)) ? 1 : 0 }
             case .ne: return { f throws(EvalError) in try x(f) != (try y(f)) ? 1 : 0 }
-            case .lt: return { f throws(EvalError) in try x(f) < (try y(f)) ? 1 : 0 }
+            case .lt:
+                if case .lit(.int(let c)) = b { return { f throws(EvalError) in try x(f) < c ? 1 : 0 } }
+                return { f throws(EvalError) in try x(f) < (try y(f)) ? 1 : 0 }
             case .le: return { f throws(EvalError) in try x(f) <= (try y(f)) ? 1 : 0 }
             case .gt: return { f throws(EvalError) in try x(f) > (try y(f)) ? 1 : 0 }
             case .ge: return { f throws(EvalError) in try x(f) >= (try y(f)) ? 1 : 0 }

@@ -86,7 +86,7 @@ extension ExplicitSearch {
             var chosen: StepChoice?
             var limit: EvalError?, unknown: String?, errors: [String] = []
             _ = parent.withUnsafeBufferPointer { p in
-                expand(p.baseAddress!, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { choice, fired in
+                expand(p.baseAddress!, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { _, choice, fired in
                     guard chosen == nil, fired.successor else { return }
                     if (0..<store.words).allSatisfy({ ws.out[$0] == target[$0] }) { chosen = choice() }
                 }
@@ -137,8 +137,8 @@ extension ExplicitSearch {
         let covered = model.states.indices.filter { s in model.descendants(of: s).contains { control.contains($0) } }
         coverage.reachableStates = covered.map { model.states[$0].id }
         coverage.unreachableStates = model.states.indices.filter { !covered.contains($0) }.map { model.states[$0].id }
-        coverage.firedTransitions = model.transitions.indices.filter { firedTransitions.contains($0) }.map { model.transitions[$0].id }
-        coverage.neverFired = model.transitions.indices.filter { !firedTransitions.contains($0) }.map { model.transitions[$0].id }
+        coverage.firedTransitions = model.transitions.indices.filter { firedTransitions[$0] }.map { model.transitions[$0].id }
+        coverage.neverFired = model.transitions.indices.filter { !firedTransitions[$0] }.map { model.transitions[$0].id }
         var stats = SearchStats()
         stats.states = store.count
         stats.steps = steps

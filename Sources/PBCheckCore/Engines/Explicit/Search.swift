@@ -62,7 +62,7 @@ public final class ExplicitSearch {
     let options: ExplicitOptions
     let store: StateStore
     var found: [Int: Found] = [:]
-    var firedTransitions: Set<Int> = []
+    var firedTransitions: [Bool]
     var reachedControl: Set<Int> = []
     var incomplete: String?
     var internalErrors: [String] = []
@@ -70,6 +70,8 @@ public final class ExplicitSearch {
     var steps = 0
     let started = Date()
     var lastProgress = Date.distantPast
+    /// Successors of the state being expanded, packed back to back.
+    var pending: [UInt64] = []
     public var progress: SearchProgress?
     public var stopFlag: StopFlag?
     let oracles: [SnapshotOracle]
@@ -84,24 +86,26 @@ public final class ExplicitSearch {
         oracles = (0..<jobs).map { _ in SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         workspaces = (0..<jobs).map { _ in system.makeWorkspace() }
         finalStates = system.model.states.map(\.isFinal)
+        firedTransitions = Array(repeating: false, count: system.model.transitions.count)
     }
 
     // MARK: Expansion (one state, one thread)
 
-    /// What expanding one state produced, in order.
-    struct Expansion {
+    /// What one thread produced for a run of consecutive states of a level,
+    /// in order: everything the merge needs to number states as the
+    /// sequential search does.
+    struct Chunk {
         /// Successor states, packed back to back.
         var successors: [UInt64] = []
-        /// Per successor: the step's findings and, when the successor was
-        /// not in the store during expansion, its state findings.
-        var stepFindings: [(successor: Int, findings: [Finding], choice: StepChoice)] = []
-        var stateFindings: [Int: [Finding]] = [:]
-        var choices: [StepChoice] = []
-        var findingsWithoutSuccessor: [(findings: [Finding], choice: StepChoice)] = []
-        var stateLevel: [Finding] = []
+        /// For each successor, the offset of its parent within the chunk.
+        var parentOffset: [Int32] = []
+        /// Findings of steps, by parent offset, in step order.
+        var stepFindings: [(offset: Int32, findings: [Finding], choice: StepChoice)] = []
+        /// Deadlock and determinism findings, by parent offset.
+        var stateLevel: [(offset: Int32, findings: [Finding])] = []
         var fired: Set<Int> = []
+        var steps = 0
         var unknown: String?
-        var limit: EvalError?
         var internalErrors: [String] = []
     }
 
@@ -112,24 +116,30 @@ public final class ExplicitSearch {
     /// findings too (trace rebuilding).
     func expand(_ packed: UnsafePointer<UInt64>, ws: Workspace, oracle: SnapshotOracle,
                 limit: inout EvalError?, unknown: inout String?, internalErrors: inout [String],
-                emit: (_ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Void) -> [Finding] {
+                emit: (_ instance: Int, _ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Void) -> [Finding] {
         let src = ws.src
         system.layout.unpack(packed, into: src.vars)
         let control = Int(src.vars[0])
         src.snapshot = Snapshot()
         var enabled: [Int] = []
+        var enabledCount = 0
+        let trackEnabled = !system.determinismProperty.isEmpty
         for i in system.byState[control] {
             let inst = system.instances[i]
             if !inst.needsSolver {
                 if inst.anyEffects.isEmpty {
                     let f = system.fire(i, ws, packed: packed, any: [], out: ws.out, limit: &limit)
-                    if f.enabled { enabled.append(i) }
-                    emit({ StepChoice(instance: i, snapshot: Snapshot(), any: []) }, f)
+                    if f.enabled {
+                        enabledCount += 1
+                        if trackEnabled { enabled.append(i) }
+                    }
+                    emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: []) }, f)
                 } else {
                     for any in system.anyChoices(i) {
                         let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &limit)
-                        if f.enabled && enabled.last != i { enabled.append(i) }
-                        emit({ StepChoice(instance: i, snapshot: Snapshot(), any: any) }, f)
+                        if f.enabled { enabledCount += 1 }
+                        if f.enabled && trackEnabled && enabled.last != i { enabled.append(i) }
+                        emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: any) }, f)
                     }
                 }
                 continue
@@ -148,15 +158,16 @@ public final class ExplicitSearch {
                 if !confirms(w.purpose, f) {
                     internalErrors.append("Z3 found a snapshot for '\(system.transitionID(ofInstance: i))' (\(w.purpose)) that the evaluator does not confirm")
                 }
-                if f.enabled && enabled.last != i { enabled.append(i) }
-                emit({ StepChoice(instance: i, snapshot: w.snapshot, any: w.any) }, f)
+                if f.enabled { enabledCount += 1 }
+                if f.enabled && trackEnabled && enabled.last != i { enabled.append(i) }
+                emit(i, { StepChoice(instance: i, snapshot: w.snapshot, any: w.any) }, f)
             }
         }
         var findings: [Finding] = []
-        if enabled.isEmpty, !finalStates[control], let p = system.deadlockProperty {
+        if enabledCount == 0, !finalStates[control], let p = system.deadlockProperty {
             findings.append(Finding(property: p, message: "no step can fire in \(system.model.states[control].id)"))
         }
-        if !system.determinismProperty.isEmpty && enabled.count > 1 {
+        if trackEnabled && enabled.count > 1 {
             findings += determinism(control, enabled, src, oracle, &unknown)
         }
         return findings
@@ -281,18 +292,26 @@ public final class ExplicitSearch {
 
     private func expandSequential(_ index: Int, limit: inout EvalError?) {
         let ws = workspaces[0]
-        let cur = [UInt64](UnsafeBufferPointer(start: store.state(index), count: store.words))
+        let words = store.words
+        ws.cur.update(from: store.state(index), count: words)
         var unknown: String?
         var errors: [String] = []
         var stateLimit: EvalError?
         defer { if limit == nil { limit = stateLimit } }
-        let stateFindings = cur.withUnsafeBufferPointer { packed in
-            expand(packed.baseAddress!, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { choice, f in
+        let stateFindings =
+            expand(ws.cur, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { i, choice, f in
                 steps += 1
-                if f.enabled { firedTransitions.insert(system.instances[choice().instance].transition) }
+                if f.enabled { firedTransitions[system.instances[i].transition] = true }
                 if !f.findings.isEmpty { record(f.findings, state: index, step: choice()) }
                 guard f.successor else { return }
-                let (next, inserted) = store.insert(ws.out, parent: index)
+                // Looked up together after the expansion, so the cache
+                // misses of the lookups overlap.
+                store.prefetch(ws.out)
+                pending.append(contentsOf: UnsafeBufferPointer(start: ws.out, count: words))
+            }
+        pending.withUnsafeBufferPointer { buf in
+            for n in 0..<(buf.count / words) {
+                let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: index)
                 if inserted {
                     system.layout.unpack(store.state(next), into: ws.post.vars)
                     let sf = system.checkState(ws.post, limit: &stateLimit)
@@ -300,6 +319,7 @@ public final class ExplicitSearch {
                 }
             }
         }
+        pending.removeAll(keepingCapacity: true)
         record(stateFindings, state: index, step: nil)
         if let u = unknown, incomplete == nil { incomplete = "Z3 could not decide a step: \(u)" }
         internalErrors += errors
@@ -309,89 +329,85 @@ public final class ExplicitSearch {
     /// the results in state order. Returns the next state to expand.
     private func runLevelInParallel(from lo: Int, to hi: Int, limit: inout EvalError?) -> Int {
         let jobs = workspaces.count
-        let chunk = max(1, (hi - lo + jobs * 4 - 1) / (jobs * 4))
-        let chunks = stride(from: lo, to: hi, by: chunk).map { ($0, min($0 + chunk, hi)) }
+        let chunk = max(16, (hi - lo + jobs * 8 - 1) / (jobs * 8))
+        let ranges = stride(from: lo, to: hi, by: chunk).map { $0..<min($0 + chunk, hi) }
         final class Box: @unchecked Sendable {
-            var results: [[Expansion]]
+            var results: [Chunk]
             var limits: [EvalError?]
-            init(_ n: Int, _ jobs: Int) { results = Array(repeating: [], count: n); limits = Array(repeating: nil, count: jobs) }
+            var next = 0
+            let lock = NSLock()
+            init(_ n: Int, _ jobs: Int) { results = Array(repeating: Chunk(), count: n); limits = Array(repeating: nil, count: jobs) }
+            func take() -> Int { lock.lock(); defer { lock.unlock() }; next += 1; return next - 1 }
         }
-        let box = Box(chunks.count, jobs)
-        let next = NSLock()
-        var nextChunk = 0
+        let box = Box(ranges.count, jobs)
         let words = store.words
         DispatchQueue.concurrentPerform(iterations: jobs) { worker in
             let ws = workspaces[worker], oracle = oracles[worker]
             var workerLimit: EvalError?
-            var stateLimit: EvalError?
             while true {
-                next.lock()
-                let c = nextChunk
-                nextChunk += 1
-                next.unlock()
-                guard c < chunks.count else { break }
-                var out: [Expansion] = []
-                for index in chunks[c].0..<chunks[c].1 {
-                    var e = Expansion()
-                    let cur = [UInt64](UnsafeBufferPointer(start: store.state(index), count: words))
+                let c = box.take()
+                guard c < ranges.count else { break }
+                var out = Chunk()
+                out.successors.reserveCapacity(ranges[c].count * 8 * words)
+                for index in ranges[c] {
+                    let offset = Int32(index - ranges[c].lowerBound)
+                    ws.cur.update(from: store.state(index), count: words)
                     var unknown: String?
-                    var errors: [String] = []
-                    e.stateLevel = cur.withUnsafeBufferPointer { packed in
-                        expand(packed.baseAddress!, ws: ws, oracle: oracle, limit: &workerLimit, unknown: &unknown, internalErrors: &errors) { choice, f in
-                            if f.enabled { e.fired.insert(system.instances[choice().instance].transition) }
-                            if f.successor {
-                                let n = e.successors.count / words
-                                e.successors.append(contentsOf: UnsafeBufferPointer(start: ws.out, count: words))
-                                if !f.findings.isEmpty { e.stepFindings.append((n, f.findings, choice())) }
-                                if store.find(ws.out) == nil {
-                                    system.layout.unpack(ws.out, into: ws.post.vars)
-                                    let sf = system.checkState(ws.post, limit: &stateLimit)
-                                    if !sf.isEmpty { e.stateFindings[n] = sf }
-                                }
-                            } else if !f.findings.isEmpty {
-                                e.findingsWithoutSuccessor.append((f.findings, choice()))
-                            }
-                            e.choices.append(StepChoice(instance: -1, snapshot: Snapshot(), any: []))
-                        }
+                    let level = expand(ws.cur, ws: ws, oracle: oracle, limit: &workerLimit, unknown: &unknown,
+                                       internalErrors: &out.internalErrors) { i, choice, f in
+                        out.steps += 1
+                        if f.enabled { out.fired.insert(system.instances[i].transition) }
+                        if !f.findings.isEmpty { out.stepFindings.append((offset, f.findings, choice())) }
+                        guard f.successor else { return }
+                        out.successors.append(contentsOf: UnsafeBufferPointer(start: ws.out, count: words))
+                        out.parentOffset.append(offset)
                     }
-                    e.unknown = unknown
-                    e.internalErrors = errors
-                    out.append(e)
+                    if !level.isEmpty { out.stateLevel.append((offset, level)) }
+                    if out.unknown == nil { out.unknown = unknown }
                 }
                 box.results[c] = out
             }
-            box.limits[worker] = workerLimit ?? stateLimit
+            box.limits[worker] = workerLimit
         }
         if limit == nil { limit = box.limits.compactMap { $0 }.first }
-        // Merge in state order: the numbering of the sequential search.
-        var index = lo
-        for results in box.results {
-            for e in results {
-                steps += e.choices.count
-                firedTransitions.formUnion(e.fired)
-                var stepIdx = 0
-                // Findings of steps without successor come in step order
-                // among the others; each property keeps its first, and all
-                // of one state's findings share its depth, so the relative
-                // order within the state only picks among equal lengths.
-                for (findings, choice) in e.findingsWithoutSuccessor { record(findings, state: index, step: choice) }
-                let count = e.successors.count / words
-                e.successors.withUnsafeBufferPointer { buf in
-                    for n in 0..<count {
-                        if stepIdx < e.stepFindings.count, e.stepFindings[stepIdx].successor == n {
-                            record(e.stepFindings[stepIdx].findings, state: index, step: e.stepFindings[stepIdx].choice)
-                            stepIdx += 1
+        // Merge in state order: the numbering of the sequential search, and
+        // per state the same order of findings (steps, new states, then
+        // deadlock and determinism).
+        let ws = workspaces[0]
+        var stateLimit: EvalError?
+        for (c, r) in box.results.enumerated() {
+            let base = ranges[c].lowerBound
+            steps += r.steps
+            for t in r.fired { firedTransitions[t] = true }
+            var sf = 0, sl = 0
+            r.successors.withUnsafeBufferPointer { buf in
+                let count = r.parentOffset.count
+                var n = 0
+                for offset in 0..<Int32(ranges[c].count) {
+                    while sf < r.stepFindings.count && r.stepFindings[sf].offset == offset {
+                        record(r.stepFindings[sf].findings, state: base + Int(offset), step: r.stepFindings[sf].choice)
+                        sf += 1
+                    }
+                    while n < count && r.parentOffset[n] == offset {
+                        if n + 4 < count { store.prefetch(buf.baseAddress! + (n + 4) * words) }
+                        let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: base + Int(offset))
+                        if inserted {
+                            system.layout.unpack(store.state(next), into: ws.post.vars)
+                            let found = system.checkState(ws.post, limit: &stateLimit)
+                            if !found.isEmpty { record(found, state: next, step: nil) }
                         }
-                        let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: index)
-                        if inserted, let sf = e.stateFindings[n] { record(sf, state: next, step: nil) }
+                        n += 1
+                    }
+                    if sl < r.stateLevel.count && r.stateLevel[sl].offset == offset {
+                        record(r.stateLevel[sl].findings, state: base + Int(offset), step: nil)
+                        sl += 1
                     }
                 }
-                record(e.stateLevel, state: index, step: nil)
-                if let u = e.unknown, incomplete == nil { incomplete = "Z3 could not decide a step: \(u)" }
-                internalErrors += e.internalErrors
-                index += 1
             }
+            if let u = r.unknown, incomplete == nil { incomplete = "Z3 could not decide a step: \(u)" }
+            internalErrors += r.internalErrors
         }
+        if limit == nil { limit = stateLimit }
         return hi
     }
 }

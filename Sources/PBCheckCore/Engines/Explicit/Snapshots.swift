@@ -159,7 +159,7 @@ final class SnapshotOracle {
                 value = .term(c, bool: v.domain == .bool)
             }
             post[slot] = value
-            if case .term(let t) = value.rep {
+            if let t = value.symbolic {
                 open.append((t, e.variable, env.domainConstraint(t, v.domain)))
             }
         }

@@ -1,8 +1,10 @@
+import CSupport
+
 /// The visited set: every reached state packed, in the order found (so in
 /// breadth-first order, and the queue is just a cursor into it), with the
 /// index of the state it was first reached from.
 ///
-/// Memory per state: `8 × words` for the state, 4 for its parent, and 4 per
+/// Memory per state: `8 × words` for the state, 4 for its parent, and 8 per
 /// table slot (the open-addressing table is kept at most 3/4 full).
 final class StateStore {
     let words: Int
@@ -10,7 +12,9 @@ final class StateStore {
     private var capacity: Int
     private var data: UnsafeMutablePointer<UInt64>
     private var parents: UnsafeMutablePointer<UInt32>
-    private var table: UnsafeMutablePointer<UInt32>
+    /// Each slot: the hash's high 32 bits (a tag that spares most data
+    /// comparisons) and index + 1 in the low 32; 0 is empty.
+    private var table: UnsafeMutablePointer<UInt64>
     private var tableSize: Int
     static let noParent = UInt32.max
 
@@ -31,7 +35,7 @@ final class StateStore {
         table.deallocate()
     }
 
-    var bytes: Int { capacity * (words * 8 + 4) + tableSize * 4 }
+    var bytes: Int { capacity * (words * 8 + 4) + tableSize * 8 }
 
     @inline(__always) func state(_ i: Int) -> UnsafeMutablePointer<UInt64> { data + i * words }
     @inline(__always) func parent(_ i: Int) -> Int? {
@@ -54,15 +58,23 @@ final class StateStore {
         return true
     }
 
+    /// Starts loading the table slot where `p` would be found.
+    @inline(__always) func prefetch(_ p: UnsafePointer<UInt64>) {
+        pbcheck_prefetch(table + (Int(truncatingIfNeeded: hash(p)) & (tableSize - 1)))
+    }
+
     /// The index of a packed state, if it was seen. Read-only: safe from
     /// several threads while no one inserts.
     func find(_ p: UnsafePointer<UInt64>) -> Int? {
         let mask = tableSize - 1
-        var slot = Int(truncatingIfNeeded: hash(p)) & mask
+        let h = hash(p)
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let e = table[slot]
             if e == 0 { return nil }
-            if equal(Int(e - 1), p) { return Int(e - 1) }
+            let i = Int(e & 0xFFFF_FFFF) - 1
+            if e & 0xFFFF_FFFF_0000_0000 == tag && equal(i, p) { return i }
             slot = (slot + 1) & mask
         }
     }
@@ -71,18 +83,21 @@ final class StateStore {
     /// Invalidates pointers from `state(_:)` when it grows.
     @inline(__always) func insert(_ p: UnsafePointer<UInt64>, parent: Int?) -> (index: Int, inserted: Bool) {
         let mask = tableSize - 1
-        var slot = Int(truncatingIfNeeded: hash(p)) & mask
+        let h = hash(p)
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let e = table[slot]
             if e == 0 { break }
-            if equal(Int(e - 1), p) { return (Int(e - 1), false) }
+            let i = Int(e & 0xFFFF_FFFF) - 1
+            if e & 0xFFFF_FFFF_0000_0000 == tag && equal(i, p) { return (i, false) }
             slot = (slot + 1) & mask
         }
         if count == capacity || (count + 1) * 4 > tableSize * 3 { grow(); return insert(p, parent: parent) }
         let i = count
         (data + i * words).update(from: p, count: words)
         parents[i] = parent.map { UInt32($0) } ?? StateStore.noParent
-        table[slot] = UInt32(i + 1)
+        table[slot] = tag | UInt64(i + 1)
         count += 1
         return (i, true)
     }
@@ -113,9 +128,10 @@ final class StateStore {
             table.initialize(repeating: 0, count: tableSize)
             let mask = tableSize - 1
             for i in 0..<count {
-                var slot = Int(truncatingIfNeeded: hash(data + i * words)) & mask
+                let h = hash(data + i * words)
+                var slot = Int(truncatingIfNeeded: h) & mask
                 while table[slot] != 0 { slot = (slot + 1) & mask }
-                table[slot] = UInt32(i + 1)
+                table[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(i + 1)
             }
         }
     }

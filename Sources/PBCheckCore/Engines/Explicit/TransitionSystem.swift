@@ -5,8 +5,9 @@ public struct Finding: Sendable, Hashable {
     public var message: String
 }
 
-/// One transition with one binding of its params, compiled.
-struct Instance {
+/// One transition with one binding of its params, compiled. A class, so
+/// the hot loop takes one reference rather than copying every field.
+final class Instance {
     struct CompiledEffect {
         var variable: Int
         /// Frame index of the first slot (slot + 1).
@@ -17,19 +18,32 @@ struct Instance {
         var value: CompiledExpr?
         var loc: SourceLoc
     }
-    var transition: Int
-    var binding: [Int64]
-    var guardFn: CompiledExpr?
-    var effects: [CompiledEffect]
+    let transition: Int
+    let binding: [Int64]
+    let guardFn: CompiledExpr?
+    let effects: [CompiledEffect]
     /// Effects that are `:= any`, in order: each takes one chosen value.
-    var anyEffects: [Int]
-    var to: Int
+    let anyEffects: [Int]
+    let to: Int
     /// The step reads observations (guard, effects, or the contracts it must
     /// establish): its snapshots come from Z3.
-    var needsSolver: Bool
+    let needsSolver: Bool
     /// What the guard, effects and entry contracts read (solver cache key).
-    var reads: Reads
-    var mayAssignTwice: Bool
+    let reads: Reads
+    let mayAssignTwice: Bool
+
+    init(transition: Int, binding: [Int64], guardFn: CompiledExpr?, effects: [CompiledEffect], anyEffects: [Int], to: Int,
+         needsSolver: Bool, reads: Reads, mayAssignTwice: Bool) {
+        self.transition = transition
+        self.binding = binding
+        self.guardFn = guardFn
+        self.effects = effects
+        self.anyEffects = anyEffects
+        self.to = to
+        self.needsSolver = needsSolver
+        self.reads = reads
+        self.mayAssignTwice = mayAssignTwice
+    }
 }
 
 /// The typed model compiled once for the engines: packed states, every
@@ -436,6 +450,8 @@ final class Workspace {
     let fields: UnsafeMutablePointer<Int>
     let values: UnsafeMutablePointer<Int64>
     let out: UnsafeMutablePointer<UInt64>
+    /// The state being expanded, copied out of the store (which may move).
+    let cur: UnsafeMutablePointer<UInt64>
     let maxEffects: Int
 
     init(_ system: TransitionSystem) {
@@ -446,12 +462,15 @@ final class Workspace {
         values = .allocate(capacity: maxEffects)
         out = .allocate(capacity: system.layout.words)
         out.initialize(repeating: 0, count: system.layout.words)
+        cur = .allocate(capacity: system.layout.words)
+        cur.initialize(repeating: 0, count: system.layout.words)
     }
 
     deinit {
         fields.deallocate()
         values.deallocate()
         out.deallocate()
+        cur.deallocate()
     }
 }
 

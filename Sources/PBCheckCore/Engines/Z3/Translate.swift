@@ -2,17 +2,15 @@
 /// Folding keeps queries small: in the explicit engine every variable is
 /// known, so only the parts that read observations reach Z3.
 public struct SMTValue {
-    public enum Rep { case word(Int64), term(Z3Term) }
-    public var rep: Rep
+    /// The folded word, when the value is known.
+    public var word: Int64?
+    /// The term, when it is not. (Two optionals rather than an enum with a
+    /// class payload: Swift 6.3's optimizer crashes on the latter here.)
+    public var symbolic: Z3Term?
     public var isBool: Bool
 
-    public static func word(_ w: Int64, bool: Bool) -> SMTValue { SMTValue(rep: .word(w), isBool: bool) }
-    public static func term(_ t: Z3Term, bool: Bool) -> SMTValue { SMTValue(rep: .term(t), isBool: bool) }
-
-    public var word: Int64? {
-        if case .word(let w) = rep { return w }
-        return nil
-    }
+    public static func word(_ w: Int64, bool: Bool) -> SMTValue { SMTValue(word: w, symbolic: nil, isBool: bool) }
+    public static func term(_ t: Z3Term, bool: Bool) -> SMTValue { SMTValue(word: nil, symbolic: t, isBool: bool) }
 }
 
 /// A translated expression: its value, and when it is defined (no division
@@ -56,10 +54,8 @@ public struct SMTTranslator {
     }
 
     public func term(_ v: SMTValue) -> Z3Term {
-        switch v.rep {
-        case .word(let w): return v.isBool ? ctx.bool(w != 0) : ctx.int(w)
-        case .term(let t): return t
-        }
+        if let w = v.word { return v.isBool ? ctx.bool(w != 0) : ctx.int(w) }
+        return v.symbolic ?? ctx.bool(false)
     }
 
     func conj(_ a: Z3Term?, _ b: Z3Term?) -> Z3Term? {
@@ -150,11 +146,8 @@ public struct SMTTranslator {
             let x = translate(a, env), y = translate(b, env)
             let defined = conj(x.defined, y.defined)
             if let i = x.value.word, let j = y.value.word {
-                do throws(EvalError) {
-                    return Translated(value: .word(try Evaluator.arith(op, i, j, loc), bool: false), defined: defined)
-                } catch {
-                    if case .divisionByZero = error { return Translated(value: .word(0, bool: false), defined: ctx.bool(false)) }
-                }
+                if (op == .div || op == .mod) && j == 0 { return Translated(value: .word(0, bool: false), defined: ctx.bool(false)) }
+                if let r = try? Evaluator.arith(op, i, j, loc) { return Translated(value: .word(r, bool: false), defined: defined) }
             }
             let s = term(x.value), t = term(y.value)
             switch op {
@@ -243,50 +236,7 @@ public struct SMTTranslator {
             return Translated(value: .term(ctx.or(setWords[set].map { ctx.eq(t, term(.word($0, bool: isBool))) }), bool: true),
                               defined: x.defined)
         case .aggregate(let kind, let set, let slot, let body, _):
-            let saved = locals[slot]
-            defer { locals[slot] = saved }
-            let isBoolEl = model.sets[set].elementType == .bool
-            let elements = setWords[set]
-            func bodyAt(_ i: Int, _ t: inout SMTTranslator) -> Translated {
-                t.locals[slot] = .word(elements[i], bool: isBoolEl)
-                return t.translate(body, env)
-            }
-            switch kind {
-            case .all, .any:
-                // Left to right, stopping as soon as the result is known.
-                func chain(_ i: Int, _ t: inout SMTTranslator) -> Translated {
-                    if i == elements.count { return Translated(value: .word(kind == .all ? 1 : 0, bool: true), defined: nil) }
-                    return t.shortCircuit(bodyAt(i, &t), stopOn: kind == .any) { chain(i + 1, &$0) }
-                }
-                return chain(0, &self)
-            case .count, .sum:
-                var total = Translated(value: .word(0, bool: false), defined: nil)
-                for i in elements.indices {
-                    let x = bodyAt(i, &self)
-                    let v: SMTValue
-                    if kind == .count {
-                        v = x.value.word.map { .word($0 != 0 ? 1 : 0, bool: false) }
-                            ?? .term(ctx.ite(term(x.value), ctx.int(1), ctx.int(0)), bool: false)
-                    } else {
-                        v = x.value
-                    }
-                    total.defined = conj(total.defined, x.defined)
-                    if let a = total.value.word, let b = v.word, case (let r, false) = a.addingReportingOverflow(b) {
-                        total.value = .word(r, bool: false)
-                    } else {
-                        total.value = .term(ctx.add(term(total.value), term(v)), bool: false)
-                    }
-                }
-                return total
-            case .min, .max:
-                guard !elements.isEmpty else { return undefined(bool: false) }
-                var best = bodyAt(0, &self)
-                for i in elements.indices.dropFirst() {
-                    let x = bodyAt(i, &self)
-                    best = minMax(best, x, min: kind == .min)
-                }
-                return best
-            }
+            return aggregate(kind, set, slot, body, env)
         case .abs(let a, _):
             let x = translate(a, env)
             if let w = x.value.word, w != .min { return Translated(value: .word(Swift.abs(w), bool: false), defined: x.defined) }
@@ -296,6 +246,55 @@ public struct SMTTranslator {
         case .max2(let a, let b):
             return minMax(translate(a, env), translate(b, env), min: false)
         }
+    }
+
+    mutating func aggregate<E: SMTEnvironment>(_ kind: AggregateKind, _ set: Int, _ slot: Int, _ body: TExpr, _ env: E) -> Translated {
+        let saved = locals[slot]
+        defer { locals[slot] = saved }
+        let isBoolEl = model.sets[set].elementType == .bool
+        let elements = setWords[set]
+        switch kind {
+        case .all, .any:
+            // Left to right, stopping as soon as the result is known.
+            return chain(kind == .any, elements, 0, slot, isBoolEl, body, env)
+        case .count, .sum:
+            var total = Translated(value: .word(0, bool: false), defined: nil)
+            for el in elements {
+                locals[slot] = .word(el, bool: isBoolEl)
+                let x = translate(body, env)
+                let v: SMTValue
+                if kind == .count {
+                    if let w = x.value.word { v = .word(w != 0 ? 1 : 0, bool: false) }
+                    else { v = .term(ctx.ite(term(x.value), ctx.int(1), ctx.int(0)), bool: false) }
+                } else {
+                    v = x.value
+                }
+                total.defined = conj(total.defined, x.defined)
+                if let a = total.value.word, let b = v.word, case (let r, false) = a.addingReportingOverflow(b) {
+                    total.value = .word(r, bool: false)
+                } else {
+                    total.value = .term(ctx.add(term(total.value), term(v)), bool: false)
+                }
+            }
+            return total
+        case .min, .max:
+            guard !elements.isEmpty else { return undefined(bool: false) }
+            var best: Translated?
+            for el in elements {
+                locals[slot] = .word(el, bool: isBoolEl)
+                let x = translate(body, env)
+                best = best.map { minMax($0, x, min: kind == .min) } ?? x
+            }
+            return best ?? undefined(bool: false)
+        }
+    }
+
+    private mutating func chain<E: SMTEnvironment>(_ isAny: Bool, _ elements: [Int64], _ i: Int, _ slot: Int, _ isBoolEl: Bool,
+                                                   _ body: TExpr, _ env: E) -> Translated {
+        if i == elements.count { return Translated(value: .word(isAny ? 0 : 1, bool: true), defined: nil) }
+        locals[slot] = .word(elements[i], bool: isBoolEl)
+        let x = translate(body, env)
+        return shortCircuit(x, stopOn: isAny) { $0.chain(isAny, elements, i + 1, slot, isBoolEl, body, env) }
     }
 
     func minMax(_ x: Translated, _ y: Translated, min: Bool) -> Translated {
