@@ -10,6 +10,8 @@ public struct ExplicitOptions: Sendable {
     public var jobs = 1
     /// Budget of one Z3 query.
     public var queryTimeoutMilliseconds: UInt32? = 10_000
+    /// Levels smaller than this are expanded by one thread.
+    public var parallelThreshold = 64
     public init() {}
 }
 
@@ -259,7 +261,7 @@ public final class ExplicitSearch {
             if let l = limit { incomplete = "a value beyond 64 bits at \(l.loc) (the explicit engine computes in 64 bits)"; break }
             if shouldStopOnFirst { incomplete = "stopped at the first violation (--stop-on-first)"; break }
             if let m = options.maxStates, store.count >= m { incomplete = "state limit of \(m) reached (--max-states)"; break }
-            if workspaces.count > 1 && levelEnd - head >= 64 {
+            if workspaces.count > 1 && levelEnd - head >= options.parallelThreshold {
                 head = runLevelInParallel(from: head, to: levelEnd, limit: &limit)
             } else {
                 expandSequential(head, limit: &limit)
