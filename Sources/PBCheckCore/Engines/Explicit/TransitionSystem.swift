@@ -330,6 +330,7 @@ public final class TransitionSystem: @unchecked Sendable {
         let fields = ws.fields, values = ws.values
         var count = 0
         var anyIndex = 0
+        var failed = false
         for e in inst.effects {
             do throws(EvalError) {
                 var field = e.base
@@ -347,13 +348,17 @@ public final class TransitionSystem: @unchecked Sendable {
                 count += 1
             } catch {
                 if case .overflow = error { limit = error; return fired }
+                // The other right-hand sides are still evaluated and
+                // range-checked: one step can break both properties.
                 fired.findings.append(Finding(property: evalErrorProperty, message: "effect of '\(model.transitions[inst.transition].id)': \(message(error))"))
-                return fired
+                failed = true
+                fields[count] = -1
+                count += 1
             }
         }
         if inst.mayAssignTwice {
             var seen = Set<Int>()
-            for t in 0..<count where !seen.insert(fields[t]).inserted {
+            for t in 0..<count where fields[t] >= 0 && !seen.insert(fields[t]).inserted {
                 fired.findings.append(Finding(property: evalErrorProperty,
                                               message: "'\(model.transitions[inst.transition].id)' assigns \(slotName(fields[t] - 1)) twice in one step"))
                 return fired
@@ -361,7 +366,7 @@ public final class TransitionSystem: @unchecked Sendable {
         }
         for w in 0..<layout.words { out[w] = packed[w] }
         var inRange = true
-        for t in 0..<count {
+        for t in 0..<count where fields[t] >= 0 {
             if let c = layout.code(fields[t], values[t]) {
                 layout.set(fields[t], code: c, in: out)
             } else {
@@ -372,7 +377,7 @@ public final class TransitionSystem: @unchecked Sendable {
                 fired.findings.append(Finding(property: p, message: "'\(model.transitions[inst.transition].id)' assigns \(slotName(fields[t] - 1)) := \(model.describe(Word.decode(values[t], as: type))), outside its domain"))
             }
         }
-        guard inRange else { return fired }
+        guard inRange && !failed else { return fired }
         let from = Int(src.vars[0])
         layout.set(0, code: UInt64(inst.to), in: out)
         if let ps = forbiddenByEdge[from * model.states.count + inst.to] {
