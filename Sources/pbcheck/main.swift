@@ -15,7 +15,7 @@ struct PBCheck: ParsableCommand {
         commandName: "pbcheck",
         abstract: "Model checker and property-based tester for state machine playbooks.",
         version: PBCheckVersion.current,
-        subcommands: [Verify.self, Validate.self]
+        subcommands: [Verify.self, Test.self, Validate.self]
     )
 }
 
@@ -225,6 +225,54 @@ struct Verify: ParsableCommand {
 }
 
 extension Verifier.Engine: ExpressibleByArgument {}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run only the scenarios and probar's scripted run (playbook.steps, assertions.path)."
+    )
+
+    @Argument(help: "Playbook files.")
+    var specs: [String]
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        var worst = ExitStatus.ok
+        var json: [String] = []
+        for path in specs {
+            let validation = Pipeline.validate(path: path)
+            guard let model = validation.model else {
+                if format == .json { json.append(ValidationJSON([validation]).encoded()) }
+                else { Terminal.write(DiagnosticRenderer(style: Terminal.style).render(validation)) }
+                worst = .invalid
+                continue
+            }
+            let outcome = Verifier.scenarios(model: model)
+            switch format {
+            case .json:
+                json.append(ResultJSON(path: path, name: model.name, sha256: nil, outcome: outcome, diagnostics: []).encoded())
+            case .text:
+                let style = Terminal.style
+                var out = "\(style.emphasis(path))\n"
+                for d in outcome.diagnostics { out += "  " + style.dim("skipped: \(d.message)") + "\n" }
+                for r in outcome.properties {
+                    out += "  " + (r.verdict == .holds ? style.dim("passed") : style.severity(.error, "FAILED")) + "  \(r.property.id)\n"
+                    if r.verdict != .holds, let d = r.detail { out += "          \(d)\n" }
+                }
+                if outcome.properties.isEmpty { out += "  no scenarios\n" }
+                let failed = outcome.properties.filter { $0.verdict != .holds }.count
+                out += "\(outcome.properties.count - failed) passed, \(failed) failed\n"
+                Terminal.write(out)
+            }
+            if outcome.properties.contains(where: { $0.verdict != .holds }) && worst == .ok { worst = .violated }
+        }
+        if format == .json {
+            Terminal.write((json.count == 1 ? json[0] : "[\n" + json.joined(separator: ",\n") + "\n]") + "\n")
+        }
+        if worst != .ok { throw ExitCode(worst.rawValue) }
+    }
+}
 
 /// Command-line mistakes exit 2 (SPEC §5.4), not ArgumentParser's 64.
 do {

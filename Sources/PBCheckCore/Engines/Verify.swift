@@ -32,6 +32,17 @@ public enum Verifier {
         search.stopFlag = stop
         var outcome = search.run()
         outcome.engineNote = note
+        let scenarios = ScenarioRunner(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds).runAll()
+        outcome.properties += scenarios.results
+        outcome.diagnostics += scenarios.skipped
         return outcome
+    }
+
+    /// Only the scenarios and the scripted run (`pbcheck test`).
+    public static func scenarios(model: TypedModel) -> CheckOutcome {
+        let system = TransitionSystem(model: model)
+        let (results, skipped) = ScenarioRunner(system: system).runAll()
+        return CheckOutcome(engine: "scenarios", engineNote: nil, complete: true, stopReason: nil, stats: SearchStats(),
+                            properties: results, coverage: Coverage(), diagnostics: skipped)
     }
 }

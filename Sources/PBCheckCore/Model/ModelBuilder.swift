@@ -88,8 +88,31 @@ public struct ModelBuilder {
                 DefinitionInfo(name: $0.name.value, params: $0.params, source: $0.body.text.text, loc: $0.name.loc)
             },
             globalInvariants: globals)
-        Lint.run(model, into: &bag)
-        return model
+        var withAsserts = model
+        withAsserts.scenarioAsserts = spec.scenarios.map { sc in sc.steps.map { step in
+            guard case .assert(let source) = step else { return nil }
+            return scenarioAssert(source)
+        } }
+        Lint.run(withAsserts, into: &bag)
+        return withAsserts
+    }
+
+    /// Checks a scenario assert in a copy of the builder, so that nothing it
+    /// names leaks into the model (no new observations, no inference).
+    func scenarioAssert(_ source: ExprSource) -> ScenarioAssert {
+        guard let e = source.expr else { return .invalid("the assert does not parse") }
+        var copy = self
+        copy.bag = DiagnosticBag()
+        var scope = Scope(text: source.text)
+        copy.touchedObservation = false
+        let result = copy.check(e, &scope, expected: .bool, atomize: false)
+        if let d = copy.bag.all.first(where: { $0.severity == .error }) { return .invalid(d.message) }
+        if copy.observations.count > observations.count {
+            let names = copy.observations[observations.count...].map(\.name)
+            return .invalid("'\(names.joined(separator: "', '"))' is not a variable, observation or definition of this machine")
+        }
+        guard let (t, _) = result else { return .invalid("the assert does not type-check") }
+        return .checked(t, readsObservations: copy.touchedObservation)
     }
 
     // MARK: Declarations

@@ -176,6 +176,9 @@ public struct TypedModel: Sendable {
     public var observationSlots: [Int]
     public var definitions: [DefinitionInfo]
     public var globalInvariants: [Invariant]
+    /// Scenario asserts, type-checked against the finished model (they take
+    /// no part in inference, SPEC §2.2): per scenario, per step.
+    public var scenarioAsserts: [[ScenarioAssert?]] = []
 
     public var name: String { spec.name ?? machineID }
 
@@ -211,4 +214,12 @@ public struct TypedModel: Sendable {
         case .enumeration(let e): return enums[e].values.map { .sym($0) }
         }
     }
+}
+
+/// A scenario assert checked against the model, or why it cannot run (a
+/// scenario that names what the machine does not have fails when run, it
+/// does not stop the playbook from loading).
+public enum ScenarioAssert: Sendable {
+    case checked(TExpr, readsObservations: Bool)
+    case invalid(String)
 }

@@ -83,6 +83,29 @@ final class SnapshotOracle {
         return found
     }
 
+    /// A snapshot under which instance `inst` fires from the state in
+    /// `frame` with the observations in `fixed` at the given values (a
+    /// scenario's `observe:`), if there is one.
+    func witness(_ inst: Int, _ frame: Frame, fixed: [Snapshot.Key: Int64]) throws(Failure) -> Witness? {
+        let transition = system.model.transitions[system.instances[inst].transition]
+        let env = ExplicitEnvironment(system: system, ctx: ctx, frame: frame)
+        var tr = translator(for: inst)
+        var terms: [Z3Term] = []
+        if let g = transition.guardExpr {
+            let t = tr.translate(g, env)
+            terms.append(tr.term(t.value))
+            if let d = t.defined { terms.append(d) }
+        }
+        for (k, w) in fixed {
+            let v = env.observation(k.observation, key: k.key)
+            terms.append(ctx.eq(tr.term(v), tr.term(.word(w, bool: v.isBool))))
+        }
+        guard let found = try check(ctx.and(terms + env.side), env) else { return nil }
+        var snapshot = found.snapshot
+        for (k, w) in fixed { snapshot.values[k] = w }
+        return Witness(snapshot: snapshot, any: [], purpose: .successor)
+    }
+
     private func translator(for inst: Int) -> SMTTranslator {
         var tr = SMTTranslator(ctx: ctx, model: system.model)
         let t = system.model.transitions[system.instances[inst].transition]

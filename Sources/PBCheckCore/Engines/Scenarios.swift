@@ -1,0 +1,244 @@
+/// Runs the playbook's scenarios and probar's scripted run (SPEC §6)
+/// through the same property checker as the search. Each becomes a
+/// `scenario:NAME` property: `holds` when it ran to the end, `violated`
+/// with the steps it took when an action was not enabled or an assert
+/// failed. Browser actions are reported as skipped, never as passed.
+public struct ScenarioRunner {
+    let system: TransitionSystem
+    let oracle: SnapshotOracle
+
+    public init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32? = 10_000) {
+        self.system = system
+        oracle = SnapshotOracle(system: system, queryTimeoutMilliseconds: queryTimeoutMilliseconds)
+    }
+
+    var model: TypedModel { system.model }
+
+    /// A run in progress: where it is, the choices made, the states visited.
+    struct Run {
+        var packed: [UInt64]
+        var initial: [UInt64]
+        var choices: [StepChoice] = []
+        var visited: [Int]
+    }
+
+    enum Failure: Error { case failed(String) }
+
+    public func runAll() -> (results: [PropertyResult], skipped: [Diagnostic]) {
+        var results: [PropertyResult] = []
+        var skipped: [Diagnostic] = []
+        for (n, sc) in model.spec.scenarios.enumerated() {
+            let property = Property(id: "scenario:\(sc.name.value)", kind: .scenario, description: sc.description,
+                                    location: sc.name.loc, severity: .error, isContract: false)
+            results.append(run(sc, index: n, property))
+        }
+        if !model.spec.scriptedRuns.isEmpty {
+            let (r, s) = runScripted()
+            results.append(r)
+            skipped += s
+        }
+        return (results, skipped)
+    }
+
+    func start() -> Run? {
+        guard let initial = system.initialStates().first else { return nil }
+        return Run(packed: initial, initial: initial, visited: [model.initial])
+    }
+
+    func result(_ p: Property, _ run: Run, failure: String?) -> PropertyResult {
+        let replay = run.initial.withUnsafeBufferPointer { Replayer(system: system).replay(initial: $0.baseAddress!, choices: run.choices) }
+        let trace = replay.error == nil ? replay.trace : nil
+        if let failure {
+            return PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: failure, settledBy: "scenario run")
+        }
+        return PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: "scenario run")
+    }
+
+    func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult {
+        guard var r = start() else { return result(p, Run(packed: [], initial: [], visited: []), failure: "no initial state") }
+        do throws(Failure) {
+            for (k, step) in sc.steps.enumerated() {
+                switch step {
+                case .action(let name, let params, let observe, let count):
+                    for _ in 0..<count { try fire(name, params: params, observe: observe, &r) }
+                case .assert(let source):
+                    let checked = index < model.scenarioAsserts.count && k < model.scenarioAsserts[index].count
+                        ? model.scenarioAsserts[index][k] : nil
+                    try assert(checked, source, r)
+                }
+            }
+        } catch {
+            if case .failed(let message) = error { return result(p, r, failure: message) }
+        }
+        return result(p, r, failure: nil)
+    }
+
+    /// Fires the transition with id `name`, or the single enabled one whose
+    /// event is `name`.
+    func fire(_ name: Located<String>, params: [(String, Located<ScalarValue>)], observe: [(String, Located<ScalarValue>)],
+              _ r: inout Run) throws(Failure) {
+        let byID = model.transitions.indices.filter { model.transitions[$0].id == name.value }
+        let byEvent = model.transitions.indices.filter { model.transitions[$0].event == name.value }
+        guard !byID.isEmpty || !byEvent.isEmpty else {
+            throw .failed("'\(name.value)' (line \(name.loc.line)) names no transition or event of this machine")
+        }
+        let wanted = Set(byID.isEmpty ? byEvent : byID)
+        for (pname, v) in params where !wanted.contains(where: { model.transitions[$0].params.contains { $0.name == pname } }) {
+            throw .failed("'\(name.value)' has no parameter '\(pname)' (line \(v.loc.line))")
+        }
+        var fixed: [Snapshot.Key: Int64] = [:]
+        for (o, v) in observe {
+            guard let oi = model.observations.firstIndex(where: { $0.name == o && $0.keyType == nil }) else {
+                throw .failed("observe: '\(o)' (line \(v.loc.line)) is not an observation of this machine")
+            }
+            guard let w = word(v.value, model.observations[oi].domain) else {
+                throw .failed("observe: \(v.value) is not a value of '\(o)' (line \(v.loc.line))")
+            }
+            fixed[Snapshot.Key(observation: oi, key: nil)] = w
+        }
+        let frame = system.makeFrame()
+        system.layout.unpack(r.packed, into: frame.vars)
+        let control = Int(frame.vars[0])
+        var enabled: [(instance: Int, witness: Witness)] = []
+        var enabledNames: [String] = []
+        for i in system.byState[control] {
+            let inst = system.instances[i]
+            let t = model.transitions[inst.transition]
+            var matches = wanted.contains(inst.transition)
+            for (pname, v) in params {
+                guard let pi = t.params.firstIndex(where: { $0.name == pname }) else { matches = false; break }
+                if word(v.value, model.sets[t.params[pi].set].elementType == .int ? .int(nil) : domainOf(t.params[pi].set)) != inst.binding[pi] {
+                    matches = false
+                }
+            }
+            let found: Witness?
+            do throws(SnapshotOracle.Failure) {
+                found = try oracle.witness(i, frame, fixed: fixed)
+            } catch {
+                if case .unknown(let reason) = error { throw .failed("Z3 could not decide '\(t.id)': \(reason)") }
+                found = nil
+            }
+            guard var w = found else { continue }
+            if !enabledNames.contains(t.id) { enabledNames.append(t.id) }
+            if matches {
+                w.any = inst.anyEffects.map { e in
+                    let v = model.variables[inst.effects[e].variable]
+                    return (model.values(of: v.domain)?.first).map(Word.encode) ?? 0
+                }
+                enabled.append((i, w))
+            }
+        }
+        let distinct = Set(enabled.map { system.instances[$0.instance].transition })
+        guard let chosen = enabled.first else {
+            throw .failed("'\(name.value)' (line \(name.loc.line)) is not enabled in \(model.states[control].id); enabled: \(enabledNames.isEmpty ? "nothing" : enabledNames.joined(separator: ", "))")
+        }
+        if byID.isEmpty && distinct.count > 1 {
+            let names = distinct.sorted().map { model.transitions[$0].id }
+            throw .failed("event '\(name.value)' (line \(name.loc.line)) enables several transitions in \(model.states[control].id): \(names.joined(separator: ", ")); name one")
+        }
+        let ws = system.makeWorkspace()
+        system.layout.unpack(r.packed, into: ws.src.vars)
+        ws.src.snapshot = chosen.witness.snapshot
+        var limit: EvalError?
+        let fired = r.packed.withUnsafeBufferPointer {
+            system.fire(chosen.instance, ws, packed: $0.baseAddress!, any: chosen.witness.any, out: ws.out, limit: &limit)
+        }
+        guard fired.successor else {
+            let why = fired.findings.first.map { $0.message } ?? "it has no successor"
+            throw .failed("'\(name.value)' (line \(name.loc.line)) cannot complete: \(why)")
+        }
+        r.choices.append(StepChoice(instance: chosen.instance, snapshot: chosen.witness.snapshot, any: chosen.witness.any))
+        r.packed = Array(UnsafeBufferPointer(start: ws.out, count: system.layout.words))
+        r.visited.append(system.instances[chosen.instance].to)
+    }
+
+    func domainOf(_ set: Int) -> Domain {
+        switch model.sets[set].elementType {
+        case .bool: return .bool
+        case .enumeration(let e): return .enumeration(e)
+        default: return .int(nil)
+        }
+    }
+
+    /// A scalar from YAML as a word of `domain` (nil when it is not a value of it).
+    func word(_ v: ScalarValue, _ domain: Domain) -> Int64? {
+        switch (v, domain) {
+        case (.bool(let b), .bool): return b ? 1 : 0
+        case (.int(let i), .int(let r)): return r.map { $0.contains(i) } ?? true ? i : nil
+        case (.string(let s), .enumeration(let e)):
+            if let sym = model.symbols.lookup(s), model.enums[e].values.contains(sym) { return Int64(sym) }
+            return model.enums[e].isOpen ? otherValue(ofEnum: e) : nil
+        case (.string(let s), _): return model.symbols.lookup(s).map { Int64($0) }
+        default: return nil
+        }
+    }
+
+    func assert(_ checked: ScenarioAssert?, _ source: ExprSource, _ r: Run) throws(Failure) {
+        let text = source.text.text
+        guard let checked else { throw .failed("assert '\(text)' (line \(source.loc.line)) could not be checked") }
+        switch checked {
+        case .invalid(let why):
+            throw .failed("assert '\(text)' (line \(source.loc.line)): \(why)")
+        case .checked(let e, let readsObservations):
+            if readsObservations {
+                throw .failed("assert '\(text)' (line \(source.loc.line)) reads an observation, which a scenario cannot know; assert on variables and state")
+            }
+            var compiler = system.compiler
+            let fn = compiler.compile(e)
+            let frame = Frame(slots: system.slotCount, locals: max(compiler.localCount, system.localCount))
+            system.layout.unpack(r.packed, into: frame.vars)
+            let holds: Bool
+            do throws(EvalError) {
+                holds = try fn(frame) != 0
+            } catch {
+                throw .failed("assert '\(text)' (line \(source.loc.line)): \(system.message(error))")
+            }
+            if !holds {
+                throw .failed("assert '\(text)' (line \(source.loc.line)) fails in \(model.states[Int(frame.vars[0])].id)")
+            }
+        }
+    }
+
+    /// probar's `playbook.steps[].transitions` fired in order from the
+    /// initial state, then `assertions.path`.
+    func runScripted() -> (PropertyResult, [Diagnostic]) {
+        let p = Property(id: "scenario:playbook", kind: .scenario, description: "probar's scripted run (playbook.steps) and assertions.path",
+                         location: model.spec.scriptedRuns.first?.loc, severity: .error, isContract: false)
+        var skipped: [Diagnostic] = []
+        for run in model.spec.scriptedRuns where !run.browserActions.isEmpty {
+            let names = run.browserActions.map(\.value)
+            skipped.append(Diagnostic(.note, .scenarioSkipped,
+                                      "\(run.name): browser action\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")) skipped (outside the model)",
+                                      at: run.loc))
+        }
+        guard var r = start() else { return (result(p, Run(packed: [], initial: [], visited: []), failure: "no initial state"), skipped) }
+        do throws(Failure) {
+            for run in model.spec.scriptedRuns {
+                for t in run.transitions {
+                    guard model.transitions.contains(where: { $0.id == t.value }) else {
+                        throw .failed("\(run.name): '\(t.value)' (line \(t.loc.line)) is not a transition id")
+                    }
+                    do throws(Failure) { try fire(t, params: [], observe: [], &r) } catch {
+                        if case .failed(let m) = error { throw .failed("\(run.name): \(m)") }
+                    }
+                }
+            }
+            if let path = model.spec.pathAssertions {
+                let visited = Set(r.visited.map { model.states[$0].id })
+                for s in path.mustVisit where !visited.contains(s.value) {
+                    throw .failed("assertions.path.must_visit: the run never visits '\(s.value)' (line \(s.loc.line))")
+                }
+                for s in path.mustNotVisit where visited.contains(s.value) {
+                    let at = r.visited.firstIndex { model.states[$0].id == s.value } ?? 0
+                    throw .failed("assertions.path.must_not_visit: the run visits '\(s.value)' at step \(at) (line \(s.loc.line))")
+                }
+                if let end = path.endsAt, let last = r.visited.last, model.states[last].id != end.value {
+                    throw .failed("assertions.path.ends_at: the run ends in '\(model.states[last].id)', not '\(end.value)' (line \(end.loc.line))")
+                }
+            }
+        } catch {
+            if case .failed(let m) = error { return (result(p, r, failure: m), skipped) }
+        }
+        return (result(p, r, failure: nil), skipped)
+    }
+}
