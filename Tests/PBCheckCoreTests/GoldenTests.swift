@@ -38,6 +38,28 @@ import Testing
         }
     }
 
+    static let checked = files(in: "specs") + files(in: "specs/buggy")
+
+    /// The pinned result of `verify` for every spec: verdicts, trace lengths
+    /// and traces, state counts (JSON), and the terminal report (text),
+    /// with times and memory left out.
+    @Test(arguments: checked)
+    func verifyResultIsPinned(_ relative: String) throws {
+        let v = Pipeline.validate(path: repoPath(relative))
+        let model = try #require(v.model)
+        let outcome = Verifier.run(model: model, options: ExplicitOptions())
+        var json = ResultJSON(path: relative, name: model.name, sha256: nil, outcome: outcome,
+                              diagnostics: v.diagnostics.filter { $0.severity != .note })
+        json.stats.seconds = 0
+        json.stats.bytesPerState = nil
+        let name = relative.replacingOccurrences(of: "specs/", with: "").replacingOccurrences(of: "/", with: "-")
+            .replacingOccurrences(of: ".yaml", with: "")
+        compare(json.encoded() + "\n", golden: "specs/golden/\(name).verify.json")
+        var text = ResultRenderer(style: PlainStyle()).render(path: relative, outcome: outcome)
+        if let r = text.range(of: #", [0-9.]+ s(?=[,\n])"#, options: .regularExpression) { text.replaceSubrange(r, with: ", <time>") }
+        compare(text, golden: "specs/golden/\(name).verify.txt")
+    }
+
     @Test func corpusIsLargeEnough() {
         #expect(GoldenTests.invalid.count >= 20)
         #expect(GoldenTests.valid.count >= 6)
