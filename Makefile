@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps cli-test clean golden
+.PHONY: all build release run test deps cli-test clean golden bench bench-quick
 
 all: build
 
@@ -22,9 +22,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Build in release mode and check the bundled federation gateway playbook.
+# Build in release mode and check the bundled federation gateway model:
+# every property, exhaustively.
 run: release
-	$(RELEASE_BIN) validate specs/federation-gateway.yaml specs/federation-gateway-model.yaml
+	$(RELEASE_BIN) verify specs/federation-gateway-model.yaml
 
 test: deps
 	$(SWIFT) build
@@ -38,6 +39,20 @@ cli-test:
 # Re-record golden files after an intended change in output.
 golden:
 	PBCHECK_RECORD=1 $(SWIFT) test --filter GoldenTests
+
+# Benchmark against SPIN and rumur (bench/README.md), written to
+# bench/results.md. Installs them when missing.
+bench: release
+	@if ! command -v spin >/dev/null 2>&1 || ! command -v rumur >/dev/null 2>&1 \
+	    || ! command -v gcc >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then \
+		echo "installing spin, rumur, gcc, time"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq spin rumur gcc time; \
+	fi
+	PBCHECK=$(CURDIR)/$(RELEASE_BIN) python3 bench/run.py $(BENCH_ARGS)
+
+bench-quick:
+	$(MAKE) bench BENCH_ARGS=--quick
 
 clean:
 	rm -rf .build

@@ -237,7 +237,12 @@ public struct ExprCompiler {
         case .compare(let op, let a, let b):
             let x = compile(a), y = compile(b)
             switch op {
-            case .eq: return { f throws(EvalError) in try x(f) == (try y(f)) ? 1 : 0 }
+            case .eq:
+                if case .lit(let v) = b {
+                    let c = Word.encode(v)
+                    return { f throws(EvalError) in try x(f) == c ? 1 : 0 }
+                }
+                return { f throws(EvalError) in try x(f) == (try y(f)) ? 1 : 0 }
             case .ne: return { f throws(EvalError) in try x(f) != (try y(f)) ? 1 : 0 }
             case .lt:
                 if case .lit(.int(let c)) = b { return { f throws(EvalError) in try x(f) < c ? 1 : 0 } }

@@ -302,8 +302,10 @@ public final class ExplicitSearch {
         defer { if limit == nil { limit = stateLimit } }
         let stateFindings =
             expand(ws.cur, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { i, choice, f in
-                steps += 1
-                if f.enabled { firedTransitions[system.instances[i].transition] = true }
+                if f.enabled {
+                    steps += 1
+                    firedTransitions[system.instances[i].transition] = true
+                }
                 if !f.findings.isEmpty { record(f.findings, state: index, step: choice()) }
                 guard f.successor else { return }
                 // Looked up together after the expansion, so the cache
@@ -357,8 +359,10 @@ public final class ExplicitSearch {
                     var unknown: String?
                     let level = expand(ws.cur, ws: ws, oracle: oracle, limit: &workerLimit, unknown: &unknown,
                                        internalErrors: &out.internalErrors) { i, choice, f in
-                        out.steps += 1
-                        if f.enabled { out.fired.insert(system.instances[i].transition) }
+                        if f.enabled {
+                            out.steps += 1
+                            out.fired.insert(system.instances[i].transition)
+                        }
                         if !f.findings.isEmpty { out.stepFindings.append((offset, f.findings, choice())) }
                         guard f.successor else { return }
                         out.successors.append(contentsOf: UnsafeBufferPointer(start: ws.out, count: words))

@@ -357,11 +357,12 @@ public final class TransitionSystem: @unchecked Sendable {
             }
         }
         if inst.mayAssignTwice {
-            var seen = Set<Int>()
-            for t in 0..<count where fields[t] >= 0 && !seen.insert(fields[t]).inserted {
-                fired.findings.append(Finding(property: evalErrorProperty,
-                                              message: "'\(model.transitions[inst.transition].id)' assigns \(slotName(fields[t] - 1)) twice in one step"))
-                return fired
+            for t in 0..<count where fields[t] >= 0 {
+                for u in 0..<t where fields[u] == fields[t] {
+                    fired.findings.append(Finding(property: evalErrorProperty,
+                                                  message: "'\(model.transitions[inst.transition].id)' assigns \(slotName(fields[t] - 1)) twice in one step"))
+                    return fired
+                }
             }
         }
         for w in 0..<layout.words { out[w] = packed[w] }
