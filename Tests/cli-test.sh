@@ -27,5 +27,33 @@ timeout 30 "$bin" validate /nonexistent.yaml >/dev/null 2>&1
 check "missing file" 2 $?
 timeout 30 "$bin" validate specs >/dev/null 2>&1
 check "directory" 2 $?
+# verify: exit 0 all hold, 1 violated, 2 invalid, 3 inconclusive (SPEC §5.4).
+for f in specs/buggy/correct-*.yaml specs/federation-gateway-model.yaml; do
+    timeout 60 "$bin" verify "$f" >/dev/null 2>&1
+    check "verify $f" 0 $?
+done
+for f in specs/buggy/deep-forbidden.yaml specs/buggy/div-by-zero.yaml specs/buggy/multi-violation.yaml specs/federation-gateway.yaml; do
+    timeout 60 "$bin" verify "$f" >/dev/null 2>&1
+    check "verify $f" 1 $?
+    timeout 60 "$bin" verify --format json "$f" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["schema"] == 1 and d["tool"]["name"] == "pbcheck" and d["engine"] == "explicit"
+v = [p for p in d["properties"] if p["verdict"] == "violated"]
+assert v and all(p["trace"]["length"] == len(p["trace"]["steps"]) for p in v)' >/dev/null 2>&1
+    check "verify json of $f" 0 $?
+done
+timeout 60 "$bin" verify specs/invalid/dangling-to-state.yaml >/dev/null 2>&1
+check "verify invalid spec" 2 $?
+timeout 60 "$bin" verify --max-states 10 specs/federation-gateway-model.yaml >/dev/null 2>&1
+check "verify state limit" 3 $?
+timeout 60 "$bin" verify --contracts warn specs/buggy/observed-contract.yaml >/dev/null 2>&1
+check "contracts warn" 0 $?
+timeout 60 "$bin" verify --jobs 0 specs/pipeline.yaml >/dev/null 2>&1
+check "bad --jobs" 2 $?
+timeout 60 "$bin" test specs/login-form.yaml >/dev/null 2>&1
+check "test passing scenarios" 0 $?
+timeout 60 "$bin" test specs/federation-gateway.yaml >/dev/null 2>&1
+check "test failing scenarios" 1 $?
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
