@@ -16,7 +16,6 @@ struct BruteForce: EvalContext {
     /// Reachable states and, per violated property id, the shortest length.
     static func run(_ model: TypedModel) -> (states: Int, violated: [String: Int]) {
         let ev = Evaluator(model: model)
-        let system = TransitionSystem(model: model)
         var violated: [String: Int] = [:]
         func note(_ id: String, _ len: Int) { if violated[id] == nil { violated[id] = len } }
         let start = State(control: model.initial, values: model.variables.flatMap { v -> [Value] in
@@ -83,7 +82,6 @@ struct BruteForce: EvalContext {
             frontier = next
             depth += 1
         }
-        _ = system
         return (seen.count, violated)
     }
 }

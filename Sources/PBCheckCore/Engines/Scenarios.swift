@@ -107,7 +107,7 @@ public struct ScenarioRunner {
             var matches = wanted.contains(inst.transition)
             for (pname, v) in params {
                 guard let pi = t.params.firstIndex(where: { $0.name == pname }) else { matches = false; break }
-                if word(v.value, model.sets[t.params[pi].set].elementType == .int ? .int(nil) : domainOf(t.params[pi].set)) != inst.binding[pi] {
+                if word(v.value, domainOf(t.params[pi].set)) != inst.binding[pi] {
                     matches = false
                 }
             }

@@ -61,9 +61,7 @@ public final class Frame {
         vars.initialize(repeating: 0, count: slots + 1)
         self.locals = .allocate(capacity: max(locals, 1))
         self.locals.initialize(repeating: 0, count: max(locals, 1))
-        localCount = max(locals, 1)
     }
-    let localCount: Int
 
     deinit {
         vars.deallocate()

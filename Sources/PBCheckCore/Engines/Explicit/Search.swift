@@ -65,7 +65,6 @@ public final class ExplicitSearch {
     let store: StateStore
     var found: [Int: Found] = [:]
     var firedTransitions: [Bool]
-    var reachedControl: Set<Int> = []
     var incomplete: String?
     var internalErrors: [String] = []
     var depth = 0
@@ -198,8 +197,8 @@ public final class ExplicitSearch {
                     let ia = list[a], ib = list[b]
                     guard system.instances[ia].transition != system.instances[ib].transition else { continue }
                     let ta = system.transitionID(ofInstance: ia), tb = system.transitionID(ofInstance: ib)
-                    let guardsObserve = [ia, ib].filter { system.instances[$0].needsSolver && guardReadsObservations($0) }
-                    if guardsObserve.count < 2 {
+                    // A guard that reads no observation holds for every snapshot.
+                    if !system.instances[ia].guardReadsObservations || !system.instances[ib].guardReadsObservations {
                         findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled"))
                         break search
                     }
@@ -215,10 +214,6 @@ public final class ExplicitSearch {
             }
         }
         return findings
-    }
-
-    private func guardReadsObservations(_ i: Int) -> Bool {
-        system.model.transitions[system.instances[i].transition].guardExpr.map { Reads($0, system.model).observations } ?? false
     }
 
     func describe(_ s: Snapshot) -> String {

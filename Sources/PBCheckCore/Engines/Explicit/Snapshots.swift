@@ -73,10 +73,7 @@ final class SnapshotOracle {
         var terms: [Z3Term] = []
         for i in [a, b] {
             var tr = translator(for: i)
-            guard let g = system.model.transitions[system.instances[i].transition].guardExpr else { continue }
-            let t = tr.translate(g, env)
-            terms.append(tr.term(t.value))
-            if let d = t.defined { terms.append(d) }
+            terms += enabling(i, env, &tr)
         }
         let found = try check(ctx.and(terms + env.side), env).map { Witness(snapshot: $0.snapshot, any: [], purpose: .determinism) }
         pairCache[k] = found
@@ -87,15 +84,9 @@ final class SnapshotOracle {
     /// `frame` with the observations in `fixed` at the given values (a
     /// scenario's `observe:`), if there is one.
     func witness(_ inst: Int, _ frame: Frame, fixed: [Snapshot.Key: Int64]) throws(Failure) -> Witness? {
-        let transition = system.model.transitions[system.instances[inst].transition]
         let env = ExplicitEnvironment(system: system, ctx: ctx, frame: frame)
         var tr = translator(for: inst)
-        var terms: [Z3Term] = []
-        if let g = transition.guardExpr {
-            let t = tr.translate(g, env)
-            terms.append(tr.term(t.value))
-            if let d = t.defined { terms.append(d) }
-        }
+        var terms = enabling(inst, env, &tr)
         for (k, w) in fixed {
             let v = env.observation(k.observation, key: k.key)
             terms.append(ctx.eq(tr.term(v), tr.term(.word(w, bool: v.isBool))))
@@ -104,6 +95,18 @@ final class SnapshotOracle {
         var snapshot = found.snapshot
         for (k, w) in fixed { snapshot.values[k] = w }
         return Witness(snapshot: snapshot, any: [], purpose: .successor)
+    }
+
+    /// An instance's guard, translated: true and defined.
+    private func guardOf(_ inst: Int, _ env: ExplicitEnvironment, _ tr: inout SMTTranslator) -> Translated {
+        system.model.transitions[system.instances[inst].transition].guardExpr.map { tr.translate($0, env) }
+            ?? Translated(value: .word(1, bool: true), defined: nil)
+    }
+
+    /// What enables an instance: its guard holds and evaluates without error.
+    private func enabling(_ inst: Int, _ env: ExplicitEnvironment, _ tr: inout SMTTranslator) -> [Z3Term] {
+        let g = guardOf(inst, env, &tr)
+        return [tr.term(g.value)] + (g.defined.map { [$0] } ?? [])
     }
 
     private func translator(for inst: Int) -> SMTTranslator {
@@ -148,7 +151,7 @@ final class SnapshotOracle {
         let transition = model.transitions[instance.transition]
         let env = ExplicitEnvironment(system: system, ctx: ctx, frame: frame)
         var tr = translator(for: inst)
-        let g = transition.guardExpr.map { tr.translate($0, env) } ?? Translated(value: .word(1, bool: true), defined: nil)
+        let g = guardOf(inst, env, &tr)
         let gT = tr.term(g.value)
         var effectsDefined: Z3Term?
         var post: [Int: SMTValue] = [:]

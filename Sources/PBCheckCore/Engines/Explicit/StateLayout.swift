@@ -109,5 +109,4 @@ public struct StateLayout: Sendable {
         for i in fields.indices { vars[i] = value(i, get(i, in: p)) }
     }
 
-    public var bits: Int { fields.reduce(0) { $0 + ($1.full ? 64 : $1.mask.nonzeroBitCount) } }
 }

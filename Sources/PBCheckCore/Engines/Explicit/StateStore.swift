@@ -63,22 +63,6 @@ final class StateStore {
         pbcheck_prefetch(table + (Int(truncatingIfNeeded: hash(p)) & (tableSize - 1)))
     }
 
-    /// The index of a packed state, if it was seen. Read-only: safe from
-    /// several threads while no one inserts.
-    func find(_ p: UnsafePointer<UInt64>) -> Int? {
-        let mask = tableSize - 1
-        let h = hash(p)
-        let tag = h & 0xFFFF_FFFF_0000_0000
-        var slot = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let e = table[slot]
-            if e == 0 { return nil }
-            let i = Int(e & 0xFFFF_FFFF) - 1
-            if e & 0xFFFF_FFFF_0000_0000 == tag && equal(i, p) { return i }
-            slot = (slot + 1) & mask
-        }
-    }
-
     /// Adds a packed state reached from `parent` unless it was seen.
     /// Invalidates pointers from `state(_:)` when it grows.
     @inline(__always) func insert(_ p: UnsafePointer<UInt64>, parent: Int?) -> (index: Int, inserted: Bool) {

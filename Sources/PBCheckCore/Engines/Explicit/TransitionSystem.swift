@@ -28,12 +28,14 @@ final class Instance {
     /// The step reads observations (guard, effects, or the contracts it must
     /// establish): its snapshots come from Z3.
     let needsSolver: Bool
+    /// The guard itself reads observations (determinism then needs Z3).
+    let guardReadsObservations: Bool
     /// What the guard, effects and entry contracts read (solver cache key).
     let reads: Reads
     let mayAssignTwice: Bool
 
     init(transition: Int, binding: [Int64], guardFn: CompiledExpr?, effects: [CompiledEffect], anyEffects: [Int], to: Int,
-         needsSolver: Bool, reads: Reads, mayAssignTwice: Bool) {
+         needsSolver: Bool, guardReadsObservations: Bool, reads: Reads, mayAssignTwice: Bool) {
         self.transition = transition
         self.binding = binding
         self.guardFn = guardFn
@@ -41,6 +43,7 @@ final class Instance {
         self.anyEffects = anyEffects
         self.to = to
         self.needsSolver = needsSolver
+        self.guardReadsObservations = guardReadsObservations
         self.reads = reads
         self.mayAssignTwice = mayAssignTwice
     }
@@ -185,6 +188,7 @@ public final class TransitionSystem: @unchecked Sendable {
             }
             let guardFn = t.guardExpr.map { compiler.compile($0) }
             var reads = t.guardExpr.map { Reads($0, model) } ?? Reads()
+            let guardReadsObservations = reads.observations
             var effects: [Instance.CompiledEffect] = []
             var anyEffects: [Int] = []
             for e in t.effects {
@@ -211,7 +215,8 @@ public final class TransitionSystem: @unchecked Sendable {
             for b in bindings {
                 let index = instances.count
                 instances.append(Instance(transition: ti, binding: b, guardFn: guardFn, effects: effects, anyEffects: anyEffects,
-                                          to: t.to, needsSolver: needsSolver, reads: reads, mayAssignTwice: mayAssignTwice))
+                                          to: t.to, needsSolver: needsSolver, guardReadsObservations: guardReadsObservations,
+                                          reads: reads, mayAssignTwice: mayAssignTwice))
                 instanceEvent.append(ev)
                 for s in Set(t.from).sorted() { byState[s].append(index) }
             }

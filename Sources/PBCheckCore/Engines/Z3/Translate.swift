@@ -67,8 +67,6 @@ public struct SMTTranslator {
     /// `cond ⇒ d`, for definedness under a short-circuit.
     func guarded(_ cond: Z3Term, _ d: Z3Term?) -> Z3Term? { d.map { ctx.implies(cond, $0) } }
 
-    static let never: (Z3Context) -> Z3Term = { $0.bool(false) }
-
     func undefined(bool: Bool) -> Translated { Translated(value: .word(0, bool: bool), defined: ctx.bool(false)) }
 
     /// `k == element_i` for each element of a set, and the value chosen by
