@@ -8,6 +8,35 @@ enum ExitStatus: Int32 {
     case violated = 1
     case invalid = 2
     case inconclusive = 3
+
+    /// Over several specs the worst wins: invalid, then violated, then
+    /// inconclusive, then ok.
+    func combined(with other: ExitStatus) -> ExitStatus { other.rank > rank ? other : self }
+
+    private var rank: Int {
+        switch self {
+        case .ok: return 0
+        case .inconclusive: return 1
+        case .violated: return 2
+        case .invalid: return 3
+        }
+    }
+}
+
+/// Output shared by the commands that check several specs.
+enum SpecOutput {
+    /// A spec that did not load: its diagnostics, as text or as a JSON document.
+    static func invalid(_ v: ValidationResult, format: OutputFormat, json: inout [String]) {
+        switch format {
+        case .json: json.append(ValidationJSON([v]).encoded())
+        case .text: Terminal.write(DiagnosticRenderer(style: Terminal.style).render(v))
+        }
+    }
+
+    /// One JSON document, or an array of them for several specs.
+    static func write(json: [String]) {
+        Terminal.write((json.count == 1 ? json[0] : "[\n" + json.joined(separator: ",\n") + "\n]") + "\n")
+    }
 }
 
 struct PBCheck: ParsableCommand {
@@ -164,20 +193,12 @@ struct Verify: ParsableCommand {
     func run() throws {
         Interrupt.install()
         var worst = ExitStatus.ok
-        func raise(_ s: ExitStatus) {
-            let rank: [ExitStatus: Int] = [.ok: 0, .inconclusive: 1, .violated: 2, .invalid: 3]
-            if rank[s]! > rank[worst]! { worst = s }
-        }
         var jsonResults: [String] = []
         for path in specs {
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
             guard let model = validation.model else {
-                if format == .json {
-                    jsonResults.append(ValidationJSON([validation]).encoded())
-                } else {
-                    Terminal.write(DiagnosticRenderer(style: Terminal.style).render(validation))
-                }
-                raise(.invalid)
+                SpecOutput.invalid(validation, format: format, json: &jsonResults)
+                worst = worst.combined(with: .invalid)
                 continue
             }
             var options = ExplicitOptions()
@@ -202,10 +223,10 @@ struct Verify: ParsableCommand {
                 }
                 Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contracts == .warn).render(path: path, outcome: outcome))
             }
-            raise(Verify.status(outcome, contractsWarn: contracts == .warn, strict: strict))
+            worst = worst.combined(with: Verify.status(outcome, contractsWarn: contracts == .warn, strict: strict))
         }
         if format == .json {
-            Terminal.write((jsonResults.count == 1 ? jsonResults[0] : "[\n" + jsonResults.joined(separator: ",\n") + "\n]") + "\n")
+            SpecOutput.write(json: jsonResults)
         }
         if worst != .ok { throw ExitCode(worst.rawValue) }
     }
@@ -218,8 +239,10 @@ struct Verify: ParsableCommand {
             if r.property.isContract && contractsWarn { return false }
             return true
         }
-        if failing || o.diagnostics.contains(where: { $0.severity == .error }) { return failing ? .violated : .inconclusive }
-        if o.properties.contains(where: { $0.verdict == .unknown || $0.verdict == .bounded }) || !o.complete { return .inconclusive }
+        if failing { return .violated }
+        // An internal error settles nothing; neither does a stopped search.
+        let unsettled = o.properties.contains { $0.verdict == .unknown || $0.verdict == .bounded }
+        if unsettled || !o.complete || o.diagnostics.contains(where: { $0.severity == .error }) { return .inconclusive }
         return .ok
     }
 }
@@ -243,9 +266,8 @@ struct Test: ParsableCommand {
         for path in specs {
             let validation = Pipeline.validate(path: path)
             guard let model = validation.model else {
-                if format == .json { json.append(ValidationJSON([validation]).encoded()) }
-                else { Terminal.write(DiagnosticRenderer(style: Terminal.style).render(validation)) }
-                worst = .invalid
+                SpecOutput.invalid(validation, format: format, json: &json)
+                worst = worst.combined(with: .invalid)
                 continue
             }
             let outcome = Verifier.scenarios(model: model)
@@ -265,10 +287,10 @@ struct Test: ParsableCommand {
                 out += "\(outcome.properties.count - failed) passed, \(failed) failed\n"
                 Terminal.write(out)
             }
-            if outcome.properties.contains(where: { $0.verdict != .holds }) && worst == .ok { worst = .violated }
+            if outcome.properties.contains(where: { $0.verdict != .holds }) { worst = worst.combined(with: .violated) }
         }
         if format == .json {
-            Terminal.write((json.count == 1 ? json[0] : "[\n" + json.joined(separator: ",\n") + "\n]") + "\n")
+            SpecOutput.write(json: json)
         }
         if worst != .ok { throw ExitCode(worst.rawValue) }
     }
