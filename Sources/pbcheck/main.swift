@@ -33,6 +33,25 @@ enum SpecOutput {
         }
     }
 
+    /// One spec's outcome: the load diagnostics and the verdicts, as text,
+    /// or a JSON document added to `json`.
+    static func result(_ outcome: CheckOutcome, path: String, validation: ValidationResult, format: OutputFormat, quiet: Bool,
+                       contractsWarn: Bool, json: inout [String]) {
+        let shown = validation.diagnostics.filter { $0.severity != .note }
+        switch format {
+        case .json:
+            json.append(ResultJSON(path: path, name: validation.model?.name, sha256: nil, outcome: outcome, diagnostics: shown).encoded())
+        case .text:
+            if !quiet && !shown.isEmpty {
+                var v = validation
+                v.inferred = []
+                v.diagnostics = shown
+                Terminal.write(DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v))
+            }
+            Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn).render(path: path, outcome: outcome))
+        }
+    }
+
     /// One JSON document, or an array of them for several specs.
     static func write(json: [String]) {
         Terminal.write((json.count == 1 ? json[0] : "[\n" + json.joined(separator: ",\n") + "\n]") + "\n")
@@ -44,7 +63,7 @@ struct PBCheck: ParsableCommand {
         commandName: "pbcheck",
         abstract: "Model checker and property-based tester for state machine playbooks.",
         version: PBCheckVersion.current,
-        subcommands: [Verify.self, Test.self, Validate.self]
+        subcommands: [Verify.self, Walk.self, Test.self, Validate.self]
     )
 }
 
@@ -146,6 +165,35 @@ enum Interrupt {
     }
 }
 
+/// The random walks' options, shared by `walk` and `verify`.
+struct WalkArguments: ParsableArguments {
+    @Option(help: "Random runs.")
+    var runs: Int = 1000
+
+    @Option(help: "Steps per run at most.")
+    var depth: Int = 100
+
+    @Option(help: "Seed of the random runs (default: a random one, always printed).")
+    var seed: UInt64?
+
+    @Flag(help: "Prefer steps whose transition has not fired or whose target state has not been visited.")
+    var coverageBias = false
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard depth >= 1 else { throw ValidationError("--depth must be at least 1") }
+    }
+
+    func options(seed: UInt64) -> WalkOptions {
+        var o = WalkOptions()
+        o.runs = runs
+        o.depth = depth
+        o.seed = seed
+        o.coverageBias = coverageBias
+        return o
+    }
+}
+
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every property of each playbook and print a verdict for each, with shortest counterexamples."
@@ -157,7 +205,7 @@ struct Verify: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Engine: auto or explicit.")
+    @Option(help: "Engine: auto (explicit search; random walks where it cannot finish), explicit, or walk.")
     var engine: Verifier.Engine = .auto
 
     @Option(help: "Stop after this many states (verdict unknown for what is not settled).")
@@ -184,6 +232,9 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print only the verdict lines and the counterexamples.")
     var quiet = false
 
+    @OptionGroup(title: "Random walks (--engine walk, or when the search cannot finish)")
+    var walk: WalkArguments
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxStates >= 1 else { throw ValidationError("--max-states must be at least 1") }
@@ -194,6 +245,7 @@ struct Verify: ParsableCommand {
         Interrupt.install()
         var worst = ExitStatus.ok
         var jsonResults: [String] = []
+        let seed = walk.seed ?? WalkOptions.randomSeed()
         for path in specs {
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
             guard let model = validation.model else {
@@ -208,21 +260,11 @@ struct Verify: ParsableCommand {
             options.deadlock = !noDeadlock
             options.jobs = jobs
             let progress = TerminalProgress.enabled && format == .text ? TerminalProgress() : nil
-            let outcome = Verifier.run(model: model, engine: engine, options: options, progress: progress, stop: Interrupt.flag)
+            let outcome = Verifier.run(model: model, engine: engine, options: options, walk: walk.options(seed: seed), progress: progress,
+                                       stop: Interrupt.flag)
             progress?.clear()
-            let shown = validation.diagnostics.filter { $0.severity != .note }
-            switch format {
-            case .json:
-                jsonResults.append(ResultJSON(path: path, name: model.name, sha256: nil, outcome: outcome, diagnostics: shown).encoded())
-            case .text:
-                if !quiet && !shown.isEmpty {
-                    var v = validation
-                    v.inferred = []
-                    v.diagnostics = shown
-                    Terminal.write(DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v))
-                }
-                Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contracts == .warn).render(path: path, outcome: outcome))
-            }
+            SpecOutput.result(outcome, path: path, validation: validation, format: format, quiet: quiet, contractsWarn: contracts == .warn,
+                              json: &jsonResults)
             worst = worst.combined(with: Verify.status(outcome, contractsWarn: contracts == .warn, strict: strict))
         }
         if format == .json {
@@ -248,6 +290,89 @@ struct Verify: ParsableCommand {
 }
 
 extension Verifier.Engine: ExpressibleByArgument {}
+
+struct Walk: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Random runs from the initial state, every property checked at every step; failures shrunk to short traces.",
+        discussion: """
+            Verdicts are sampled evidence: a property no run breaks is reported as holding on N sampled runs \
+            (`bounded` in JSON), never as `holds`. Exit status 1 when a property is violated, 0 otherwise.
+            """
+    )
+
+    @Argument(help: "Playbook files.")
+    var specs: [String]
+
+    @OptionGroup var walk: WalkArguments
+
+    @Option(help: "Parallel threads (default: the machine's cores). Results do not depend on it, except with --coverage-bias.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Stop the walks after this many seconds.")
+    var timeout: Double?
+
+    @Flag(help: "Stop at the first violation.")
+    var stopOnFirst = false
+
+    @Flag(help: "Do not check for deadlocks.")
+    var noDeadlock = false
+
+    @Option(help: "Contract establishment failures: fail (default) or warn.")
+    var contracts: ContractsMode = .fail
+
+    @Flag(help: "Warnings (opaque conditions, warning-severity invariants) fail the run.")
+    var strict = false
+
+    @Flag(help: "Print only the verdict lines and the counterexamples.")
+    var quiet = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    func run() throws {
+        Interrupt.install()
+        var worst = ExitStatus.ok
+        var json: [String] = []
+        let seed = walk.seed ?? WalkOptions.randomSeed()
+        for path in specs {
+            let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
+            guard let model = validation.model else {
+                SpecOutput.invalid(validation, format: format, json: &json)
+                worst = worst.combined(with: .invalid)
+                continue
+            }
+            var options = walk.options(seed: seed)
+            options.jobs = jobs
+            options.timeout = timeout
+            options.stopOnFirst = stopOnFirst
+            options.deadlock = !noDeadlock
+            let outcome = WalkEngine.run(system: TransitionSystem(model: model, deadlock: !noDeadlock), options: options, stop: Interrupt.flag)
+            SpecOutput.result(outcome, path: path, validation: validation, format: format, quiet: quiet, contractsWarn: contracts == .warn,
+                              json: &json)
+            worst = worst.combined(with: Walk.status(outcome, contractsWarn: contracts == .warn, strict: strict))
+        }
+        if format == .json {
+            SpecOutput.write(json: json)
+        }
+        if worst != .ok { throw ExitCode(worst.rawValue) }
+    }
+
+    /// Walks never ask for proof (SPEC §5.4): sampled evidence is success;
+    /// a violation fails; an internal error is inconclusive.
+    static func status(_ o: CheckOutcome, contractsWarn: Bool, strict: Bool) -> ExitStatus {
+        let status = Verify.status(o, contractsWarn: contractsWarn, strict: strict)
+        if status == .inconclusive && !o.properties.contains(where: { $0.verdict == .unknown })
+            && !o.diagnostics.contains(where: { $0.severity == .error }) {
+            return .ok
+        }
+        return status
+    }
+}
 
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(

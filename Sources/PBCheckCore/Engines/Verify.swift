@@ -1,6 +1,6 @@
 /// Picks and runs the engines for `verify` and gathers one outcome.
 public enum Verifier {
-    public enum Engine: String, Sendable, CaseIterable { case auto, explicit }
+    public enum Engine: String, Sendable, CaseIterable { case auto, explicit, walk }
 
     /// Whether every declared domain is finite (the explicit search is
     /// then exhaustive by construction).
@@ -11,31 +11,80 @@ public enum Verifier {
         }
     }
 
-    public static func run(model: TypedModel, engine: Engine = .auto, options: ExplicitOptions,
+    /// `--engine walk` runs only the random walks; `auto` also runs them
+    /// when the explicit search cannot finish (over `--max-states`, or a
+    /// machine it cannot enumerate), for the properties it left unsettled.
+    public static func run(model: TypedModel, engine: Engine = .auto, options: ExplicitOptions, walk: WalkOptions = WalkOptions(),
                            progress: SearchProgress? = nil, stop: StopFlag? = nil) -> CheckOutcome {
         let system = TransitionSystem(model: model, deadlock: options.deadlock)
+        var walk = walk
+        walk.deadlock = options.deadlock
+        walk.jobs = options.jobs
+        walk.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
+        if engine == .walk {
+            var outcome = WalkEngine.run(system: system, options: walk, stop: stop)
+            addScenarios(&outcome, system, options)
+            return outcome
+        }
         let note: String
         if domainsFinite(model) {
             note = engine == .auto ? "exhaustive breadth-first search (every declared domain is finite)" : "exhaustive breadth-first search"
         } else {
             note = "breadth-first search; some integers are unbounded, so it is exhaustive only if their reachable values stay finite (else it stops at --max-states)"
         }
+        var outcome: CheckOutcome
         if let reason = system.unsupported {
             let props = system.properties.map {
                 PropertyResult(property: $0, verdict: .unknown, bound: nil, trace: nil, detail: reason, settledBy: "explicit search")
             }
-            return CheckOutcome(engine: "explicit", engineNote: note, complete: false, stopReason: reason, stats: SearchStats(),
-                                properties: props, coverage: Coverage(), diagnostics: [])
+            outcome = CheckOutcome(engine: "explicit", engineNote: note, complete: false, stopReason: reason, stats: SearchStats(),
+                                   properties: props,
+                                   coverage: Coverage(model: model, visited: model.states.map { _ in false }, fired: model.transitions.map { _ in false }),
+                                   diagnostics: [])
+        } else {
+            let search = ExplicitSearch(system: system, options: options)
+            search.progress = progress
+            search.stopFlag = stop
+            outcome = search.run()
+            outcome.engineNote = note
         }
-        let search = ExplicitSearch(system: system, options: options)
-        search.progress = progress
-        search.stopFlag = stop
-        var outcome = search.run()
-        outcome.engineNote = note
+        if engine == .auto && (system.unsupported != nil || outcome.stateLimitReached) && stop?.isStopped != true {
+            var walkOptions = walk
+            if let t = options.timeout { walkOptions.timeout = t }
+            outcome = withWalks(outcome, WalkEngine.run(system: system, options: walkOptions, stop: stop))
+        }
+        addScenarios(&outcome, system, options)
+        return outcome
+    }
+
+    private static func addScenarios(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions) {
         let scenarios = ScenarioRunner(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds).runAll()
         outcome.properties += scenarios.results
         outcome.diagnostics += scenarios.skipped
-        return outcome
+    }
+
+    /// The explicit outcome with what the walks found for the properties it
+    /// did not settle: a walk's violation, or `bounded` sampled evidence
+    /// (never `holds`).
+    static func withWalks(_ explicit: CheckOutcome, _ walks: CheckOutcome) -> CheckOutcome {
+        var o = explicit
+        o.engine = "explicit+walk"
+        o.engineNote = (explicit.engineNote.map { $0 + "; " } ?? "") + "it stopped (\(explicit.stopReason ?? "incomplete")), so random walks ran: "
+            + (walks.engineNote ?? "")
+        let byID = Dictionary(walks.properties.map { ($0.property.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for (i, r) in o.properties.enumerated() where r.verdict == .unknown {
+            if let w = byID[r.property.id] { o.properties[i] = w }
+        }
+        let states = Set(explicit.coverage.reachableStates + walks.coverage.reachableStates)
+        let fired = Set(explicit.coverage.firedTransitions + walks.coverage.firedTransitions)
+        o.coverage.reachableStates = (explicit.coverage.reachableStates + explicit.coverage.unreachableStates).filter { states.contains($0) }
+        o.coverage.unreachableStates = (explicit.coverage.reachableStates + explicit.coverage.unreachableStates).filter { !states.contains($0) }
+        o.coverage.firedTransitions = (explicit.coverage.firedTransitions + explicit.coverage.neverFired).filter { fired.contains($0) }
+        o.coverage.neverFired = (explicit.coverage.firedTransitions + explicit.coverage.neverFired).filter { !fired.contains($0) }
+        o.diagnostics += walks.diagnostics
+        o.walk = walks.walk
+        o.stats.solverQueries += walks.stats.solverQueries
+        return o
     }
 
     /// Only the scenarios and the scripted run (`pbcheck test`).

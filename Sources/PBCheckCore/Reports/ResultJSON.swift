@@ -65,9 +65,10 @@ public struct ResultJSON: Codable, Sendable {
         public var detail: String?
         public var settledBy: String
         public var trace: TraceJSON?
+        public var shrink: ShrinkJSON?
 
         enum CodingKeys: String, CodingKey {
-            case id, kind, description, verdict, bound, severity, contract, location, detail, trace
+            case id, kind, description, verdict, bound, severity, contract, location, detail, trace, shrink
             case settledBy = "settled_by"
         }
 
@@ -86,6 +87,48 @@ public struct ResultJSON: Codable, Sendable {
             try c.encodeIfPresent(detail, forKey: .detail)
             try c.encode(settledBy, forKey: .settledBy)
             try c.encode(trace, forKey: .trace)
+            try c.encodeIfPresent(shrink, forKey: .shrink)
+        }
+    }
+    /// How a walk's counterexample was shrunk.
+    public struct ShrinkJSON: Codable, Sendable {
+        public var originalLength: Int
+        public var replays: Int
+        public var run: Int
+        public var seed: UInt64
+        public var budgetExhausted: Bool
+        enum CodingKeys: String, CodingKey {
+            case replays, run, seed
+            case originalLength = "original_length"
+            case budgetExhausted = "budget_exhausted"
+        }
+    }
+    /// What the random walks did (`pbcheck walk`, `verify --engine walk`).
+    public struct WalkJSON: Codable, Sendable {
+        public var runs: Int
+        public var depth: Int
+        public var seed: UInt64
+        public var steps: Int
+        public var seconds: Double
+        public var stepsPerSecond: Double
+        public var firstFailureSeconds: Double?
+        public var shrinkSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case runs, depth, seed, steps, seconds
+            case stepsPerSecond = "steps_per_second"
+            case firstFailureSeconds = "first_failure_seconds"
+            case shrinkSeconds = "shrink_seconds"
+        }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(runs, forKey: .runs)
+            try c.encode(depth, forKey: .depth)
+            try c.encode(seed, forKey: .seed)
+            try c.encode(steps, forKey: .steps)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(stepsPerSecond, forKey: .stepsPerSecond)
+            try c.encode(firstFailureSeconds, forKey: .firstFailureSeconds)
+            try c.encode(shrinkSeconds, forKey: .shrinkSeconds)
         }
     }
     public struct StatsJSON: Codable, Sendable {
@@ -120,9 +163,10 @@ public struct ResultJSON: Codable, Sendable {
     public var properties: [PropertyJSON]
     public var coverage: CoverageJSON
     public var stalls: [String]?
+    public var walk: WalkJSON?
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, spec, engine, complete, stats, diagnostics, properties, coverage, stalls
+        case schema, tool, spec, engine, complete, stats, diagnostics, properties, coverage, stalls, walk
         case engineNote = "engine_note"
         case stopReason = "stop_reason"
     }
@@ -145,7 +189,7 @@ public struct ResultJSON: Codable, Sendable {
         engineNote = o.engineNote
         complete = o.complete
         stopReason = o.stopReason
-        stats = StatsJSON(states: o.stats.states, steps: o.stats.steps, depth: o.stats.depth, seconds: (o.stats.seconds * 1000).rounded() / 1000,
+        stats = StatsJSON(states: o.stats.states, steps: o.stats.steps, depth: o.stats.depth, seconds: ResultJSON.rounded(o.stats.seconds),
                           bytesPerState: o.stats.states > 0 ? (Double(o.stats.bytes) / Double(o.stats.states) * 10).rounded() / 10 : nil,
                           solverQueries: o.stats.solverQueries)
         self.diagnostics = (diagnostics + o.diagnostics).map(DiagnosticJSON.init)
@@ -153,12 +197,22 @@ public struct ResultJSON: Codable, Sendable {
             PropertyJSON(id: r.property.id, kind: r.property.kind.rawValue, description: r.property.description, verdict: r.verdict.rawValue,
                          bound: r.bound, severity: r.property.severity.rawValue, contract: r.property.isContract ? true : nil,
                          location: r.property.location.map { Location(line: $0.line, column: $0.column) },
-                         detail: r.detail, settledBy: r.settledBy, trace: r.trace.map(ResultJSON.trace))
+                         detail: r.detail, settledBy: r.settledBy, trace: r.trace.map(ResultJSON.trace),
+                         shrink: r.shrink.map { ShrinkJSON(originalLength: $0.originalLength, replays: $0.replays, run: $0.run, seed: $0.seed,
+                                                           budgetExhausted: $0.budgetExhausted) })
+        }
+        walk = o.walk.map { w in
+            WalkJSON(runs: w.runs, depth: w.depth, seed: w.seed, steps: w.steps, seconds: ResultJSON.rounded(w.seconds),
+                     stepsPerSecond: w.seconds > 0 ? (Double(w.steps) / w.seconds).rounded() : 0,
+                     firstFailureSeconds: w.firstFailureSeconds.map(ResultJSON.rounded), shrinkSeconds: ResultJSON.rounded(w.shrinkSeconds))
         }
         coverage = CoverageJSON(states: .init(reachable: o.coverage.reachableStates, unreachable: o.coverage.unreachableStates),
                                 transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired))
         stalls = o.stalls.isEmpty ? nil : o.stalls
     }
+
+    /// Seconds to the millisecond.
+    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
     public func encoded() -> String {
         let encoder = JSONEncoder()

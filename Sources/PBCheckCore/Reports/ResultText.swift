@@ -24,7 +24,7 @@ public struct ResultRenderer {
         var s = "  \(verdictText(r))  \(r.property.id.padding(toLength: width, withPad: " ", startingAt: 0))"
         if let d = r.property.description { s += "  \(d)" }
         if let t = r.trace { s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s"))") }
-        if r.verdict == .unknown, let d = r.detail { s += style.dim("  — \(d)") }
+        if r.verdict == .unknown || r.verdict == .bounded, let d = r.detail { s += style.dim("  — \(d)") }
         return s + "\n"
     }
 
@@ -33,10 +33,17 @@ public struct ResultRenderer {
         out += "engine: \(o.engine)"
         if let n = o.engineNote { out += " — \(n)" }
         out += "\n"
-        let secs = o.stats.seconds < 10 ? String(format2(o.stats.seconds)) : String(Int(o.stats.seconds))
-        out += "\(o.stats.states) states, \(o.stats.steps) steps, depth \(o.stats.depth), \(secs) s"
-        if o.stats.solverQueries > 0 { out += ", \(o.stats.solverQueries) Z3 queries" }
-        out += "\n"
+        if o.stats.states > 0 || o.walk == nil {
+            out += "\(o.stats.states) states, \(o.stats.steps) steps, depth \(o.stats.depth), \(seconds(o.stats.seconds)) s"
+            if o.stats.solverQueries > 0 && o.walk == nil { out += ", \(o.stats.solverQueries) Z3 queries" }
+            out += "\n"
+        }
+        if let w = o.walk {
+            let rate = w.seconds > 0 ? Int(Double(w.steps) / w.seconds) : 0
+            out += "walks: \(w.runs) runs, \(w.steps) steps (\(rate) steps/s), \(seconds(w.seconds)) s; shrinking \(seconds(w.shrinkSeconds)) s"
+            if o.stats.solverQueries > 0 { out += ", \(o.stats.solverQueries) Z3 queries" }
+            out += "; reproduce with --seed \(w.seed)\n"
+        }
         if !o.complete, let r = o.stopReason { out += style.severity(.warning, "incomplete:") + " \(r)\n" }
         let width = min(40, o.properties.map(\.property.id.count).max() ?? 10)
         let contracts = o.properties.filter { $0.property.isContract }
@@ -74,6 +81,8 @@ public struct ResultRenderer {
         r.property.severity == .warning || (contractsWarn && r.property.isContract)
     }
 
+    func seconds(_ x: Double) -> String { x < 10 ? format2(x) : String(Int(x)) }
+
     func format2(_ x: Double) -> String {
         let hundredths = Int((x * 100).rounded())
         let frac = hundredths % 100
@@ -83,7 +92,12 @@ public struct ResultRenderer {
     func values(_ vs: [NamedValue]) -> String { vs.map { "\($0.name)=\($0.text)" }.joined(separator: ", ") }
 
     public func counterexample(_ r: PropertyResult, _ t: Trace, path: String) -> String {
-        var out = style.emphasis("counterexample: \(r.property.id)") + " (\(t.length) step\(t.length == 1 ? "" : "s"))\n"
+        var out = style.emphasis("counterexample: \(r.property.id)") + " (\(t.length) step\(t.length == 1 ? "" : "s")"
+        if let s = r.shrink {
+            out += ", shrunk from \(s.originalLength) in \(s.replays) replays\(s.budgetExhausted ? " (budget spent)" : "")"
+            out += "; found by run \(s.run + 1), seed \(s.seed)"
+        }
+        out += ")\n"
         let rows: [[String]] = [["#", "transition", "event", "params", "observations"]] + t.steps.enumerated().map { i, s in
             ["\(i + 1)", s.transition, s.event, values(s.params + s.chosen), values(s.observations)]
         }

@@ -73,6 +73,8 @@ public struct PropertyResult: Sendable {
     public var detail: String?
     /// Which engine settled it and how ("exhaustive search", ...).
     public var settledBy: String
+    /// For a random walk's counterexample: how it was shrunk.
+    public var shrink: ShrinkInfo? = nil
 }
 
 public struct SearchStats: Sendable {
@@ -108,4 +110,8 @@ public struct CheckOutcome: Sendable {
     public var diagnostics: [Diagnostic]
     /// States where some snapshot enables no transition (SPEC §3.1 information).
     public var stalls: [String] = []
+    /// What the random walks did, when they ran.
+    public var walk: WalkStats? = nil
+    /// The explicit search stopped at `--max-states`.
+    public var stateLimitReached = false
 }

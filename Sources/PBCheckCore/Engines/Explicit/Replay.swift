@@ -14,6 +14,17 @@ public struct Replayer {
         /// What the last state breaks (state properties).
         public var finalStateFindings: [Finding]
         public var error: String?
+
+        /// Whether the replay shows the property broken: by its last step
+        /// (`atStep`) or in its last state. Deadlock and determinism are
+        /// properties of the last state's set of steps, which the explicit
+        /// engine decided there: for them the path is what replays.
+        func shows(_ property: Int, kind: PropertyKind, atStep: Bool) -> Bool {
+            switch kind {
+            case .deadlock, .determinism, .scenario: return true
+            default: return (atStep ? lastStepFindings : finalStateFindings).contains { $0.property == property }
+            }
+        }
     }
 
     func stateText(_ vars: UnsafePointer<Int64>) -> TraceState {
@@ -97,16 +108,8 @@ extension ExplicitSearch {
         if let s = f.step { choices.append(s) }
         let result = Replayer(system: system).replay(initial: store.state(chain[0]), choices: choices)
         if let e = result.error { return (nil, e) }
-        let kind = system.properties[property].kind
-        let confirmed: Bool
-        switch kind {
-        case .deadlock, .determinism, .scenario:
-            confirmed = true   // properties of a state's set of steps: the path is what replays
-        default:
-            let pool = f.step == nil ? result.finalStateFindings : result.lastStepFindings
-            confirmed = pool.contains { $0.property == property }
-        }
-        return confirmed ? (result.trace, nil) : (nil, "the replayed trace does not break \(system.properties[property].id)")
+        let shows = result.shows(property, kind: system.properties[property].kind, atStep: f.step != nil)
+        return shows ? (result.trace, nil) : (nil, "the replayed trace does not break \(system.properties[property].id)")
     }
 
     func outcome() -> CheckOutcome {
@@ -131,14 +134,9 @@ extension ExplicitSearch {
         }
         var control = Set<Int>()
         for i in 0..<store.count { control.insert(Int(system.layout.get(0, in: store.state(i)))) }
-        var coverage = Coverage()
-        let model = system.model
-        // A superstate is covered when one of its descendants is.
-        let covered = model.states.indices.filter { s in model.descendants(of: s).contains { control.contains($0) } }
-        coverage.reachableStates = covered.map { model.states[$0].id }
-        coverage.unreachableStates = model.states.indices.filter { !covered.contains($0) }.map { model.states[$0].id }
-        coverage.firedTransitions = model.transitions.indices.filter { firedTransitions[$0] }.map { model.transitions[$0].id }
-        coverage.neverFired = model.transitions.indices.filter { !firedTransitions[$0] }.map { model.transitions[$0].id }
+        var visited = Array(repeating: false, count: system.model.states.count)
+        for c in control { visited[c] = true }
+        let coverage = Coverage(model: system.model, visited: visited, fired: firedTransitions)
         var stats = SearchStats()
         stats.states = store.count
         stats.steps = steps
@@ -146,7 +144,9 @@ extension ExplicitSearch {
         stats.seconds = Date().timeIntervalSince(started)
         stats.bytes = store.bytes
         stats.solverQueries = oracles.map(\.queries).reduce(0, +)
-        return CheckOutcome(engine: "explicit", engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
-                            properties: results, coverage: coverage, diagnostics: diagnostics)
+        var outcome = CheckOutcome(engine: "explicit", engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
+                                   properties: results, coverage: coverage, diagnostics: diagnostics)
+        outcome.stateLimitReached = stateLimitReached
+        return outcome
     }
 }

@@ -66,6 +66,7 @@ public final class ExplicitSearch {
     var found: [Int: Found] = [:]
     var firedTransitions: [Bool]
     var incomplete: String?
+    var stateLimitReached = false
     var internalErrors: [String] = []
     var depth = 0
     var steps = 0
@@ -169,7 +170,7 @@ public final class ExplicitSearch {
             findings.append(Finding(property: p, message: "no step can fire in \(system.model.states[control].id)"))
         }
         if trackEnabled && enabled.count > 1 {
-            findings += determinism(control, enabled, src, oracle, &unknown)
+            findings += system.determinism(control, enabled, src, oracle, &unknown) { found[$0] != nil }
         }
         return findings
     }
@@ -182,45 +183,6 @@ public final class ExplicitSearch {
         case .contract(let p): return f.findings.contains { $0.property == p || $0.property == system.evalErrorProperty }
         case .determinism: return true
         }
-    }
-
-    private func determinism(_ control: Int, _ enabled: [Int], _ src: Frame, _ oracle: SnapshotOracle,
-                             _ unknown: inout String?) -> [Finding] {
-        var findings: [Finding] = []
-        let events = max(system.eventIndex.count, 1)
-        var byEvent: [Int: [Int]] = [:]
-        for i in enabled { byEvent[system.instanceEvent[i], default: []].append(i) }
-        for (ev, list) in byEvent.sorted(by: { $0.key < $1.key }) {
-            guard let p = system.determinismProperty[control * events + ev], found[p] == nil else { continue }
-            search: for a in list.indices {
-                for b in list.indices where b > a {
-                    let ia = list[a], ib = list[b]
-                    guard system.instances[ia].transition != system.instances[ib].transition else { continue }
-                    let ta = system.transitionID(ofInstance: ia), tb = system.transitionID(ofInstance: ib)
-                    // A guard that reads no observation holds for every snapshot.
-                    if !system.instances[ia].guardReadsObservations || !system.instances[ib].guardReadsObservations {
-                        findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled"))
-                        break search
-                    }
-                    do throws(SnapshotOracle.Failure) {
-                        if let w = try oracle.jointlyEnabled(ia, ib, src) {
-                            findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled when \(describe(w.snapshot))"))
-                            break search
-                        }
-                    } catch {
-                        if case .unknown(let r) = error { unknown = unknown ?? r }
-                    }
-                }
-            }
-        }
-        return findings
-    }
-
-    func describe(_ s: Snapshot) -> String {
-        s.values.keys.sorted().map { k in
-            let (name, text) = system.observationText(k, s.values[k] ?? 0)
-            return "\(name)=\(text.text)"
-        }.joined(separator: ", ")
     }
 
     // MARK: The search
@@ -255,7 +217,7 @@ public final class ExplicitSearch {
             }
             if let l = limit { incomplete = "a value beyond 64 bits at \(l.loc) (the explicit engine computes in 64 bits)"; break }
             if shouldStopOnFirst { incomplete = "stopped at the first violation (--stop-on-first)"; break }
-            if let m = options.maxStates, store.count >= m { incomplete = "state limit of \(m) reached (--max-states)"; break }
+            if let m = options.maxStates, store.count >= m { incomplete = "state limit of \(m) reached (--max-states)"; stateLimitReached = true; break }
             if workspaces.count > 1 && levelEnd - head >= options.parallelThreshold {
                 head = runLevelInParallel(from: head, to: levelEnd, limit: &limit)
             } else {

@@ -511,3 +511,48 @@ extension TransitionSystem {
         return (name, named(name, w, info.domain.type))
     }
 }
+
+extension TransitionSystem {
+    /// The determinism findings of a state (SPEC §3): two transitions on
+    /// one event enabled together, decided jointly by Z3 when both guards
+    /// read observations. `enabled` lists the enabled instances; properties
+    /// for which `skip` is true are not checked (already found).
+    func determinism(_ control: Int, _ enabled: [Int], _ src: Frame, _ oracle: SnapshotOracle,
+                     _ unknown: inout String?, skip: (Int) -> Bool) -> [Finding] {
+        var findings: [Finding] = []
+        let events = max(eventIndex.count, 1)
+        var byEvent: [Int: [Int]] = [:]
+        for i in enabled { byEvent[instanceEvent[i], default: []].append(i) }
+        for (ev, list) in byEvent.sorted(by: { $0.key < $1.key }) {
+            guard let p = determinismProperty[control * events + ev], !skip(p) else { continue }
+            search: for a in list.indices {
+                for b in list.indices where b > a {
+                    let ia = list[a], ib = list[b]
+                    guard instances[ia].transition != instances[ib].transition else { continue }
+                    let ta = transitionID(ofInstance: ia), tb = transitionID(ofInstance: ib)
+                    // A guard that reads no observation holds for every snapshot.
+                    if !instances[ia].guardReadsObservations || !instances[ib].guardReadsObservations {
+                        findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled"))
+                        break search
+                    }
+                    do throws(SnapshotOracle.Failure) {
+                        if let w = try oracle.jointlyEnabled(ia, ib, src) {
+                            findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled when \(describe(w.snapshot))"))
+                            break search
+                        }
+                    } catch {
+                        if case .unknown(let r) = error { unknown = unknown ?? r }
+                    }
+                }
+            }
+        }
+        return findings
+    }
+
+    func describe(_ s: Snapshot) -> String {
+        s.values.keys.sorted().map { k in
+            let (name, text) = observationText(k, s.values[k] ?? 0)
+            return "\(name)=\(text.text)"
+        }.joined(separator: ", ")
+    }
+}

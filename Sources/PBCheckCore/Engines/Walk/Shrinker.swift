@@ -1,0 +1,238 @@
+/// Shrinks a failing run while the *same property* still fails.
+///
+/// The shrinker holds the best run so far as its normalised choice
+/// sequence (what a replay actually used) and only ever accepts a candidate
+/// whose normalised sequence is smaller in shortlex order, so it terminates.
+/// Passes are deterministic and run cheapest first; after any pass improves
+/// the run the shrinker starts again from the first, until no pass improves
+/// it (a fixed point) or the replay budget is spent:
+///
+/// 1. loops: a state visited twice — drop the steps between the visits;
+/// 2. shortcuts: a stretch of steps that one step covers — replace it
+///    (the playbook knows its states, which a generic shrinker cannot use);
+/// 3. chunks: delete runs of consecutive steps, halving their size (ddmin);
+/// 4. pairs: delete two steps at once (two toggles that cancel);
+/// 5. order: sort the steps, then swap neighbours into order, so
+///    that repeats gather and become loops for pass 1;
+/// 6. values: lower each choice (an earlier transition or binding, a
+///    simpler observation or `any` value, an earlier snapshot).
+struct Shrinker {
+    let walker: Walker
+    let target: Int
+    let maxReplays: Int
+    private(set) var best: Walker.Run
+    private(set) var replays = 0
+    private(set) var exhausted = false
+
+    /// Replays `choices`; nil when they do not break `target` (a walk
+    /// finding that does not replay is an internal error).
+    init?(walker: Walker, target: Int, choices: [UInt64], maxReplays: Int) {
+        self.walker = walker
+        self.target = target
+        self.maxReplays = maxReplays
+        guard let run = Shrinker.replay(walker, target, choices) else { return nil }
+        best = run
+        replays = 1
+    }
+
+    static func replay(_ walker: Walker, _ target: Int, _ choices: [UInt64]) -> Walker.Run? {
+        var source = Walker.Source.replaying(choices)
+        var wanted = Array(repeating: false, count: walker.system.properties.count)
+        wanted[target] = true
+        let run = walker.run(&source, wanted: &wanted, depth: Int.max, stopOnHit: true, trace: true)
+        return run.hit ? run : nil
+    }
+
+    /// Replays a candidate; keeps it when it still breaks the property and
+    /// is smaller.
+    mutating func attempt(_ candidate: [UInt64]) -> Bool {
+        guard replays < maxReplays else { exhausted = true; return false }
+        guard shortlexLess(candidate, best.record) else { return false }
+        replays += 1
+        guard let run = Shrinker.replay(walker, target, candidate), shortlexLess(run.record, best.record) else { return false }
+        best = run
+        return true
+    }
+
+    // MARK: The run as steps
+
+    var stepCount: Int { best.stepStarts.count }
+
+    /// The choices before the first step (initial values).
+    var prefix: [UInt64] { Array(best.record[..<(best.stepStarts.first ?? best.record.count)]) }
+
+    /// Each step's choices.
+    var steps: [[UInt64]] {
+        best.stepStarts.indices.map { k in
+            let end = k + 1 < best.stepStarts.count ? best.stepStarts[k + 1] : best.record.count
+            return Array(best.record[best.stepStarts[k]..<end])
+        }
+    }
+
+    func joined(_ steps: [[UInt64]]) -> [UInt64] { prefix + steps.flatMap { $0 } }
+
+    // MARK: Passes
+
+    mutating func shrink() {
+        let passes: [(inout Shrinker) -> Bool] = [
+            { $0.removeLoops() }, { $0.shortcuts() }, { $0.deleteChunks() }, { $0.deletePairs() },
+            { $0.reorder() }, { $0.lowerValues() },
+        ]
+        outer: while !exhausted {
+            for pass in passes where pass(&self) { continue outer }
+            break
+        }
+    }
+
+    /// Pass 1: drop the steps between two visits of one state, longest first.
+    mutating func removeLoops() -> Bool {
+        var first: [[UInt64]: Int] = [:]
+        var loops: [(Int, Int)] = []
+        for (k, s) in best.states.enumerated() {
+            if let i = first[s] { loops.append((i, k)) } else { first[s] = k }
+        }
+        let steps = self.steps
+        for (i, j) in loops.sorted(by: { ($0.1 - $0.0, $1.0) > ($1.1 - $1.0, $0.0) }) where j <= steps.count {
+            if attempt(joined(Array(steps[..<i]) + Array(steps[j...]))) { return true }
+        }
+        return false
+    }
+
+    /// Pass 2: replace steps `i..<j` by one step from state `i` to state `j`,
+    /// longest stretches first.
+    mutating func shortcuts() -> Bool {
+        let n = stepCount
+        guard n >= 2, best.states.count >= 3 else { return false }
+        let steps = self.steps
+        let last = best.states.count - 1
+        for gap in stride(from: min(n, last), through: 2, by: -1) {
+            for i in 0...(last - gap) {
+                let j = i + gap
+                guard let block = walker.singleStep(from: best.states[i], to: best.states[j]) else { continue }
+                if attempt(joined(Array(steps[..<i]) + [block] + Array(steps[j...]))) { return true }
+            }
+        }
+        return false
+    }
+
+    /// Pass 3: delete `k` consecutive steps, for `k` halving from `n/2`.
+    mutating func deleteChunks() -> Bool {
+        var improved = false
+        var k = max(stepCount / 2, 1)
+        while k >= 1 {
+            var start = stepCount - k
+            while start >= 0 {
+                let steps = self.steps
+                if start + k <= steps.count, attempt(joined(Array(steps[..<start]) + Array(steps[(start + k)...]))) {
+                    improved = true
+                    start = min(start, stepCount - k)
+                } else {
+                    start -= 1
+                }
+                if exhausted { return improved }
+            }
+            k /= 2
+        }
+        return improved
+    }
+
+    /// Pass 4: delete two steps that are not neighbours.
+    mutating func deletePairs() -> Bool {
+        let steps = self.steps
+        let n = steps.count
+        guard n >= 3, n <= 400 else { return false }
+        for i in 0..<n {
+            for j in stride(from: n - 1, to: i + 1, by: -1) {
+                var rest = steps
+                rest.remove(at: j)
+                rest.remove(at: i)
+                if attempt(joined(rest)) { return true }
+                if exhausted { return false }
+            }
+        }
+        return false
+    }
+
+    /// Pass 5: the steps sorted, then neighbours swapped into order.
+    mutating func reorder() -> Bool {
+        let steps = self.steps
+        let sorted = steps.sorted { $0.lexicographicallyPrecedes($1) }
+        if sorted != steps, attempt(joined(sorted)) { return true }
+        for k in 0..<max(steps.count - 1, 0) where steps[k + 1].lexicographicallyPrecedes(steps[k]) {
+            var swapped = steps
+            swapped.swapAt(k, k + 1)
+            if attempt(joined(swapped)) { return true }
+        }
+        return false
+    }
+
+    /// Pass 6: lower each choice (not the "more" choices: deleting steps is
+    /// how runs get shorter): to 0, else by binary search.
+    mutating func lowerValues() -> Bool {
+        var improved = false
+        var index = 0
+        while index < best.record.count && !exhausted {
+            let v = best.record[index]
+            if v == 0 || best.stepStarts.contains(index) { index += 1; continue }
+            var candidate = best.record
+            candidate[index] = 0
+            if attempt(candidate) { improved = true; index += 1; continue }
+            // Binary search for the smallest value that still fails, while
+            // the sequence keeps its shape.
+            var lo: UInt64 = 0, hi = v
+            while lo + 1 < hi && !exhausted {
+                let mid = lo + (hi - lo) / 2
+                var c = best.record
+                guard index < c.count, c[index] == hi else { break }
+                c[index] = mid
+                if attempt(c) { hi = mid; improved = true } else { lo = mid }
+            }
+            index += 1
+        }
+        return improved
+    }
+}
+
+extension Walker {
+    /// The choices of one step from `from` to `to` (packed states), if one
+    /// step goes there: a deterministic instance, an `any` binding, or one
+    /// of Z3's witnesses.
+    func singleStep(from: [UInt64], to: [UInt64]) -> [UInt64]? {
+        let model = system.model
+        let src = ws.src
+        var overflow: EvalError?
+        system.layout.unpack(from, into: src.vars)
+        src.snapshot = Snapshot()
+        let words = system.layout.words
+        func reaches() -> Bool { (0..<words).allSatisfy { ws.out[$0] == to[$0] } }
+        return from.withUnsafeBufferPointer { p -> [UInt64]? in
+            let packed = p.baseAddress!
+            for (pos, i) in system.byState[Int(src.vars[0])].enumerated() {
+                let inst = system.instances[i]
+                if !inst.needsSolver {
+                    let choices = system.anyChoices(i)
+                    for any in choices.prefix(256) {
+                        let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &overflow)
+                        if f.successor && reaches() {
+                            return [1, UInt64(pos)] + any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }
+                        }
+                    }
+                } else {
+                    guard let witnesses = try? oracle.witnesses(i, src) else { continue }
+                    for (w, witness) in witnesses.enumerated() {
+                        src.snapshot = witness.snapshot
+                        let f = system.fire(i, ws, packed: packed, any: witness.any, out: ws.out, limit: &overflow)
+                        src.snapshot = Snapshot()
+                        if f.successor && reaches() {
+                            let keys = witness.snapshot.values.keys.sorted()
+                            return [1, UInt64(pos), UInt64(w)]
+                                + keys.map { ranks.rank(witness.snapshot.values[$0] ?? 0, model.observations[$0.observation].domain) }
+                                + witness.any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }
+                        }
+                    }
+                }
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,318 @@
+"""Hypothesis versions of the random-walk benchmark models (bench/walk.py).
+
+Each model is a RuleBasedStateMachine with the semantics of its playbook:
+a rule is one transition, its @precondition the transition's guard (or, for
+a parameterised guard, "some binding is enabled"), its body the effects, and
+an @invariant the property pbcheck checks at every step.
+
+    queue_bug()        bench/models/queue-bug.yaml: push/pop/toggle/spin;
+                       the invariant fails only when len == 8 && flag && c == 2
+                       (shortest failing program: exactly 11 steps)
+    counters(n)        bench/models.py `counters`: rule inc(i), i drawn from
+                       st.integers(0, n - 1), c(i) := (c(i) + 1) % 10; the
+                       range invariant never fails
+    philosophers(n)    bench/models.py `philosophers`: take_left(p),
+                       take_right(p), release(p); the invariant "some rule is
+                       enabled" fails exactly at pbcheck's `deadlock`
+
+Philosophers' guards depend on the parameter p, and a Hypothesis
+precondition sees only the machine, not the drawn arguments (an assume()
+in the rule would throw away the whole test case). So each rule's
+precondition is "the guard holds for some p", and the rule draws p among
+the enabled bindings (st.data(), an index into the sorted list of enabled
+p, which shrinks towards the smallest p). The steps that can fire are then
+exactly the playbook's.
+
+Every machine counts its rule calls in `STATS` (for steps/s) and records
+when an invariant first fails (time.monotonic() and the number of steps run
+so far, before any shrinking) and how many steps the final, shrunk
+program had (the replay Hypothesis prints, `is_final`).
+
+The plain-Python semantics (`*_successors`) are shared by the machines and
+by `python3 bench/hypothesis_models.py`, a self-check that explores them
+breadth-first: queue-bug has 72 states and shortest counterexample 11;
+philosophers has models.philosophers_count(n) states and one deadlock.
+"""
+import time
+
+from hypothesis import strategies as st
+from hypothesis.control import current_build_context
+from hypothesis.stateful import (RuleBasedStateMachine, invariant,
+                                 precondition, rule)
+
+
+class StopRun(BaseException):
+    """Raised at the first failure when Stats.stop_on_failure is set: not an
+    Exception, so Hypothesis does not take it for a test failure (no
+    shrinking) and it ends the whole run."""
+
+
+class Stats:
+    """Per-run counters, reset by walk.py before each Hypothesis run."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self, stop_on_failure=False):
+        self.stop_on_failure = stop_on_failure
+        self.calls = 0                 # rule calls, all executions (steps)
+        self.examples = 0              # machines created (test cases run)
+        self.first_failure = None      # time.monotonic() of the first failure
+        self.first_failure_steps = None   # its steps (length before shrinking)
+        self.first_failure_example = None  # in which test case (1 = the first)
+        self.final_steps = None        # steps of the shrunk program's replay
+
+    def failed(self, steps):
+        if self.first_failure is None:
+            self.first_failure = time.monotonic()
+            self.first_failure_steps = steps
+            self.first_failure_example = self.examples
+            if self.stop_on_failure:
+                raise StopRun()
+        try:
+            if current_build_context().is_final:
+                self.final_steps = steps
+        except Exception:              # outside a build context: ignore
+            pass
+
+
+STATS = Stats()
+
+
+class _Counted(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.steps = 0
+        STATS.examples += 1
+
+    def _step(self):
+        self.steps += 1
+        STATS.calls += 1
+
+    def _fail(self, message):
+        STATS.failed(self.steps)
+        raise AssertionError(message)
+
+
+# ---------------------------------------------------------------- queue-bug
+
+QUEUE_CAP = 8
+QUEUE_RULES = ('push', 'pop', 'toggle', 'spin')
+
+
+def queue_bad(s):
+    length, flag, c = s
+    return length == QUEUE_CAP and flag and c == 2
+
+
+def queue_successors(s):
+    """(rule, successor) for every enabled step of queue-bug.yaml."""
+    length, flag, c = s
+    out = []
+    if length < QUEUE_CAP:
+        out.append(('push', (length + 1, flag, c)))
+    if length > 0:
+        out.append(('pop', (length - 1, flag, c)))
+    out.append(('toggle', (length, not flag, c)))
+    out.append(('spin', (length, flag, (c + 1) % 4)))
+    return out
+
+
+QUEUE_INIT = (0, False, 0)
+
+
+def queue_bug():
+    class QueueBug(_Counted):
+        """bench/models/queue-bug.yaml"""
+
+        def __init__(self):
+            super().__init__()
+            self.len, self.flag, self.c = QUEUE_INIT
+
+        @precondition(lambda self: self.len < QUEUE_CAP)
+        @rule()
+        def push(self):
+            self._step()
+            self.len += 1
+
+        @precondition(lambda self: self.len > 0)
+        @rule()
+        def pop(self):
+            self._step()
+            self.len -= 1
+
+        @rule()
+        def toggle(self):
+            self._step()
+            self.flag = not self.flag
+
+        @rule()
+        def spin(self):
+            self._step()
+            self.c = (self.c + 1) % 4
+
+        @invariant()
+        def never_full_flagged_at_2(self):
+            if queue_bad((self.len, self.flag, self.c)):
+                self._fail('len == 8 && flag && c == 2')
+
+    return QueueBug
+
+
+# ----------------------------------------------------------------- counters
+
+def counters_successors(s):
+    return [(('inc', i), s[:i] + ((s[i] + 1) % 10,) + s[i + 1:]) for i in range(len(s))]
+
+
+def counters(n):
+    class Counters(_Counted):
+        """bench/models.py counters(n): never fails."""
+
+        def __init__(self):
+            super().__init__()
+            self.c = [0] * n
+
+        @rule(i=st.integers(0, n - 1))
+        def inc(self, i):
+            self._step()
+            self.c[i] = (self.c[i] + 1) % 10
+
+        @invariant()
+        def in_range(self):          # pbcheck checks range:c at every step
+            if not all(0 <= x <= 9 for x in self.c):
+                self._fail('c out of range')
+
+    Counters.__name__ = Counters.__qualname__ = f'Counters{n}'
+    return Counters
+
+
+# ------------------------------------------------------------- philosophers
+
+THINKING, HAS_LEFT, EATING = 'thinking', 'has_left', 'eating'
+PHIL_RULES = ('take_left', 'take_right', 'release')
+
+
+def phil_enabled(name, stage, fork, p):
+    n = len(stage)
+    if name == 'take_left':
+        return stage[p] == THINKING and not fork[p]
+    if name == 'take_right':
+        return stage[p] == HAS_LEFT and not fork[(p + 1) % n]
+    return stage[p] == EATING
+
+
+def phil_apply(name, stage, fork, p):
+    """The effects of bench/models.py, in place on the lists stage, fork."""
+    n = len(stage)
+    if name == 'take_left':
+        stage[p], fork[p] = HAS_LEFT, True
+    elif name == 'take_right':
+        stage[p], fork[(p + 1) % n] = EATING, True
+    else:
+        stage[p], fork[p], fork[(p + 1) % n] = THINKING, False, False
+
+
+def phil_successors(s):
+    stage, fork = s
+    out = []
+    for name in PHIL_RULES:
+        for p in range(len(stage)):
+            if phil_enabled(name, stage, fork, p):
+                st2, fk2 = list(stage), list(fork)
+                phil_apply(name, st2, fk2, p)
+                out.append(((name, p), (tuple(st2), tuple(fk2))))
+    return out
+
+
+def philosophers(n):
+    assert n >= 2
+
+    def make_rule(name):
+        def some_enabled(self):
+            return any(phil_enabled(name, self.stage, self.fork, p) for p in range(n))
+
+        @precondition(some_enabled)
+        @rule(data=st.data())
+        def step(self, data):
+            ps = [p for p in range(n) if phil_enabled(name, self.stage, self.fork, p)]
+            p = ps[data.draw(st.integers(0, len(ps) - 1), label='p index')]
+            self._step()
+            phil_apply(name, self.stage, self.fork, p)
+
+        step.__name__ = step.__qualname__ = name
+        return step
+
+    class Philosophers(_Counted):
+        """bench/models.py philosophers(n): deadlocks when all hold the left fork."""
+
+        def __init__(self):
+            super().__init__()
+            self.stage = [THINKING] * n
+            self.fork = [False] * n
+
+        take_left = make_rule('take_left')
+        take_right = make_rule('take_right')
+        release = make_rule('release')
+
+        @invariant()
+        def some_rule_enabled(self):     # pbcheck's `deadlock`
+            if not any(phil_enabled(r, self.stage, self.fork, p)
+                       for r in PHIL_RULES for p in range(n)):
+                self._fail('deadlock: no rule is enabled')
+
+    Philosophers.__name__ = Philosophers.__qualname__ = f'Philosophers{n}'
+    return Philosophers
+
+
+# --------------------------------------------------------------- self-check
+
+def bfs(init, successors, bad):
+    """Number of states, of bad states, and the length of a shortest path
+    to a bad state."""
+    seen, frontier, depth, shortest, nbad = {init}, [init], 0, None, 0
+    while frontier:
+        for s in frontier:
+            if bad(s):
+                nbad += 1
+                if shortest is None:
+                    shortest = depth
+        nxt = []
+        for s in frontier:
+            for _, t in successors(s):
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier, depth = nxt, depth + 1
+    return len(seen), nbad, shortest
+
+
+def _selfcheck():
+    import os
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from models import counters_count, philosophers_count
+
+    ok = True
+
+    def check(what, got, want):
+        nonlocal ok
+        flag = 'ok' if got == want else 'MISMATCH'
+        ok &= got == want
+        print(f'{what}: {got} (expected {want}) {flag}')
+
+    check('queue-bug states, bad states, shortest',
+          bfs(QUEUE_INIT, queue_successors, queue_bad), (72, 1, 11))
+    for n in (1, 2, 3):
+        check(f'counters {n} states', bfs((0,) * n, counters_successors, lambda s: False)[0],
+              counters_count(n))
+    for n in (2, 3, 4, 5, 6):
+        init = ((THINKING,) * n, (False,) * n)
+        check(f'philosophers {n} states, deadlocks, shortest',
+              bfs(init, phil_successors, lambda s: not phil_successors(s)),
+              (philosophers_count(n), 1, n))
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    raise SystemExit(_selfcheck())
