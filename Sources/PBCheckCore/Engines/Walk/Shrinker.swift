@@ -108,18 +108,23 @@ struct Shrinker {
         for gap in stride(from: min(n, last), through: 2, by: -1) {
             for i in 0...(last - gap) {
                 let j = i + gap
-                guard let block = walker.singleStep(from: best.states[i], to: best.states[j]) else { continue }
-                if attempt(joined(Array(steps[..<i]) + [block] + Array(steps[j...]))) { return true }
+                for block in walker.singleSteps(from: best.states[i], to: best.states[j]) {
+                    if attempt(joined(Array(steps[..<i]) + [block] + Array(steps[j...]))) { return true }
+                    if exhausted { return false }
+                }
             }
         }
         return false
     }
 
-    /// Pass 3: delete `k` consecutive steps, for `k` halving from `n/2`.
+    /// Pass 3: delete `k` consecutive steps, for `k` halving from `n/2` and
+    /// every `k` up to 8 (a loop of three steps needs `k` = 3).
     mutating func deleteChunks() -> Bool {
         var improved = false
-        var k = max(stepCount / 2, 1)
-        while k >= 1 {
+        var sizes = Set(1...max(1, min(8, stepCount - 1)))
+        var half = stepCount / 2
+        while half >= 1 { sizes.insert(half); half /= 2 }
+        for k in sizes.sorted(by: >) {
             var start = stepCount - k
             while start >= 0 {
                 let steps = self.steps
@@ -131,7 +136,6 @@ struct Shrinker {
                 }
                 if exhausted { return improved }
             }
-            k /= 2
         }
         return improved
     }
@@ -194,10 +198,10 @@ struct Shrinker {
 }
 
 extension Walker {
-    /// The choices of one step from `from` to `to` (packed states), if one
-    /// step goes there: a deterministic instance, an `any` binding, or one
-    /// of Z3's witnesses.
-    func singleStep(from: [UInt64], to: [UInt64]) -> [UInt64]? {
+    /// The choices of each single step from `from` to `to` (packed states):
+    /// deterministic instances, `any` bindings, Z3's witnesses (several
+    /// witnesses reach one state: one may break a contract, one not).
+    func singleSteps(from: [UInt64], to: [UInt64]) -> [[UInt64]] {
         let model = system.model
         let src = ws.src
         var overflow: EvalError?
@@ -205,7 +209,8 @@ extension Walker {
         src.snapshot = Snapshot()
         let words = system.layout.words
         func reaches() -> Bool { (0..<words).allSatisfy { ws.out[$0] == to[$0] } }
-        return from.withUnsafeBufferPointer { p -> [UInt64]? in
+        var blocks: [[UInt64]] = []
+        from.withUnsafeBufferPointer { p in
             let packed = p.baseAddress!
             for (pos, i) in system.byState[Int(src.vars[0])].enumerated() {
                 let inst = system.instances[i]
@@ -214,7 +219,7 @@ extension Walker {
                     for any in choices.prefix(256) {
                         let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &overflow)
                         if f.successor && reaches() {
-                            return [1, UInt64(pos)] + any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }
+                            blocks.append([1, UInt64(pos)] + any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) })
                         }
                     }
                 } else {
@@ -225,14 +230,14 @@ extension Walker {
                         src.snapshot = Snapshot()
                         if f.successor && reaches() {
                             let keys = witness.snapshot.values.keys.sorted()
-                            return [1, UInt64(pos), UInt64(w)]
+                            blocks.append([1, UInt64(pos), UInt64(w)]
                                 + keys.map { ranks.rank(witness.snapshot.values[$0] ?? 0, model.observations[$0.observation].domain) }
-                                + witness.any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }
+                                + witness.any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) })
                         }
                     }
                 }
             }
-            return nil
         }
+        return blocks
     }
 }

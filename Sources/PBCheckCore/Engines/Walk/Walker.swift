@@ -356,15 +356,17 @@ final class Walker {
                 result.stepChoices.append(StepChoice(instance: i, snapshot: snapshot, any: any))
             }
             if fired.enabled { firedTransitions[inst.transition] = true }
+            if fired.successor {
+                for w in 0..<system.layout.words { cur[w] = ws.out[w] }
+                system.layout.unpack(cur, into: src.vars)
+                if trace { result.states.append(Array(UnsafeBufferPointer(start: cur, count: system.layout.words))) }
+            }
             for f in fired.findings where found(f, atStep: true) {
                 result.hit = true
                 return finish()
             }
             // A step that breaks range or evaluation has no successor.
             guard fired.successor else { return finish() }
-            for w in 0..<system.layout.words { cur[w] = ws.out[w] }
-            system.layout.unpack(cur, into: src.vars)
-            if trace { result.states.append(Array(UnsafeBufferPointer(start: cur, count: system.layout.words))) }
             for f in system.checkState(src, limit: &overflow) where found(f, atStep: false) {
                 result.hit = true
                 return finish()
