@@ -33,12 +33,17 @@ by `python3 bench/hypothesis_models.py`, a self-check that explores them
 breadth-first: queue-bug has 72 states and shortest counterexample 11;
 philosophers has models.philosophers_count(n) states and one deadlock.
 """
+import argparse
+import json
+import re
 import time
 
+import hypothesis
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 from hypothesis.stateful import (RuleBasedStateMachine, invariant,
-                                 precondition, rule)
+                                 precondition, rule, run_state_machine_as_test)
 
 
 class StopRun(BaseException):
@@ -314,5 +319,89 @@ def _selfcheck():
     return 0 if ok else 1
 
 
+# ------------------------------------------------------------ one seeded run
+
+def hyp_settings(max_examples, steps):
+    # Phase.explain is left out: it only annotates the report (which lines
+    # ran only in failing examples) by tracing line coverage while
+    # shrinking, which takes 2-3x the time and gives the same program.
+    return settings(max_examples=max_examples, stateful_step_count=steps,
+                    database=None, deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate,
+                            Phase.target, Phase.shrink])
+
+
+def count_program_steps(err, rules):
+    """Rule calls in the falsifying program that Hypothesis attaches to the
+    exception as notes (`state.push()` lines; `state.INVARIANT()` checks and
+    `state.teardown()` are not steps). None when there is no such report."""
+    text = '\n'.join(getattr(err, '__notes__', None) or [])
+    if 'state = ' not in text:
+        return None
+    return sum(1 for line in text.splitlines()
+               if (m := re.match(r'\s*state\.(\w+)\(', line)) and m.group(1) in rules)
+
+
+MACHINES = {'queue-bug': (lambda n: queue_bug(), QUEUE_RULES),
+            'counters': (counters, ('inc',)),
+            'philosophers': (philosophers, PHIL_RULES)}
+
+
+def run_one(model, n, seed_value, max_examples, steps, stop_on_failure=False):
+    """run_state_machine_as_test of one machine with @seed(seed_value)."""
+    make, rules = MACHINES[model]
+    machine = make(n)
+
+    def factory():
+        return machine()
+    factory = seed(seed_value)(factory)
+    STATS.reset(stop_on_failure=stop_on_failure)
+    outcome, err = 'passed', None
+    t0 = time.monotonic()
+    try:
+        run_state_machine_as_test(factory, settings=hyp_settings(max_examples, steps))
+    except StopRun:
+        outcome = 'stopped'
+    except AssertionError as e:
+        outcome, err = 'failed', e
+    except Exception as e:               # anything else is a problem of the harness
+        outcome, err = 'error', e
+    wall = time.monotonic() - t0
+    res = {'outcome': outcome, 'wall': wall, 'steps': STATS.calls,
+           'examples': STATS.examples,
+           'first_failure': None if STATS.first_failure is None else STATS.first_failure - t0,
+           'first_failure_steps': STATS.first_failure_steps,
+           'first_failure_example': STATS.first_failure_example,
+           'final_steps': STATS.final_steps, 'printed_steps': None,
+           'hypothesis': hypothesis.__version__}
+    if outcome == 'failed':
+        res['printed_steps'] = count_program_steps(err, rules)
+    if outcome == 'error':
+        res['error'] = f'{type(err).__name__}: {str(err)[:200]}'
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description='Self-check of the Python semantics '
+                                 '(default), or one seeded Hypothesis run (JSON on stdout).')
+    sub = ap.add_subparsers(dest='cmd')
+    sub.add_parser('check', help='breadth-first self-check (the default)')
+    r = sub.add_parser('run', help='one run_state_machine_as_test, as walk.py does')
+    r.add_argument('model', choices=sorted(MACHINES))
+    r.add_argument('--n', type=int, default=0, help='size (counters, philosophers)')
+    r.add_argument('--seed', type=int, required=True)
+    r.add_argument('--max-examples', type=int, required=True)
+    r.add_argument('--steps', type=int, required=True, help='stateful_step_count')
+    r.add_argument('--stop-on-failure', action='store_true',
+                   help='end at the first failure (no shrinking)')
+    a = ap.parse_args(argv)
+    if a.cmd != 'run':
+        return _selfcheck()
+    print(json.dumps(run_one(a.model, a.n, a.seed, a.max_examples, a.steps,
+                             a.stop_on_failure)))
+    return 0
+
+
 if __name__ == '__main__':
-    raise SystemExit(_selfcheck())
+    raise SystemExit(main())

@@ -20,21 +20,24 @@ both on one core, with the same budget: 1000 runs (max_examples) of at most
 pbcheck runs as `$PBCHECK walk SPEC --seed S --runs R --depth 100 --jobs 1
 --format json` (PBCHECK defaults to .build/release/pbcheck of this
 repository); the figures come from its JSON (`walk.*`, and `trace.length` /
-`shrink.original_length` of the violated property). Hypothesis runs in this
-process: run_state_machine_as_test with a factory carrying @seed(S), settings
-(max_examples, stateful_step_count=100, database=None, deadline=None, every
-health check suppressed, all phases but `explain`). When pbcheck is missing
-or cannot `walk`, or Hypothesis is not installed, its cells say so and the
-rest still runs. The tables go to stdout and to bench/walk-results.md (or
---out).
+`shrink.original_length` of the violated property). Hypothesis runs as
+`python3 hypothesis_models.py run MODEL --seed S ...`, a fresh interpreter per
+run that prints JSON: run_state_machine_as_test with a factory carrying
+@seed(S) and settings(max_examples, stateful_step_count=100, database=None,
+deadline=None, every health check suppressed, every phase but `explain`);
+its timings are taken inside that process (interpreter start-up excluded).
+When pbcheck is missing or cannot `walk`, or Hypothesis is not installed,
+its cells say so and the rest still runs. The tables go to stdout and to
+bench/walk-results.md (or --out). Nothing is installed here (see README.md
+for the Makefile lines).
 """
 import argparse
 import datetime
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
-import re
-import signal
 import statistics
 import sys
 import time
@@ -112,85 +115,41 @@ def pbcheck_walk(spec, seed, runs, label, prop=None):
 
 # --------------------------------------------------------------- hypothesis
 
-HYP_ERROR = None
-try:
-    import hypothesis
-    from hypothesis import HealthCheck, Phase, seed as hyp_seed, settings
-    from hypothesis.stateful import run_state_machine_as_test
-    import hypothesis_models as hm
-except ImportError as e:     # reported in the table
-    HYP_ERROR = f'hypothesis not installed ({e.name}; pip install hypothesis)'
+HYP_MODELS = os.path.join(HERE, 'hypothesis_models.py')
+HYP_ERROR = None if importlib.util.find_spec('hypothesis') else \
+    'n/a (hypothesis not installed: pip install hypothesis)'
 
 
-class HypTimeout(BaseException):
-    pass
-
-
-def _alarm(signum, frame):
-    raise HypTimeout()
-
-
-def hyp_settings(max_examples):
-    # Phase.explain is left out: it only annotates the report (which lines
-    # ran only in failing examples) by tracing line coverage while
-    # shrinking, which takes 2-3x the time and gives the same program.
-    return settings(max_examples=max_examples, stateful_step_count=DEPTH,
-                    database=None, deadline=None,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[Phase.explicit, Phase.reuse, Phase.generate,
-                            Phase.target, Phase.shrink])
-
-
-def count_program_steps(err, rules):
-    """Rule calls in the falsifying program Hypothesis attaches to the
-    exception (`state.push()` lines; invariant checks and teardown are not
-    steps). None when there is no such report."""
-    notes = getattr(err, '__notes__', None) or []
-    text = '\n'.join(notes)
-    if 'state = ' not in text:
-        return None
-    return sum(1 for line in text.splitlines()
-               if (m := re.match(r'\s*state\.(\w+)\(', line)) and m.group(1) in rules)
-
-
-def hyp_run(machine, seed, max_examples, stop_on_failure=False, rules=()):
-    """Run one seeded Hypothesis state-machine test; returns a dict."""
-    hm.STATS.reset(stop_on_failure=stop_on_failure)
-
-    def factory():
-        return machine()
-    factory = hyp_seed(seed)(factory)
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(int(TIMEOUT))
-    outcome, err = 'passed', None
-    t0 = time.monotonic()
+def hyp_run(model, n, seed, max_examples, label, stop_on_failure=False):
+    """One seeded Hypothesis run in a fresh interpreter
+    (`hypothesis_models.py run`, which prints JSON). A fresh process per run,
+    like pbcheck's: Hypothesis also draws on constants it collects from the
+    local modules loaded (this harness's included) and on per-process
+    caches, so an in-process run would depend on what ran before."""
+    cmd = [sys.executable, HYP_MODELS, 'run', model, '--n', str(n), '--seed', str(seed),
+           '--max-examples', str(max_examples), '--steps', str(DEPTH)]
+    if stop_on_failure:
+        cmd.append('--stop-on-failure')
+    d = os.path.join(OUT, f'walk-hypothesis-{label}-s{seed}')
+    rc, out, err, wall, _ = run.measure(cmd, d, TIMEOUT)
+    if rc == 'timeout':
+        return {'note': f'timeout ({TIMEOUT:.0f} s)', 'wall': wall}
     try:
-        run_state_machine_as_test(factory, settings=hyp_settings(max_examples))
-    except hm.StopRun:
-        outcome = 'stopped'
-    except HypTimeout:
-        outcome = 'timeout'
-    except AssertionError as e:
-        outcome, err = 'failed', e
-    except Exception as e:                 # anything else is a harness problem
-        outcome, err = 'error', e
-    finally:
-        wall = time.monotonic() - t0
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-    s = hm.STATS
-    res = {'wall': wall, 'steps': s.calls, 'examples': s.examples,
-           'steps_per_second': s.calls / wall if wall > 0 else None,
-           'first_failure': None if s.first_failure is None else s.first_failure - t0,
-           'first_failure_example': s.first_failure_example,
-           'original': s.first_failure_steps, 'note': ''}
-    if outcome == 'timeout':
-        res['note'] = f'timeout ({TIMEOUT:.0f} s)'
-    elif outcome == 'error':
-        res['note'] = f'error: {type(err).__name__}: {str(err)[:100]}'
-    elif outcome == 'failed':
-        printed = count_program_steps(err, rules)
-        res['length'] = s.final_steps if s.final_steps is not None else printed
+        j = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        msg = (err or out).strip().splitlines()
+        return {'note': f'error (exit {rc}): {msg[-1][:120] if msg else ""}'}
+    res = {'wall': j['wall'], 'steps': j['steps'], 'examples': j['examples'],
+           'steps_per_second': j['steps'] / j['wall'] if j['wall'] > 0 else None,
+           'first_failure': j['first_failure'],
+           'first_failure_example': j['first_failure_example'],
+           'original': j['first_failure_steps'], 'version': j.get('hypothesis'),
+           'note': ''}
+    if j['outcome'] == 'error':
+        res['note'] = 'error: ' + j.get('error', '?')
+    elif j['outcome'] == 'failed':
+        final, printed = j['final_steps'], j['printed_steps']
+        res['length'] = final if final is not None else printed
         if printed is not None and printed != res['length']:
             res['note'] = f'printed program has {printed} steps'
     return res
@@ -243,15 +202,13 @@ def main(argv=None):
 
     skip = {}
     if 'hypothesis' in tools and HYP_ERROR:
-        skip['hypothesis'] = f'n/a ({HYP_ERROR})'
+        skip['hypothesis'] = HYP_ERROR
     call = {t: tool_runner(t, skip) for t in tools}
     t_start = time.monotonic()
     os.makedirs(OUT, exist_ok=True)
 
     # 1. Shrink quality (and time to find on queue-bug, from the same runs)
     shrink = {t: [] for t in tools}
-    queue_rules = ('push', 'pop', 'toggle', 'spin')
-    machine = None if HYP_ERROR else hm.queue_bug()
     seeds = list(range(1, cfg['seeds'] + 1))
     for s in seeds:
         for t in tools:
@@ -259,7 +216,7 @@ def main(argv=None):
             if t == 'pbcheck':
                 r = call[t](pbcheck_walk, QUEUE_BUG, s, RUNS, 'queue-bug', QUEUE_PROP)
             else:
-                r = call[t](hyp_run, machine, s, RUNS, rules=queue_rules)
+                r = call[t](hyp_run, 'queue-bug', 0, s, RUNS, 'queue-bug')
             shrink[t].append(r)
 
     # 2. Throughput on counters (never fails)
@@ -273,8 +230,8 @@ def main(argv=None):
                                  f'counters-{n}')
             through[t]['runs'] = cfg['pb_counter_runs']
         else:
-            through[t] = call[t](hyp_run, hm.counters(n) if not HYP_ERROR else None, 1,
-                                 cfg['hyp_counter_examples'])
+            through[t] = call[t](hyp_run, 'counters', n, 1, cfg['hyp_counter_examples'],
+                                 f'counters-{n}')
             through[t]['runs'] = cfg['hyp_counter_examples']
 
     # 3. Time to find: philosophers (stop at the first failure) + queue-bug
@@ -282,14 +239,14 @@ def main(argv=None):
     phil_yaml = gen.generate('philosophers', pn, OUT)['yaml']
     find_seeds = list(range(1, cfg['find_seeds'] + 1))
     phil = {t: [] for t in tools}
-    machine = None if HYP_ERROR else hm.philosophers(pn)
     for s in find_seeds:
         for t in tools:
             progress(f'[philosophers N={pn} seed {s}] {t} ...')
             if t == 'pbcheck':
                 r = call[t](pbcheck_walk, phil_yaml, s, RUNS, f'philosophers-{pn}', 'deadlock')
             else:
-                r = call[t](hyp_run, machine, s, RUNS, stop_on_failure=True)
+                r = call[t](hyp_run, 'philosophers', pn, s, RUNS, f'philosophers-{pn}',
+                            stop_on_failure=True)
             phil[t].append(r)
     queue_find = {t: [r for s, r in zip(seeds, shrink[t]) if s in find_seeds]
                   for t in tools}
@@ -389,7 +346,7 @@ def render(tools, cfg, seeds, shrink, through, phil, queue_find, find_seeds):
     out.append('Seconds from the start of the search to the first failing step, before '
                'shrinking: pbcheck\'s `walk.first_failure_seconds` (after loading the '
                'playbook); Hypothesis: time.monotonic() at the first failing invariant '
-               'minus the time just before run_state_machine_as_test (in-process). '
+               'minus the time just before run_state_machine_as_test (in its process). '
                '`examples`: Hypothesis test cases run up to and including the failing one.\n')
     out.append('| model | tool | found | median s | min s | max s | median examples | notes |')
     out.append('|---|---|--:|--:|--:|--:|--:|---|')
@@ -424,7 +381,10 @@ def render(tools, cfg, seeds, shrink, through, phil, queue_find, find_seeds):
 def write_report(path, body, quick, total, tools, cfg):
     mem = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
     pb_ver = run.version([run.PBCHECK, '--version']) if 'pbcheck' in tools else 'not run'
-    hy_ver = hypothesis.__version__ if not HYP_ERROR else 'not installed'
+    try:
+        hy_ver = importlib.metadata.version('hypothesis')
+    except importlib.metadata.PackageNotFoundError:
+        hy_ver = 'not installed'
     text = f"""# pbcheck walk vs Hypothesis
 
 Generated by `python3 bench/walk.py{' --quick' if quick else ''}` on

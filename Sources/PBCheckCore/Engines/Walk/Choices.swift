@@ -35,8 +35,9 @@ struct WalkRandom {
     /// An integer for an unbounded domain, as a choice rank: small
     /// magnitudes are likely (a geometric number of bits), large ones possible.
     mutating func unboundedRank() -> UInt64 {
-        let bits = min(63, (next() | 1).trailingZeroBitCount * 3 + 2)
-        return next() & ((UInt64(1) << UInt64(bits)) - 1)
+        // 3 bits (-4...3) half the time, 7 bits a quarter, 11 an eighth, ...
+        let bits = min(63, 3 + 4 * next().trailingZeroBitCount)
+        return next() & (bits == 63 ? UInt64.max >> 1 : (UInt64(1) << UInt64(bits)) - 1)
     }
 }
 

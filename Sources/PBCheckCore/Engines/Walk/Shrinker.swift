@@ -15,7 +15,10 @@
 /// 5. order: sort the steps, then swap neighbours into order, so
 ///    that repeats gather and become loops for pass 1;
 /// 6. values: lower each choice (an earlier transition or binding, a
-///    simpler observation or `any` value, an earlier snapshot).
+///    simpler observation or `any` value, an earlier snapshot);
+/// 7. detours: take another step at some point and drop the steps after it
+///    (the shorter way to the failure may pass through states the run never
+///    visited, and may need a later transition than the one taken).
 struct Shrinker {
     let walker: Walker
     let target: Int
@@ -76,7 +79,7 @@ struct Shrinker {
     mutating func shrink() {
         let passes: [(inout Shrinker) -> Bool] = [
             { $0.removeLoops() }, { $0.shortcuts() }, { $0.deleteChunks() }, { $0.deletePairs() },
-            { $0.reorder() }, { $0.lowerValues() },
+            { $0.reorder() }, { $0.lowerValues() }, { $0.detours() },
         ]
         outer: while !exhausted {
             for pass in passes where pass(&self) { continue outer }
@@ -108,7 +111,7 @@ struct Shrinker {
         for gap in stride(from: min(n, last), through: 2, by: -1) {
             for i in 0...(last - gap) {
                 let j = i + gap
-                for block in walker.singleSteps(from: best.states[i], to: best.states[j]) {
+                for (block, next) in walker.singleSteps(from: best.states[i]) where next == best.states[j] {
                     if attempt(joined(Array(steps[..<i]) + [block] + Array(steps[j...]))) { return true }
                     if exhausted { return false }
                 }
@@ -197,19 +200,40 @@ struct Shrinker {
     }
 }
 
+extension Shrinker {
+    /// Pass 7: at step `k`, each other step the state allows, followed by
+    /// the run's steps from `k + 1 + d` on, for `d` from most to fewest
+    /// dropped (only candidates shorter than the run).
+    mutating func detours() -> Bool {
+        let steps = self.steps
+        let n = steps.count
+        guard n >= 2, n <= 64 else { return false }
+        for k in 0..<min(n - 1, best.states.count) {
+            for (block, _) in walker.singleSteps(from: best.states[k]) where block != steps[k] {
+                for d in stride(from: n - k - 1, through: 1, by: -1) {
+                    if attempt(joined(Array(steps[..<k]) + [block] + Array(steps[(k + 1 + d)...]))) { return true }
+                    if exhausted { return false }
+                }
+            }
+        }
+        return false
+    }
+}
+
 extension Walker {
-    /// The choices of each single step from `from` to `to` (packed states):
-    /// deterministic instances, `any` bindings, Z3's witnesses (several
-    /// witnesses reach one state: one may break a contract, one not).
-    func singleSteps(from: [UInt64], to: [UInt64]) -> [[UInt64]] {
+    /// Every single step from the packed state `from`, as its choices and
+    /// the state it reaches (nil when it breaks range or evaluation):
+    /// deterministic instances, `any` bindings (up to 256), Z3's witnesses
+    /// (several may reach one state: one breaking a contract, one not).
+    func singleSteps(from: [UInt64]) -> [(choices: [UInt64], successor: [UInt64]?)] {
         let model = system.model
         let src = ws.src
         var overflow: EvalError?
         system.layout.unpack(from, into: src.vars)
         src.snapshot = Snapshot()
         let words = system.layout.words
-        func reaches() -> Bool { (0..<words).allSatisfy { ws.out[$0] == to[$0] } }
-        var blocks: [[UInt64]] = []
+        func reached(_ f: TransitionSystem.Fired) -> [UInt64]? { f.successor ? Array(UnsafeBufferPointer(start: ws.out, count: words)) : nil }
+        var blocks: [(choices: [UInt64], successor: [UInt64]?)] = []
         from.withUnsafeBufferPointer { p in
             let packed = p.baseAddress!
             for (pos, i) in system.byState[Int(src.vars[0])].enumerated() {
@@ -218,8 +242,8 @@ extension Walker {
                     let choices = system.anyChoices(i)
                     for any in choices.prefix(256) {
                         let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &overflow)
-                        if f.successor && reaches() {
-                            blocks.append([1, UInt64(pos)] + any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) })
+                        if f.enabled || !f.findings.isEmpty {
+                            blocks.append(([1, UInt64(pos)] + any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }, reached(f)))
                         }
                     }
                 } else {
@@ -228,11 +252,11 @@ extension Walker {
                         src.snapshot = witness.snapshot
                         let f = system.fire(i, ws, packed: packed, any: witness.any, out: ws.out, limit: &overflow)
                         src.snapshot = Snapshot()
-                        if f.successor && reaches() {
+                        if f.enabled || !f.findings.isEmpty {
                             let keys = witness.snapshot.values.keys.sorted()
-                            blocks.append([1, UInt64(pos), UInt64(w)]
+                            blocks.append(([1, UInt64(pos), UInt64(w)]
                                 + keys.map { ranks.rank(witness.snapshot.values[$0] ?? 0, model.observations[$0.observation].domain) }
-                                + witness.any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) })
+                                + witness.any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }, reached(f)))
                         }
                     }
                 }
