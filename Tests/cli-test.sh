@@ -55,5 +55,31 @@ timeout 60 "$bin" test specs/login-form.yaml >/dev/null 2>&1
 check "test passing scenarios" 0 $?
 timeout 60 "$bin" test specs/federation-gateway.yaml >/dev/null 2>&1
 check "test failing scenarios" 1 $?
+# walk: 1 when a run breaks a property, 0 when none does (sampled evidence
+# asks for no proof), 2 for bad input; the seed reproduces the output.
+timeout 60 "$bin" walk --seed 3 --runs 200 specs/buggy/correct-traffic.yaml >/dev/null 2>&1
+check "walk correct spec" 0 $?
+timeout 60 "$bin" walk --seed 3 --runs 200 specs/buggy/deep-forbidden.yaml >/dev/null 2>&1
+check "walk buggy spec" 1 $?
+timeout 60 "$bin" walk --runs 0 specs/pipeline.yaml >/dev/null 2>&1
+check "walk bad --runs" 2 $?
+timeout 60 "$bin" walk specs/invalid/dangling-to-state.yaml >/dev/null 2>&1
+check "walk invalid spec" 2 $?
+a=$(timeout 60 "$bin" walk --seed 9 --runs 300 --jobs 1 specs/federation-gateway.yaml 2>&1 | grep -v "steps/s")
+b=$(timeout 60 "$bin" walk --seed 9 --runs 300 --jobs 2 specs/federation-gateway.yaml 2>&1 | grep -v "steps/s")
+[ -n "$a" ] && [ "$a" = "$b" ]
+check "walk same seed, same output for any --jobs" 0 $?
+timeout 60 "$bin" walk --seed 4 --format json specs/buggy/multi-violation.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["engine"] == "walk" and d["walk"]["seed"] == 4 and d["walk"]["runs"] == 1000
+v = [p for p in d["properties"] if p["verdict"] == "violated"]
+assert v and all(p["trace"]["length"] == len(p["trace"]["steps"]) and p["shrink"]["seed"] == 4 for p in v)
+assert all(p["verdict"] in ("violated", "bounded") for p in d["properties"])' >/dev/null 2>&1
+check "walk json" 0 $?
+timeout 60 "$bin" verify --engine walk --seed 2 specs/buggy/correct-peterson.yaml >/dev/null 2>&1
+check "verify --engine walk asks for proof: bounded is inconclusive" 3 $?
+timeout 60 "$bin" verify --max-states 20 --seed 2 specs/buggy/deep-forbidden.yaml 2>/dev/null | grep -q "random walks ran"
+check "verify falls back to walks over --max-states" 0 $?
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -50,7 +50,8 @@ public enum Verifier {
         }
         if engine == .auto && (system.unsupported != nil || outcome.stateLimitReached) && stop?.isStopped != true {
             var walkOptions = walk
-            if let t = options.timeout { walkOptions.timeout = t }
+            // The walks get what is left of --timeout.
+            if let t = options.timeout { walkOptions.timeout = max(1, t - outcome.stats.seconds) }
             outcome = withWalks(outcome, WalkEngine.run(system: system, options: walkOptions, stop: stop))
         }
         addScenarios(&outcome, system, options)
