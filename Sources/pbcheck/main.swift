@@ -176,7 +176,7 @@ struct WalkArguments: ParsableArguments {
     @Option(help: "Seed of the random runs (default: a random one, always printed).")
     var seed: UInt64?
 
-    @Flag(help: "Prefer steps whose transition has not fired or whose target state has not been visited.")
+    @Flag(help: "Prefer the least covered steps: transitions fired least, target states visited least.")
     var coverageBias = false
 
     func validate() throws {

@@ -223,4 +223,37 @@ machine:
         #expect(o.properties.allSatisfy { $0.verdict == .bounded && $0.bound == 50 })
         #expect(o.properties.allSatisfy { $0.detail?.contains("50 sampled runs") == true })
     }
+
+    /// A chain of six states where each state also has twenty self-loops:
+    /// uniform runs rarely get far, runs biased toward what is not yet
+    /// covered walk the chain to its end.
+    @Test func coverageBiasReachesWhatUniformRunsMiss() throws {
+        var states = "", transitions = ""
+        for i in 0..<6 {
+            states += "    s\(i): {}\n"
+            transitions += "    - { id: noise\(i), from: s\(i), to: s\(i), event: noise, params: { k: ks } }\n"
+            if i < 5 { transitions += "    - { id: advance\(i), from: s\(i), to: s\(i + 1), event: advance }\n" }
+        }
+        let model = try load("""
+        version: "1.0"
+        machine:
+          id: chain
+          initial: s0
+          sets: { ks: "0..19" }
+          states:
+        \(states)  transitions:
+        \(transitions)
+        """)
+        var options = WalkOptions()
+        options.seed = 1
+        options.runs = 20
+        options.depth = 20
+        let system = TransitionSystem(model: model)
+        let uniform = WalkEngine.run(system: system, options: options)
+        options.coverageBias = true
+        let biased = WalkEngine.run(system: system, options: options)
+        #expect(uniform.coverage.unreachableStates.contains("s5"))
+        #expect(biased.coverage.unreachableStates.isEmpty)
+        #expect(biased.coverage.neverFired.isEmpty)
+    }
 }

@@ -58,6 +58,10 @@ final class Walker {
     // What the walks covered, and what stopped them.
     var visitedControl: [Bool]
     var firedTransitions: [Bool]
+    /// How often each control state was visited and each transition fired
+    /// (kept only with coverage bias).
+    private var visitCounts: [Int]
+    private var fireCounts: [Int]
     var steps = 0
     var unknown: String?
     var limit: String?
@@ -88,6 +92,8 @@ final class Walker {
         status = Array(repeating: 0, count: system.byState.map(\.count).max() ?? 0)
         visitedControl = Array(repeating: false, count: model.states.count)
         firedTransitions = Array(repeating: false, count: model.transitions.count)
+        visitCounts = Array(repeating: 0, count: model.states.count)
+        fireCounts = Array(repeating: 0, count: model.transitions.count)
     }
 
     /// Where a run's choices come from: a random generator (recorded), or a
@@ -182,6 +188,7 @@ final class Walker {
         while true {
             let control = Int(src.vars[0])
             visitedControl[control] = true
+            if coverageBias { visitCounts[control] += 1 }
             let instances = system.byState[control]
 
             // What can fire here.
@@ -355,7 +362,10 @@ final class Walker {
                 result.stepStarts.append(blockStart)
                 result.stepChoices.append(StepChoice(instance: i, snapshot: snapshot, any: any))
             }
-            if fired.enabled { firedTransitions[inst.transition] = true }
+            if fired.enabled {
+                firedTransitions[inst.transition] = true
+                if coverageBias { fireCounts[inst.transition] += 1 }
+            }
             if fired.successor {
                 for w in 0..<system.layout.words { cur[w] = ws.out[w] }
                 system.layout.unpack(cur, into: src.vars)
@@ -375,16 +385,20 @@ final class Walker {
         }
     }
 
-    /// A random enabled position: uniform, or with coverage bias preferring
-    /// (three times in four) steps whose transition has not fired yet or
-    /// whose target state has not been visited.
+    /// A random enabled position: uniform, or with coverage bias (three
+    /// times in four) uniform among the least covered steps: those whose
+    /// transition has fired least often or whose target state was visited
+    /// least often, whichever count is smaller.
     private func choose(_ instances: [Int], _ enabledCount: Int, _ random: inout WalkRandom) -> Int {
         func isEnabled(_ pos: Int) -> Bool { status[pos] == Kind.enabled.rawValue || status[pos] == Kind.solver.rawValue }
         if coverageBias && random.below(4) != 0 {
             candidates.removeAll(keepingCapacity: true)
+            var least = Int.max
             for pos in instances.indices where isEnabled(pos) {
                 let inst = system.instances[instances[pos]]
-                if !firedTransitions[inst.transition] || !visitedControl[inst.to] { candidates.append(pos) }
+                let score = min(fireCounts[inst.transition], visitCounts[inst.to])
+                if score < least { least = score; candidates.removeAll(keepingCapacity: true) }
+                if score == least { candidates.append(pos) }
             }
             if !candidates.isEmpty { return candidates[random.below(candidates.count)] }
         }
