@@ -23,8 +23,11 @@ struct Shrinker {
     let walker: Walker
     let target: Int
     let maxReplays: Int
+    /// Steps all replays together may take (long runs make each replay dear).
+    let maxReplaySteps = 50_000_000
     private(set) var best: Walker.Run
     private(set) var replays = 0
+    private(set) var replayedSteps = 0
     private(set) var exhausted = false
 
     /// Replays `choices`; nil when they do not break `target` (a walk
@@ -49,9 +52,10 @@ struct Shrinker {
     /// Replays a candidate; keeps it when it still breaks the property and
     /// is smaller.
     mutating func attempt(_ candidate: [UInt64]) -> Bool {
-        guard replays < maxReplays else { exhausted = true; return false }
+        guard replays < maxReplays && replayedSteps < maxReplaySteps else { exhausted = true; return false }
         guard shortlexLess(candidate, best.record) else { return false }
         replays += 1
+        replayedSteps += best.stepStarts.count
         guard let run = Shrinker.replay(walker, target, candidate), shortlexLess(run.record, best.record) else { return false }
         best = run
         return true
@@ -101,20 +105,19 @@ struct Shrinker {
         return false
     }
 
-    /// Pass 2: replace steps `i..<j` by one step from state `i` to state `j`,
-    /// longest stretches first.
+    /// Pass 2: replace steps `i..<j` by one step from state `i` to state
+    /// `j` (the last visit of that state), earliest `i` first.
     mutating func shortcuts() -> Bool {
         let n = stepCount
         guard n >= 2, best.states.count >= 3 else { return false }
         let steps = self.steps
-        let last = best.states.count - 1
-        for gap in stride(from: min(n, last), through: 2, by: -1) {
-            for i in 0...(last - gap) {
-                let j = i + gap
-                for (block, next) in walker.singleSteps(from: best.states[i]) where next == best.states[j] {
-                    if attempt(joined(Array(steps[..<i]) + [block] + Array(steps[j...]))) { return true }
-                    if exhausted { return false }
-                }
+        var lastVisit: [[UInt64]: Int] = [:]
+        for (k, state) in best.states.enumerated() { lastVisit[state] = k }
+        for i in 0..<(best.states.count - 2) {
+            for (block, next) in walker.singleSteps(from: best.states[i]) {
+                guard let next, let j = lastVisit[next], j >= i + 2, j <= n else { continue }
+                if attempt(joined(Array(steps[..<i]) + [block] + Array(steps[j...]))) { return true }
+                if exhausted { return false }
             }
         }
         return false

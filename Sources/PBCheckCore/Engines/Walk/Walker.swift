@@ -270,7 +270,7 @@ final class Walker {
             // When to stop.
             let more: UInt64
             if var r = source.random {
-                more = taken >= depth || r.below(2 * max(depth, 1)) == 0 ? 0 : 1
+                more = taken >= depth || r.below(depth > Int.max / 4 ? Int.max : 2 * max(depth, 1)) == 0 ? 0 : 1
                 source.random = r
             } else {
                 more = source.take() ?? 0
