@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps cli-test clean golden bench bench-quick
+.PHONY: all build release run test deps cli-test clean golden bench bench-quick bench-walk bench-walk-quick
 
 all: build
 
@@ -40,8 +40,9 @@ cli-test:
 golden:
 	PBCHECK_RECORD=1 $(SWIFT) test --filter GoldenTests
 
-# Benchmark against SPIN and rumur (bench/README.md), written to
-# bench/results.md. Installs them when missing.
+# Benchmarks (bench/README.md): the explicit search against SPIN and rumur,
+# written to bench/results.md, then the random walks against Hypothesis,
+# written to bench/walk-results.md. Installs the other tools when missing.
 bench: release
 	@if ! command -v spin >/dev/null 2>&1 || ! command -v rumur >/dev/null 2>&1 \
 	    || ! command -v gcc >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then \
@@ -50,9 +51,23 @@ bench: release
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq spin rumur gcc time; \
 	fi
 	PBCHECK=$(CURDIR)/$(RELEASE_BIN) python3 bench/run.py $(BENCH_ARGS)
+	$(MAKE) bench-walk WALK_ARGS="$(WALK_ARGS)"
 
 bench-quick:
-	$(MAKE) bench BENCH_ARGS=--quick
+	$(MAKE) bench BENCH_ARGS=--quick WALK_ARGS=--quick
+
+# Random walk against Hypothesis (bench/README.md), written to
+# bench/walk-results.md. Installs Hypothesis when missing (pip, else Debian).
+bench-walk: release
+	@python3 -c 'import hypothesis' 2>/dev/null \
+	    || python3 -m pip install -q hypothesis 2>/dev/null \
+	    || python3 -m pip install -q --break-system-packages hypothesis 2>/dev/null \
+	    || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	         $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-hypothesis; }
+	PBCHECK=$(CURDIR)/$(RELEASE_BIN) python3 bench/walk.py $(WALK_ARGS)
+
+bench-walk-quick:
+	$(MAKE) bench-walk WALK_ARGS=--quick
 
 clean:
 	rm -rf .build

@@ -24,14 +24,30 @@ p, which shrinks towards the smallest p). The steps that can fire are then
 exactly the playbook's.
 
 Every machine counts its rule calls in `STATS` (for steps/s) and records
-when an invariant first fails (time.monotonic() and the number of steps run
-so far, before any shrinking) and how many steps the final, shrunk
-program had (the replay Hypothesis prints, `is_final`).
+when an invariant first fails (time.monotonic(), the number of steps run so
+far and the test case it happened in, before any shrinking) and how many
+steps the final, shrunk program had (the replay Hypothesis prints,
+`is_final`; walk.py cross-checks it with the `state.rule()` lines of the
+falsifying example). With --stop-on-failure the first failure raises
+StopRun, which ends the run without shrinking.
 
-The plain-Python semantics (`*_successors`) are shared by the machines and
-by `python3 bench/hypothesis_models.py`, a self-check that explores them
-breadth-first: queue-bug has 72 states and shortest counterexample 11;
-philosophers has models.philosophers_count(n) states and one deadlock.
+    python3 bench/hypothesis_models.py [check]
+        self-check: explores the plain-Python semantics (`*_successors`,
+        which the queue and philosophers machines share or mirror)
+        breadth-first: queue-bug has 72 states, one bad state and a
+        shortest counterexample of 11 steps; counters n has 10^n states;
+        philosophers n has models.philosophers_count(n) states and one
+        deadlock, n steps deep.
+    python3 bench/hypothesis_models.py run MODEL [--n N] --seed S
+            --max-examples M --steps K [--stop-on-failure]
+        one seeded run_state_machine_as_test, as walk.py runs it; prints
+        one JSON object (outcome, wall, steps, examples, first_failure,
+        first_failure_steps, first_failure_example, final_steps,
+        printed_steps, hypothesis).
+
+Hypothesis's choices for a given seed also depend on the integer constants
+it collects from the local (non-library) modules loaded in the process, so
+walk.py runs each seed in a fresh interpreter that loads this module only.
 """
 import argparse
 import json
@@ -325,11 +341,11 @@ def hyp_settings(max_examples, steps):
     # Phase.explain is left out: it only annotates the report (which lines
     # ran only in failing examples) by tracing line coverage while
     # shrinking, which takes 2-3x the time and gives the same program.
+    # (Older Hypothesis releases have no explain phase.)
     return settings(max_examples=max_examples, stateful_step_count=steps,
                     database=None, deadline=None,
                     suppress_health_check=list(HealthCheck),
-                    phases=[Phase.explicit, Phase.reuse, Phase.generate,
-                            Phase.target, Phase.shrink])
+                    phases=[p for p in Phase if p.name != 'explain'])
 
 
 def count_program_steps(err, rules):

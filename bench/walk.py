@@ -79,9 +79,12 @@ def pbcheck_walk(spec, seed, runs, label, prop=None):
     rc, out, err, wall, _ = run.measure(cmd, d, TIMEOUT)
     if rc == 'timeout':
         return {'note': f'timeout ({TIMEOUT:.0f} s)', 'wall': wall}
-    if rc not in (0, 1):
-        msg = (err or out).strip().splitlines()
-        raise PbcheckUnavailable(f'walk exit {rc}: {msg[0][:120] if msg else ""}')
+    msg = (err or out).strip().splitlines()
+    msg = msg[0][:120] if msg else ''
+    if rc == 2:                       # no walk command, or it rejects the options
+        raise PbcheckUnavailable(f'walk exit 2: {msg}')
+    if rc not in (0, 1):              # a crash or another exit: this run only
+        return {'note': f'exit {rc}: {msg}', 'wall': wall}
     try:
         j = json.loads(out)
         if j.get('engine') != 'walk':
@@ -314,6 +317,11 @@ def render(tools, cfg, seeds, shrink, through, phil, queue_find, find_seeds):
         row += [f(statistics.median(lens), 'g') if lens else '—',
                 f(statistics.median(origs), 'g') if origs else '—',
                 f(statistics.median(walls), '.2f') if walls else '—']
+    out.append('| ' + ' | '.join(row) + ' |')
+    row = ['mean / max']
+    for t in tools:
+        lens = summary[t][1]
+        row += [f'{statistics.mean(lens):.1f} / {max(lens)}' if lens else '—', '', '']
     out.append('| ' + ' | '.join(row) + ' |')
     for t in tools:
         bad = [r['note'] for r in shrink[t] if r.get('note', '').startswith('n/a')]
