@@ -170,8 +170,8 @@ struct WalkArguments: ParsableArguments {
     @Option(help: "Random runs.")
     var runs: Int = 1000
 
-    @Option(help: "Steps per run at most.")
-    var depth: Int = 100
+    @Option(help: "Steps per random run at most (default 100); for verify's symbolic engine also the depth of bounded model checking (default 30).")
+    var depth: Int?
 
     @Option(help: "Seed of the random runs (default: a random one, always printed).")
     var seed: UInt64?
@@ -181,13 +181,13 @@ struct WalkArguments: ParsableArguments {
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
-        guard depth >= 1 else { throw ValidationError("--depth must be at least 1") }
+        if let d = depth, d < 1 { throw ValidationError("--depth must be at least 1") }
     }
 
     func options(seed: UInt64) -> WalkOptions {
         var o = WalkOptions()
         o.runs = runs
-        o.depth = depth
+        o.depth = depth ?? 100
         o.seed = seed
         o.coverageBias = coverageBias
         return o
@@ -205,7 +205,7 @@ struct Verify: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Engine: auto (explicit search; random walks where it cannot finish), explicit, or walk.")
+    @Option(help: "Engine: auto (explicit search when every domain is finite, random walks where it cannot finish; symbolic otherwise), explicit, symbolic (BMC and k-induction), or walk.")
     var engine: Verifier.Engine = .auto
 
     @Option(help: "Stop after this many states (verdict unknown for what is not settled).")
@@ -260,8 +260,10 @@ struct Verify: ParsableCommand {
             options.deadlock = !noDeadlock
             options.jobs = jobs
             let progress = TerminalProgress.enabled && format == .text ? TerminalProgress() : nil
-            let outcome = Verifier.run(model: model, engine: engine, options: options, walk: walk.options(seed: seed), progress: progress,
-                                       stop: Interrupt.flag)
+            var symbolic = SymbolicOptions()
+            symbolic.depth = walk.depth ?? 30
+            let outcome = Verifier.run(model: model, engine: engine, options: options, walk: walk.options(seed: seed), symbolic: symbolic,
+                                       progress: progress, stop: Interrupt.flag)
             progress?.clear()
             SpecOutput.result(outcome, path: path, validation: validation, format: format, quiet: quiet, contractsWarn: contracts == .warn,
                               json: &jsonResults)

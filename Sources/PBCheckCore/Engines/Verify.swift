@@ -1,6 +1,8 @@
+import Foundation
+
 /// Picks and runs the engines for `verify` and gathers one outcome.
 public enum Verifier {
-    public enum Engine: String, Sendable, CaseIterable { case auto, explicit, walk }
+    public enum Engine: String, Sendable, CaseIterable { case auto, explicit, symbolic, walk }
 
     /// Whether every declared domain is finite (the explicit search is
     /// then exhaustive by construction).
@@ -15,8 +17,24 @@ public enum Verifier {
     /// when the explicit search cannot finish (over `--max-states`, or a
     /// machine it cannot enumerate), for the properties it left unsettled.
     public static func run(model: TypedModel, engine: Engine = .auto, options: ExplicitOptions, walk: WalkOptions = WalkOptions(),
-                           progress: SearchProgress? = nil, stop: StopFlag? = nil) -> CheckOutcome {
+                           symbolic: SymbolicOptions = SymbolicOptions(), progress: SearchProgress? = nil, stop: StopFlag? = nil) -> CheckOutcome {
         let system = TransitionSystem(model: model, deadlock: options.deadlock)
+        var symbolic = symbolic
+        symbolic.deadlock = options.deadlock
+        symbolic.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
+        if symbolic.timeout == nil { symbolic.timeout = options.timeout }
+        if engine == .symbolic || (engine == .auto && (!domainsFinite(model) || system.unsupported != nil)) {
+            let started = Date()
+            let engineRun = SymbolicEngine(system: system, options: symbolic)
+            engineRun.stopFlag = stop
+            var outcome = engineRun.run()
+            outcome.engineNote = (engine == .auto ? "some integers are unbounded, so " : "")
+                + "bounded model checking to depth \(symbolic.depth) with k-induction (Z3); coverage is what BMC reached"
+            addObligations(&outcome, system, options)
+            addScenarios(&outcome, system, options)
+            outcome.stats.seconds = Date().timeIntervalSince(started)
+            return outcome
+        }
         var walk = walk
         walk.deadlock = options.deadlock
         walk.jobs = options.jobs
@@ -54,8 +72,23 @@ public enum Verifier {
             if let t = options.timeout { walkOptions.timeout = max(1, t - outcome.stats.seconds) }
             outcome = withWalks(outcome, WalkEngine.run(system: system, options: walkOptions, stop: stop))
         }
+        addObligations(&outcome, system, options)
         addScenarios(&outcome, system, options)
         return outcome
+    }
+
+    /// The per-transition obligations over the control states the engine
+    /// reached, assuming the invariants it proved.
+    static func addObligations(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions) {
+        let names = Dictionary(uniqueKeysWithValues: system.model.states.enumerated().map { ($1.id, $0) })
+        let reachable = outcome.coverage.reachableStates.compactMap { names[$0] }.sorted()
+        let holds = Set(outcome.properties.filter { $0.verdict == .holds }.compactMap { r in system.properties.firstIndex { $0.id == r.property.id } })
+        let (report, diagnostics) = ObligationChecker.run(system: system, reachable: reachable, holds: holds,
+                                                          queryTimeoutMilliseconds: options.queryTimeoutMilliseconds)
+        outcome.obligations = report
+        outcome.stalls = report.obligations.filter { $0.kind == .stall && $0.status == .fails }.map { $0.message ?? $0.state }
+        outcome.diagnostics += diagnostics
+        outcome.stats.solverQueries += report.obligations.count
     }
 
     private static func addScenarios(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions) {

@@ -131,6 +131,46 @@ public struct ResultJSON: Codable, Sendable {
             try c.encode(shrinkSeconds, forKey: .shrinkSeconds)
         }
     }
+    /// One per-transition proof obligation (SPEC §3.1).
+    public struct ObligationJSON: Codable, Sendable {
+        public var kind: String
+        public var status: String
+        public var state: String
+        public var transition: String?
+        public var other: String?
+        public var property: String?
+        public var witness: [String: JSONScalar]?
+        public var message: String?
+        public var line: Int?
+        public var seconds: Double
+    }
+
+    public struct ObligationsJSON: Codable, Sendable {
+        public var states: [String]
+        public var assumptions: String
+        public var seconds: Double
+        /// `kind/status` → how many.
+        public var counts: [String: Int]
+        public var list: [ObligationJSON]
+    }
+
+    /// What the symbolic engine measured.
+    public struct SymbolicJSON: Codable, Sendable {
+        public var bmcSeconds: [Double]
+        public var inductionSeconds: [Double]
+        public var chc: [CHCJSON]
+        public struct CHCJSON: Codable, Sendable {
+            public var property: String
+            public var seconds: Double
+            public var answer: String
+        }
+        enum CodingKeys: String, CodingKey {
+            case bmcSeconds = "bmc_seconds_per_depth"
+            case inductionSeconds = "induction_seconds_per_k"
+            case chc
+        }
+    }
+
     public struct StatsJSON: Codable, Sendable {
         public var states: Int
         public var steps: Int
@@ -164,9 +204,11 @@ public struct ResultJSON: Codable, Sendable {
     public var coverage: CoverageJSON
     public var stalls: [String]?
     public var walk: WalkJSON?
+    public var obligations: ObligationsJSON?
+    public var symbolic: SymbolicJSON?
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, spec, engine, complete, stats, diagnostics, properties, coverage, stalls, walk
+        case schema, tool, spec, engine, complete, stats, diagnostics, properties, coverage, stalls, walk, obligations, symbolic
         case engineNote = "engine_note"
         case stopReason = "stop_reason"
     }
@@ -209,6 +251,19 @@ public struct ResultJSON: Codable, Sendable {
         coverage = CoverageJSON(states: .init(reachable: o.coverage.reachableStates, unreachable: o.coverage.unreachableStates),
                                 transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired))
         stalls = o.stalls.isEmpty ? nil : o.stalls
+        obligations = o.obligations.map { r in
+            ObligationsJSON(states: r.states, assumptions: r.assumptions, seconds: ResultJSON.rounded(r.seconds),
+                            counts: Dictionary(grouping: r.obligations, by: { "\($0.kind.rawValue)/\($0.status.rawValue)" }).mapValues(\.count),
+                            list: r.obligations.map { ob in
+                                ObligationJSON(kind: ob.kind.rawValue, status: ob.status.rawValue, state: ob.state, transition: ob.transition,
+                                               other: ob.other, property: ob.property, witness: ob.witness.isEmpty ? nil : ResultJSON.vars(ob.witness),
+                                               message: ob.message, line: ob.location?.line, seconds: ResultJSON.rounded(ob.seconds))
+                            })
+        }
+        symbolic = o.symbolic.map { st in
+            SymbolicJSON(bmcSeconds: st.bmcSeconds.map(ResultJSON.rounded), inductionSeconds: st.inductionSeconds.map(ResultJSON.rounded),
+                         chc: st.chcSeconds.map { .init(property: $0.property, seconds: ResultJSON.rounded($0.seconds), answer: $0.answer) })
+        }
     }
 
     /// Seconds to the millisecond.

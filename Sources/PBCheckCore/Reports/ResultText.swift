@@ -25,6 +25,7 @@ public struct ResultRenderer {
         if let d = r.property.description { s += "  \(d)" }
         if let t = r.trace { s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s"))") }
         if r.verdict == .unknown || r.verdict == .bounded, let d = r.detail { s += style.dim("  — \(d)") }
+        if r.verdict == .holds && r.settledBy != "exhaustive search" { s += style.dim("  — \(r.settledBy)") }
         return s + "\n"
     }
 
@@ -59,6 +60,7 @@ public struct ResultRenderer {
                 out += style.dim(contractsWarn ? "\n" : " (--contracts warn reports these without failing the run)\n")
             }
         }
+        if let report = o.obligations { out += obligations(report) }
         for r in o.properties where r.verdict == .violated {
             guard let t = r.trace else { continue }
             out += "\n" + counterexample(r, t, path: path)
@@ -127,6 +129,60 @@ public struct ResultRenderer {
         out += "\n"
         if let d = r.detail { out += "  \(d)\n" }
         if let l = r.property.location { out += "  at \(path):\(l.line):\(l.column)\n" }
+        return out
+    }
+
+    /// At most this many obligations are listed (all are in the JSON).
+    static let obligationLines = 40
+
+    /// The per-transition obligations: counts, then each one that does not
+    /// discharge, in words, with its witness.
+    func obligations(_ r: ObligationReport) -> String {
+        let obs = r.obligations
+        guard !obs.isEmpty else { return "" }
+        func count(_ k: Obligation.Kind, _ s: Obligation.Status) -> Int { obs.filter { $0.kind == k && $0.status == s }.count }
+        var parts = ["\(obs.filter { $0.status == .discharged }.count) discharged"]
+        let failing = count(.establishment, .fails)
+        if failing > 0 { parts.append("\(failing) establishment failure\(failing == 1 ? "" : "s")") }
+        let dead = count(.feasibility, .fails)
+        if dead > 0 { parts.append("\(dead) infeasible") }
+        let overlaps = count(.overlap, .fails)
+        if overlaps > 0 { parts.append("\(overlaps) overlap\(overlaps == 1 ? "" : "s")") }
+        let stalls = count(.stall, .fails)
+        if stalls > 0 { parts.append("\(stalls) possible stall\(stalls == 1 ? "" : "s")") }
+        let unknown = obs.filter { $0.status == .unknown }.count
+        if unknown > 0 { parts.append("\(unknown) unknown") }
+        var out = "\n" + style.emphasis("Obligations") + " (each reachable state × transition, decided by Z3; \(r.assumptions)): "
+            + parts.joined(separator: ", ") + "\n"
+        // One line per distinct finding, with the source states it holds in.
+        var groups: [(ob: Obligation, states: [String])] = []
+        let order: [Obligation.Kind] = [.establishment, .feasibility, .overlap, .stall]
+        for kind in order {
+            for ob in obs where ob.kind == kind && ob.status != .discharged {
+                if let g = groups.firstIndex(where: { $0.ob.kind == ob.kind && $0.ob.status == ob.status && $0.ob.message == ob.message
+                    && $0.ob.transition == ob.transition && $0.ob.other == ob.other && $0.ob.property == ob.property }) {
+                    groups[g].states.append(ob.state)
+                } else {
+                    groups.append((ob, [ob.state]))
+                }
+            }
+        }
+        for (ob, states) in groups.prefix(ResultRenderer.obligationLines) {
+            let tag: String
+            switch (ob.kind, ob.status) {
+            case (_, .unknown): tag = style.severity(.warning, "unknown ")
+            case (.establishment, _): tag = style.severity(.error, "fails   ")
+            case (.feasibility, _): tag = style.severity(.warning, "dead    ")
+            case (.overlap, _): tag = style.severity(.warning, "overlap ")
+            case (.stall, _): tag = style.severity(.note, "stall   ")
+            }
+            out += "  \(tag)  \(ob.message ?? "\(ob.kind.rawValue) in \(ob.state)")"
+            if ob.kind != .stall { out += style.dim(states.count == 1 ? "  [from \(states[0])]" : "  [from \(states.count) states: \(states.joined(separator: ", "))]") }
+            out += "\n"
+        }
+        if groups.count > ResultRenderer.obligationLines {
+            out += style.dim("  … \(groups.count - ResultRenderer.obligationLines) more (--format json lists every obligation)\n")
+        }
         return out
     }
 

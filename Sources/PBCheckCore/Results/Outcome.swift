@@ -114,4 +114,52 @@ public struct CheckOutcome: Sendable {
     public var walk: WalkStats? = nil
     /// The explicit search stopped at `--max-states`.
     public var stateLimitReached = false
+    /// What the symbolic engine measured, when it ran.
+    public var symbolic: SymbolicStats? = nil
+    /// The per-transition proof obligations (SPEC §3.1), when they ran.
+    public var obligations: ObligationReport? = nil
+}
+
+/// One per-transition proof obligation (SPEC §3.1, Event-B style) of one
+/// reachable control state, decided by Z3.
+public struct Obligation: Sendable {
+    public enum Kind: String, Sendable {
+        /// The transition can fire from the state (else it is dead there).
+        case feasibility
+        /// Every step of the transition establishes an invariant of its target.
+        case establishment
+        /// Two transitions on one event are never enabled by one snapshot.
+        case overlap
+        /// Some snapshot enables a step (information only).
+        case stall
+    }
+    public enum Status: String, Sendable {
+        /// Z3 proved it (unsat).
+        case discharged
+        /// Z3 found a witness.
+        case fails
+        case unknown
+    }
+    public var kind: Kind
+    public var status: Status
+    public var state: String
+    public var transition: String?
+    /// The second transition of an overlap.
+    public var other: String?
+    /// The property an establishment obligation is about (`invariant:ready:1`).
+    public var property: String?
+    /// The witness: variables of the source state, params, the snapshot.
+    public var witness: [NamedValue]
+    /// One sentence for people (what fails, or why it is dead).
+    public var message: String?
+    public var location: SourceLoc?
+    public var seconds: Double
+}
+
+public struct ObligationReport: Sendable {
+    public var obligations: [Obligation]
+    /// The control states they were generated for, and how these were found.
+    public var states: [String]
+    public var assumptions: String
+    public var seconds: Double
 }

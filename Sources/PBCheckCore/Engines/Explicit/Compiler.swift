@@ -338,9 +338,12 @@ public struct Reads: Sendable, Equatable {
     public var observations = false
     public var control = false
     public var slots = Set<Int>()
+    /// Which observations (indices into `TypedModel.observations`).
+    public var observed = Set<Int>()
 
     public mutating func formUnion(_ o: Reads) {
         observations = observations || o.observations
+        observed.formUnion(o.observed)
         control = control || o.control
         slots.formUnion(o.slots)
     }
@@ -359,8 +362,8 @@ public struct Reads: Sendable, Equatable {
             let info = m.variables[v]
             slots.formUnion(info.slot..<(info.slot + info.slotCount))
             visit(k, m)
-        case .observation: observations = true
-        case .keyedObservation(_, let k, _): observations = true; visit(k, m)
+        case .observation(let o): observations = true; observed.insert(o)
+        case .keyedObservation(let o, let k, _): observations = true; observed.insert(o); visit(k, m)
         case .state, .inState: control = true
         case .not(let a), .negate(let a, _), .abs(let a, _), .member(let a, _), .aggregate(_, _, _, let a, _): visit(a, m)
         case .arith(_, let a, let b, _), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b),

@@ -299,16 +299,5 @@ final class ExplicitEnvironment: SMTEnvironment {
         return .term(t, bool: isBool)
     }
 
-    /// `t` lies in `domain` (an open enum also admits its "other" value).
-    func domainConstraint(_ t: Z3Term, _ domain: Domain) -> Z3Term {
-        switch domain {
-        case .bool, .int(nil): return ctx.bool(true)
-        case .int(let r?): return ctx.and([ctx.ge(t, ctx.int(r.lowerBound)), ctx.le(t, ctx.int(r.upperBound))])
-        case .enumeration(let e):
-            let info = system.model.enums[e]
-            var values = info.values.map { Int64($0) }
-            if info.isOpen { values.append(otherValue(ofEnum: e)) }
-            return ctx.or(values.map { ctx.eq(t, ctx.int($0)) })
-        }
-    }
+    func domainConstraint(_ t: Z3Term, _ domain: Domain) -> Z3Term { system.model.constraint(t, in: domain, ctx) }
 }

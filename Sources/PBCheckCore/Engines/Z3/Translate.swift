@@ -320,3 +320,17 @@ public struct SMTTranslator {
         return Translated(value: .term(value, bool: true), defined: conj(x.defined, guarded(continues, y.defined)))
     }
 }
+
+extension TypedModel {
+    /// `t` lies in `domain` (an open enum also admits its "other" value).
+    public func constraint(_ t: Z3Term, in domain: Domain, _ ctx: Z3Context) -> Z3Term {
+        switch domain {
+        case .bool, .int(nil): return ctx.bool(true)
+        case .int(let r?): return ctx.and([ctx.ge(t, ctx.int(r.lowerBound)), ctx.le(t, ctx.int(r.upperBound))])
+        case .enumeration(let e):
+            var values = enums[e].values.map { Int64($0) }
+            if enums[e].isOpen { values.append(otherValue(ofEnum: e)) }
+            return ctx.or(values.map { ctx.eq(t, ctx.int($0)) })
+        }
+    }
+}

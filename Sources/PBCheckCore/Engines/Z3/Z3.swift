@@ -106,6 +106,64 @@ public final class Z3Context {
         sub(a, mul(b, truncDiv(a, b)))
     }
 
+    /// `t` with every term of `from` replaced by the term of `to` at the
+    /// same position: how one translated template becomes the formula of
+    /// each depth of an unrolling.
+    public func substitute(_ t: Z3Term, _ from: [Z3Term], _ to: [Z3Term]) -> Z3Term {
+        precondition(from.count == to.count)
+        guard !from.isEmpty else { return t }
+        let a: [Z3_ast?] = from.map { $0.ast }, b: [Z3_ast?] = to.map { $0.ast }
+        return withExtendedLifetime((t, from, to)) {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    wrap(pa.baseAddress.flatMap { x in pb.baseAddress.flatMap { y in Z3_substitute(raw, t.ast, UInt32(a.count), x, y) } })
+                }
+            }
+        }
+    }
+
+    /// `∀ bound. body`, the bound terms being constants of `body`.
+    public func forall(_ bound: [Z3Term], _ body: Z3Term) -> Z3Term {
+        guard !bound.isEmpty else { return body }
+        let apps: [Z3_app?] = bound.map { Z3_to_app(raw, $0.ast) }
+        return withExtendedLifetime((bound, body)) {
+            apps.withUnsafeBufferPointer { buffer in
+                wrap(buffer.baseAddress.flatMap { Z3_mk_forall_const(raw, 0, UInt32(apps.count), $0, 0, nil, body.ast) })
+            }
+        }
+    }
+
+    /// A Boolean constant used as an assumption literal (named for cores).
+    public func literal(_ name: String) -> Z3Term { boolConst(name) }
+
+    /// Runs `body` with a watchdog armed that calls `Z3_interrupt` after
+    /// `timeout`; it only ever interrupts this call (it is disarmed under
+    /// the lock before return). Z3 4.8.12's own `timeout` parameter can
+    /// deadlock off the main thread (upstream PR #5371).
+    func watched(_ timeout: DispatchTimeInterval?, _ body: () -> Z3_lbool) -> (Z3_lbool, timedOut: Bool) {
+        guard let timeout else { return (body(), false) }
+        final class Watch: @unchecked Sendable {
+            let lock = NSLock()
+            var armed = true
+            var fired = false
+        }
+        let watch = Watch()
+        let ctx = UInt(bitPattern: raw)
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            watch.lock.lock()
+            defer { watch.lock.unlock() }
+            guard watch.armed, let raw = OpaquePointer(bitPattern: ctx) else { return }
+            watch.fired = true
+            Z3_interrupt(raw)
+        }
+        let result = body()
+        watch.lock.lock()
+        watch.armed = false
+        let fired = watch.fired
+        watch.lock.unlock()
+        return (result, fired)
+    }
+
     public func solver(timeoutMilliseconds: UInt32? = nil) -> Z3Solver {
         Z3Solver(self, timeoutMilliseconds: timeoutMilliseconds)
     }
@@ -154,32 +212,6 @@ public final class Z3Solver {
         timeout = timeoutMilliseconds.map { .milliseconds(Int($0)) }
     }
 
-    /// Runs `body` with the watchdog armed; the watchdog only ever
-    /// interrupts this query (it is disarmed under the lock before return).
-    private func watched(_ body: () -> Z3_lbool) -> (Z3_lbool, timedOut: Bool) {
-        guard let timeout else { return (body(), false) }
-        final class Watch: @unchecked Sendable {
-            let lock = NSLock()
-            var armed = true
-            var fired = false
-        }
-        let watch = Watch()
-        let ctx = UInt(bitPattern: context.raw)
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-            watch.lock.lock()
-            defer { watch.lock.unlock() }
-            guard watch.armed, let raw = OpaquePointer(bitPattern: ctx) else { return }
-            watch.fired = true
-            Z3_interrupt(raw)
-        }
-        let result = body()
-        watch.lock.lock()
-        watch.armed = false
-        let fired = watch.fired
-        watch.lock.unlock()
-        return (result, fired)
-    }
-
     deinit { Z3_solver_dec_ref(context.raw, raw) }
 
     public func assert(_ t: Z3Term) { Z3_solver_assert(context.raw, raw, t.ast) }
@@ -190,7 +222,7 @@ public final class Z3Solver {
     /// Checks the assertions, under `assumptions` (boolean constants) if any.
     public func check(assuming assumptions: [Z3Term] = []) -> Z3Result {
         let asts: [Z3_ast?] = assumptions.map { $0.ast }
-        let (result, timedOut) = watched {
+        let (result, timedOut) = context.watched(timeout) {
             if asts.isEmpty { return Z3_solver_check(context.raw, raw) }
             return withExtendedLifetime(assumptions) {
                 asts.withUnsafeBufferPointer { buffer in
@@ -258,4 +290,72 @@ public final class Z3Model {
         _ = context.takeError()
         return nil
     }
+}
+
+/// Z3's fixedpoint engine with Spacer: constrained Horn clauses over one
+/// relation, for invariants that are not k-inductive (Spacer looks for an
+/// inductive strengthening itself).
+public final class Z3Horn {
+    let context: Z3Context
+    let raw: Z3_fixedpoint
+    let timeout: DispatchTimeInterval?
+    private var decls: [Z3_func_decl] = []
+
+    public init(_ context: Z3Context, timeoutMilliseconds: UInt32?) {
+        self.context = context
+        raw = Z3_mk_fixedpoint(context.raw)
+        Z3_fixedpoint_inc_ref(context.raw, raw)
+        timeout = timeoutMilliseconds.map { .milliseconds(Int($0)) }
+        let params = Z3_mk_params(context.raw)
+        Z3_params_inc_ref(context.raw, params)
+        Z3_params_set_symbol(context.raw, params, Z3_mk_string_symbol(context.raw, "engine"), Z3_mk_string_symbol(context.raw, "spacer"))
+        Z3_fixedpoint_set_params(context.raw, raw, params)
+        Z3_params_dec_ref(context.raw, params)
+    }
+
+    deinit {
+        for d in decls { Z3_dec_ref(context.raw, Z3_func_decl_to_ast(context.raw, d)) }
+        Z3_fixedpoint_dec_ref(context.raw, raw)
+    }
+
+    /// A relation over terms of the sorts of `like`, registered with the engine.
+    public func relation(_ name: String, like: [Z3Term]) -> ([Z3Term]) -> Z3Term {
+        let c = context.raw
+        let sorts: [Z3_sort?] = like.map { Z3_get_sort(c, $0.ast) }
+        let decl = sorts.withUnsafeBufferPointer { b in
+            Z3_mk_func_decl(c, Z3_mk_string_symbol(c, name), UInt32(sorts.count), b.baseAddress, context.boolSort)
+        }
+        guard let decl else { return { _ in self.context.bool(false) } }
+        Z3_inc_ref(c, Z3_func_decl_to_ast(c, decl))
+        decls.append(decl)
+        Z3_fixedpoint_register_relation(c, raw, decl)
+        return { args in
+            let asts: [Z3_ast?] = args.map { $0.ast }
+            return withExtendedLifetime(args) {
+                asts.withUnsafeBufferPointer { b in self.context.wrap(Z3_mk_app(c, decl, UInt32(asts.count), b.baseAddress)) }
+            }
+        }
+    }
+
+    /// Adds `∀ bound. body ⇒ head`.
+    public func rule(_ bound: [Z3Term], _ body: Z3Term, _ head: Z3Term, name: String) {
+        let r = context.forall(bound, context.implies(body, head))
+        Z3_fixedpoint_add_rule(context.raw, raw, r.ast, Z3_mk_string_symbol(context.raw, name))
+    }
+
+    public enum Answer { case reachable, unreachable, unknown(String) }
+
+    /// Whether `goal` (an application of a relation) is derivable.
+    public func query(_ goal: Z3Term) -> Answer {
+        let (r, timedOut) = context.watched(timeout) { Z3_fixedpoint_query(context.raw, raw, goal.ast) }
+        let error = context.takeError()
+        if timedOut && r == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t)") }
+        if let error { return .unknown("Z3 error: \(error)") }
+        switch r {
+        case Z3_L_TRUE: return .reachable
+        case Z3_L_FALSE: return .unreachable
+        default: return .unknown(String(cString: Z3_fixedpoint_get_reason_unknown(context.raw, raw)))
+        }
+    }
+
 }

@@ -1,0 +1,240 @@
+import Foundation
+
+/// The per-transition proof obligations of SPEC §3.1, Event-B style: for
+/// each reachable control state and each transition that can leave it,
+/// *feasibility* (can it fire at all? if not, the unsat core names the
+/// guard conjuncts, observation domains and invariants that contradict),
+/// *establishment* (does every step establish each invariant of its
+/// target, contracts with the step's snapshot?), *overlap* (can two
+/// transitions on one event be enabled by one snapshot?) and *possible
+/// stall* (is there a snapshot that enables nothing? information only).
+///
+/// Each obligation is one Z3 query over one step from a symbolic source
+/// state: the control state fixed, the variables anywhere in their domains
+/// where the source state's invariants hold — only invariants already
+/// proven (`holds`) are assumed, so a dead transition is dead for real.
+/// With no variables (plain probar playbooks) the queries are exact; with
+/// variables a failing obligation is local (its source values may be
+/// unreachable): the property verdicts say what is reachable.
+public enum ObligationChecker {
+    public static func run(system: TransitionSystem, reachable: [Int], holds: Set<Int>,
+                           queryTimeoutMilliseconds: UInt32?) -> (ObligationReport, [Diagnostic]) {
+        let started = Date()
+        let model = system.model
+        let ctx = Z3Context()
+        let sym = SymbolicModel(system: system, ctx: ctx)
+        let solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
+        solver.assert(sym.preDomain)
+        var labels: [String] = []
+        var literals: [Z3Term] = []
+        func label(_ text: String, _ f: Z3Term) -> Z3Term {
+            let a = ctx.literal("ob.\(labels.count)")
+            solver.assert(ctx.implies(a, f))
+            labels.append(text)
+            literals.append(a)
+            return a
+        }
+        let observationDomains = zip(sym.stepObs.keys, sym.stepObs.side).map { k, side in
+            label(domainText(k, system), side)
+        }
+        let invariants = invariantsByProperty(model, system)
+        var invariantLits: [Int: Z3Term] = [:]
+        for (p, holdsIn) in sym.invariantHolds.sorted(by: { $0.key < $1.key }) where holds.contains(p) {
+            let inv = invariants[p]
+            invariantLits[p] = label("the invariant `\(inv?.source ?? system.properties[p].id)` (\(system.properties[p].id)\(inv.map { ", line \($0.loc.line)" } ?? ""))", holdsIn.pre)
+        }
+        var obligations: [Obligation] = []
+        var feasibleSomewhere = Array(repeating: false, count: model.transitions.count)
+        var deadCore: [Int: (state: String, parts: [String])] = [:]
+        var hasSource = Array(repeating: false, count: model.transitions.count)
+
+        func ask(_ s: Int, _ f: Z3Term, assuming: [Z3Term]) -> (Z3Result, Double) {
+            let t0 = Date()
+            solver.push()
+            defer { solver.pop() }
+            solver.assert(ctx.eq(sym.pre.control, ctx.int(Int64(s))))
+            solver.assert(f)
+            let r = solver.check(assuming: assuming)
+            return (r, Date().timeIntervalSince(t0))
+        }
+
+        func witness(_ m: Z3Model, _ insts: [Int], reads: Reads) -> [NamedValue] {
+            var out: [NamedValue] = []
+            for slot in 0..<system.slotCount {
+                if let v = m.value(sym.pre.slots[slot]) { out.append(system.named(system.slotName(slot), Word.encode(v), system.slotType(slot))) }
+            }
+            for i in insts {
+                let t = model.transitions[system.instances[i].transition]
+                for (k, p) in t.params.enumerated() {
+                    out.append(system.named(p.name, system.instances[i].binding[k], model.sets[p.set].elementType))
+                }
+            }
+            for (k, term) in zip(sym.stepObs.keys, sym.stepObs.terms) where reads.observed.contains(k.observation) {
+                if let v = m.value(term) { out.append(system.observationText(k, Word.encode(v)).1) }
+            }
+            return out
+        }
+
+        func words(_ w: [NamedValue]) -> String { w.map { "\($0.name)=\($0.text)" }.joined(separator: ", ") }
+
+        for s in reachable {
+            let sid = model.states[s].id
+            let assumed = observationDomains + system.stateChecks[s].compactMap { invariantLits[$0.property] }
+            let here = system.byState[s]
+            for i in here {
+                let inst = system.instances[i]
+                let t = model.transitions[inst.transition]
+                hasSource[inst.transition] = true
+                let name = instanceName(system, i)
+                let guardReads = t.guardExpr.map { Reads($0, model) } ?? Reads()
+                // Feasibility, with the guard's conjuncts as named assumptions.
+                let parts = sym.instances[i].guardParts.map { label("the guard `\($0.text)` of '\(t.id)' (line \(t.loc.line))", $0.term) }
+                let (r, secs) = ask(s, ctx.bool(true), assuming: parts + assumed)
+                var ob = Obligation(kind: .feasibility, status: .discharged, state: sid, transition: name, other: nil, property: nil,
+                                    witness: [], message: nil, location: t.loc, seconds: secs)
+                switch r {
+                case .sat: feasibleSomewhere[inst.transition] = true
+                case .unknown(let why): ob.status = .unknown; ob.message = "Z3: \(why)"; feasibleSomewhere[inst.transition] = true
+                case .unsat:
+                    let core = solver.unsatCore(of: literals).map { labels[$0] }
+                    ob.status = .fails
+                    ob.message = "'\(name)' (line \(t.loc.line)) can never fire: " + coreText(core)
+                    if deadCore[inst.transition] == nil { deadCore[inst.transition] = (sid, core) }
+                }
+                obligations.append(ob)
+                guard ob.status != .fails else { continue }
+                // Establishment of every invariant of the target.
+                var targets: [(property: Int, broken: Z3Term, reads: Reads)] = []
+                for (p, bad) in sym.contractBroken[i] {
+                    targets.append((p, bad, invariants[p].map { Reads($0.condition, model) } ?? Reads()))
+                }
+                for (p, _) in system.stateChecks[inst.to] {
+                    guard let h = sym.invariantHolds[p] else { continue }
+                    targets.append((p, ctx.not(h.post), invariants[p].map { Reads($0.condition, model) } ?? Reads()))
+                }
+                var effectReads = Reads()
+                for e in t.effects {
+                    if let x = e.value { effectReads.formUnion(Reads(x, model)) }
+                    if let k = e.key { effectReads.formUnion(Reads(k, model)) }
+                }
+                for (p, broken, reads) in targets {
+                    let (r, secs) = ask(s, ctx.and([sym.instances[i].success, broken]), assuming: assumed)
+                    var ob = Obligation(kind: .establishment, status: .discharged, state: sid, transition: name, other: nil,
+                                        property: system.properties[p].id, witness: [], message: nil, location: t.loc, seconds: secs)
+                    switch r {
+                    case .unsat: break
+                    case .unknown(let why): ob.status = .unknown; ob.message = "Z3: \(why)"
+                    case .sat(let m):
+                        var all = guardReads
+                        all.formUnion(reads)
+                        all.formUnion(effectReads)
+                        ob.status = .fails
+                        ob.witness = witness(m, [i], reads: all)
+                        let inv = invariants[p]
+                        ob.message = "'\(name)' (line \(t.loc.line)) can enter \(model.states[inst.to].id) without `\(inv?.source ?? system.properties[p].id)`"
+                            + (inv.map { " (line \($0.loc.line))" } ?? "") + (ob.witness.isEmpty ? "" : ": \(words(ob.witness))")
+                    }
+                    obligations.append(ob)
+                }
+            }
+            // Overlap: two transitions on one event, one snapshot.
+            for a in here.indices {
+                for b in here.indices where b > a {
+                    let ia = here[a], ib = here[b]
+                    guard system.instanceEvent[ia] == system.instanceEvent[ib],
+                          system.instances[ia].transition != system.instances[ib].transition else { continue }
+                    let (r, secs) = ask(s, ctx.and([sym.instances[ia].enabled, sym.instances[ib].enabled]), assuming: assumed)
+                    let ta = model.transitions[system.instances[ia].transition], tb = model.transitions[system.instances[ib].transition]
+                    var ob = Obligation(kind: .overlap, status: .discharged, state: sid, transition: instanceName(system, ia),
+                                        other: instanceName(system, ib), property: nil, witness: [], message: nil, location: ta.loc, seconds: secs)
+                    switch r {
+                    case .unsat: break
+                    case .unknown(let why): ob.status = .unknown; ob.message = "Z3: \(why)"
+                    case .sat(let m):
+                        var reads = ta.guardExpr.map { Reads($0, model) } ?? Reads()
+                        if let g = tb.guardExpr { reads.formUnion(Reads(g, model)) }
+                        ob.status = .fails
+                        ob.witness = witness(m, [ia, ib], reads: reads)
+                        ob.message = "'\(ob.transition ?? "")' (line \(ta.loc.line)) and '\(ob.other ?? "")' (line \(tb.loc.line)) are both enabled on '\(ta.event)' in \(sid)"
+                            + (ob.witness.isEmpty ? "" : ": \(words(ob.witness))")
+                    }
+                    obligations.append(ob)
+                }
+            }
+            // Possible stall: a snapshot under which nothing is enabled.
+            if !model.states[s].isFinal {
+                let none = ctx.and(here.map { ctx.not(sym.instances[$0].enabled) })
+                let (r, secs) = ask(s, none, assuming: assumed)
+                var ob = Obligation(kind: .stall, status: .discharged, state: sid, transition: nil, other: nil, property: nil,
+                                    witness: [], message: nil, location: model.states[s].loc, seconds: secs)
+                switch r {
+                case .unsat: break
+                case .unknown(let why): ob.status = .unknown; ob.message = "Z3: \(why)"
+                case .sat(let m):
+                    var reads = Reads()
+                    for i in here { if let g = model.transitions[system.instances[i].transition].guardExpr { reads.formUnion(Reads(g, model)) } }
+                    ob.status = .fails
+                    ob.witness = witness(m, [], reads: reads)
+                    ob.message = "no transition is enabled in \(sid)" + (ob.witness.isEmpty ? "" : " when \(words(ob.witness))")
+                }
+                obligations.append(ob)
+            }
+        }
+        var diagnostics: [Diagnostic] = []
+        for (t, info) in model.transitions.enumerated() where hasSource[t] && !feasibleSomewhere[t] {
+            let core = deadCore[t]?.parts ?? []
+            diagnostics.append(.warning(.deadTransition, "transition '\(info.id)' can never fire: \(coreText(core))", at: info.loc))
+        }
+        let assumptions = model.variables.isEmpty
+            ? "exact: the playbook has no variables"
+            : "local: the source state's variables anywhere in their domains" + (invariantLits.isEmpty ? "" : " where its proven invariants hold")
+                + ", so a failure may be unreachable (the verdicts above decide)"
+        let report = ObligationReport(obligations: obligations, states: reachable.map { model.states[$0].id }, assumptions: assumptions,
+                                      seconds: Date().timeIntervalSince(started))
+        return (report, diagnostics)
+    }
+
+    static func coreText(_ core: [String]) -> String {
+        let guards = core.filter { $0.hasPrefix("the guard") }
+        let rest = core.filter { !$0.hasPrefix("the guard") }
+        if guards.isEmpty { return "its source state contradicts itself" }
+        if rest.isEmpty { return guards.count == 1 ? "\(guards[0]) is unsatisfiable" : guards.joined(separator: " contradicts ") }
+        return guards.joined(separator: " and ") + " contradict" + (guards.count == 1 ? "s " : " ") + rest.joined(separator: " and ")
+    }
+
+    static func domainText(_ k: Snapshot.Key, _ system: TransitionSystem) -> String {
+        let info = system.model.observations[k.observation]
+        let name = system.observationText(k, 0).0
+        let origin = info.origin == .declared ? "declared at line \(info.loc.line)" : "inferred from its uses"
+        switch info.domain {
+        case .bool: return "`\(name)` is a boolean"
+        case .int(nil): return "`\(name)` is an integer"
+        case .int(let r?): return "`\(name)` ∈ \(r.lowerBound)..\(r.upperBound) (\(origin))"
+        case .enumeration(let e):
+            let values = system.model.enums[e].values.map { system.model.symbols.name($0) } + (system.model.enums[e].isOpen ? ["<other>"] : [])
+            return "`\(name)` ∈ {\(values.joined(separator: ", "))} (\(origin))"
+        }
+    }
+
+    static func instanceName(_ system: TransitionSystem, _ i: Int) -> String {
+        let inst = system.instances[i]
+        let t = system.model.transitions[inst.transition]
+        guard !t.params.isEmpty else { return t.id }
+        let args = t.params.enumerated().map { k, p in system.named(p.name, inst.binding[k], system.model.sets[p.set].elementType).text }
+        return "\(t.id)(\(args.joined(separator: ", ")))"
+    }
+}
+
+/// Each invariant (state or global) by its property index.
+func invariantsByProperty(_ model: TypedModel, _ system: TransitionSystem) -> [Int: Invariant] {
+    var out: [Int: Invariant] = [:]
+    for s in model.states {
+        for (i, inv) in s.invariants.enumerated() {
+            if let p = propertyIndex(system, "invariant:\(s.id):\(i)") { out[p] = inv }
+        }
+    }
+    for (i, inv) in model.globalInvariants.enumerated() {
+        if let p = propertyIndex(system, "global:\(i)") { out[p] = inv }
+    }
+    return out
+}

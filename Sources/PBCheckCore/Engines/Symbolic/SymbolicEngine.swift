@@ -1,0 +1,360 @@
+import Foundation
+
+public struct SymbolicOptions: Sendable {
+    /// Steps unrolled by bounded model checking at most (`--depth`).
+    public var depth = 30
+    /// Seconds for the whole run.
+    public var timeout: Double?
+    /// Budget of one Z3 query.
+    public var queryTimeoutMilliseconds: UInt32? = 10_000
+    public var deadlock = true
+    public init() {}
+}
+
+/// What the symbolic engine measured, per depth (SPEC §4 Symbolic).
+public struct SymbolicStats: Sendable {
+    /// Wall seconds of each BMC depth (its property and coverage queries).
+    public var bmcSeconds: [Double] = []
+    /// Wall seconds of each k-induction round (k = index + 1).
+    public var inductionSeconds: [Double] = []
+    /// Wall seconds of each CHC (Spacer) query, by property id.
+    public var chcSeconds: [(property: String, seconds: Double, answer: String)] = []
+    public var queries = 0
+    public init() {}
+}
+
+/// Bounded model checking and k-induction over the translated model.
+///
+/// At each depth `d`, in this order: every unsettled state check on state
+/// `d` (a violation has `d` steps), every unsettled step check on step `d`
+/// (`d + 1` steps), coverage of what is not reached yet; then the
+/// transition relation of step `d` is asserted (incrementally: one solver,
+/// push/pop around each query) and k-induction tries `k = d + 1` for what
+/// is still open, on a second solver over the same path terms without the
+/// initial states, with simple-path constraints. A counterexample is read
+/// from the model as recorded choices and replayed through the explicit
+/// engine's property checker before it is reported.
+///
+/// Verdicts: `violated` (BMC, replayed), `holds` (k-induction succeeded;
+/// its base case is the BMC already done), `unknown` (Z3 unknown or a
+/// query timeout, with the reason), else `bounded` to the depth reached.
+public final class SymbolicEngine {
+    let system: TransitionSystem
+    let options: SymbolicOptions
+    let ctx = Z3Context()
+    let sym: SymbolicModel
+    let path: Unrolling
+    let bmc: Z3Solver
+    let induction: Z3Solver
+    var stats = SymbolicStats()
+    let started = Date()
+    public var stopFlag: StopFlag?
+
+    enum CheckState {
+        case open
+        case violated(length: Int, trace: Trace, message: String, depth: Int)
+        case proven(k: Int)
+        case provenCHC
+        case unknown(String)
+    }
+
+    var state: [CheckState]
+    /// Literals `a(check, j)` ⇒ the check is not broken at depth `j`.
+    var literals: [[Z3Term]]
+    var inductionDepth = 0
+    var bmcDepth = -1
+    var reachedStates: [Bool]
+    var firedTransitions: [Bool]
+    var internalErrors: [String] = []
+    var stopReason: String?
+    /// Checks Spacer showed reachable (a violation deeper than BMC went).
+    var chcReachable = Set<Int>()
+    /// BMC depth after which Spacer tries what k-induction has not proven.
+    let chcAfterDepth = 2
+
+    public init(system: TransitionSystem, options: SymbolicOptions) {
+        self.system = system
+        self.options = options
+        sym = SymbolicModel(system: system, ctx: ctx)
+        path = Unrolling(sym)
+        bmc = ctx.solver(timeoutMilliseconds: options.queryTimeoutMilliseconds)
+        induction = ctx.solver(timeoutMilliseconds: options.queryTimeoutMilliseconds)
+        var checks = sym.checks
+        if !options.deadlock { checks.removeAll { system.properties[$0.property].kind == .deadlock } }
+        sym.checks = checks
+        state = Array(repeating: .open, count: checks.count)
+        literals = Array(repeating: [], count: checks.count)
+        reachedStates = Array(repeating: false, count: system.model.states.count)
+        firedTransitions = Array(repeating: false, count: system.model.transitions.count)
+    }
+
+    var checks: [PropertyCheck] { sym.checks }
+
+    func isProven(_ c: Int) -> Bool {
+        switch state[c] {
+        case .proven, .provenCHC: return true
+        default: return false
+        }
+    }
+
+    func isOpen(_ c: Int) -> Bool {
+        if case .open = state[c] { return true }
+        return false
+    }
+
+    /// Whether the property of check `c` is already violated (its other
+    /// checks need not run).
+    func propertyViolated(_ c: Int) -> Bool {
+        let p = checks[c].property
+        return checks.indices.contains { i in
+            guard checks[i].property == p, case .violated = state[i] else { return false }
+            return true
+        }
+    }
+
+    func query(_ s: Z3Solver, _ f: Z3Term, assuming: [Z3Term] = []) -> Z3Result {
+        stats.queries += 1
+        s.push()
+        defer { s.pop() }
+        s.assert(f)
+        return s.check(assuming: assuming)
+    }
+
+    func timeLeft() -> Bool {
+        if stopFlag?.isStopped == true { stopReason = "interrupted"; return false }
+        if let t = options.timeout, Date().timeIntervalSince(started) > t { stopReason = "timeout after \(t) s (--timeout)"; return false }
+        return true
+    }
+
+    public func run() -> CheckOutcome {
+        bmc.assert(path.at(sym.initial, 0))
+        bmc.assert(path.at(sym.preDomain, 0))
+        induction.assert(path.at(sym.preDomain, 0))
+        var d = 0
+        while d <= options.depth && timeLeft() {
+            let t0 = Date()
+            bmcDepth = d
+            checkStates(d)
+            checkSteps(d)
+            // Step d belongs to the path from here on.
+            bmc.assert(path.at(sym.transition, d))
+            cover(d)
+            stats.bmcSeconds.append(Date().timeIntervalSince(t0))
+            let anyOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
+            if anyOpen && timeLeft() {
+                let t1 = Date()
+                induct(k: d + 1)
+                stats.inductionSeconds.append(Date().timeIntervalSince(t1))
+            }
+            if d == chcAfterDepth && timeLeft() { horn() }
+            let stillOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
+            let covered = !reachedStates.contains(false) && !firedTransitions.contains(false)
+            if !stillOpen && covered { break }
+            d += 1
+        }
+        return outcome()
+    }
+
+    // MARK: BMC
+
+    private func checkStates(_ d: Int) {
+        for c in checks.indices where checks[c].kind == .state && isOpen(c) && !propertyViolated(c) {
+            guard timeLeft() else { return }
+            switch query(bmc, path.at(checks[c].bad, d)) {
+            case .unsat: continue
+            case .unknown(let r): state[c] = .unknown("Z3 could not decide depth \(d) (\(r)); no violation up to depth \(d - 1)")
+            case .sat(let m): found(c, m, steps: d)
+            }
+        }
+    }
+
+    private func checkSteps(_ d: Int) {
+        for c in checks.indices where checks[c].kind == .step && isOpen(c) && !propertyViolated(c) {
+            guard timeLeft() else { return }
+            switch query(bmc, path.at(checks[c].bad, d)) {
+            case .unsat: continue
+            case .unknown(let r): state[c] = .unknown("Z3 could not decide step \(d + 1) (\(r)); no violation in \(d) steps")
+            case .sat(let m): found(c, m, steps: d + 1)
+            }
+        }
+    }
+
+    /// A violation of check `c` in a model with `steps` steps: replayed
+    /// through the property checker before it is believed.
+    private func found(_ c: Int, _ m: Z3Model, steps: Int) {
+        let p = checks[c].property
+        guard let (initial, choices) = path.choices(m, steps: steps) else {
+            state[c] = .unknown("the counterexample of \(steps) steps has a value beyond 64 bits, which the replayer cannot represent")
+            return
+        }
+        let result = initial.withUnsafeBufferPointer { Replayer(system: system).replay(initial: $0.baseAddress!, choices: choices) }
+        let atStep = checks[c].kind == .step
+        if let e = result.error {
+            internalErrors.append("\(system.properties[p].id): BMC trace does not replay: \(e)")
+            state[c] = .unknown("internal error: the BMC counterexample does not replay (\(e))")
+            return
+        }
+        guard result.shows(p, kind: system.properties[p].kind, atStep: atStep) else {
+            internalErrors.append("\(system.properties[p].id): the replayed BMC trace does not break it")
+            state[c] = .unknown("internal error: the replayed BMC counterexample does not break the property")
+            return
+        }
+        let findings = atStep ? result.lastStepFindings : result.finalStateFindings
+        let message = findings.first { $0.property == p }?.message ?? message(for: p, choices, result.trace)
+        state[c] = .violated(length: steps, trace: result.trace, message: message, depth: bmcDepth)
+    }
+
+    /// Deadlock and determinism are decided over all snapshots, which the
+    /// replay does not re-decide: their message names the state.
+    private func message(for p: Int, _ choices: [StepChoice], _ trace: Trace) -> String {
+        let last = trace.steps.last?.state ?? trace.initial.state
+        switch system.properties[p].kind {
+        case .deadlock: return "no step can fire in \(last), for any snapshot"
+        case .determinism: return "two transitions on one event are enabled together in \(last)"
+        default: return "violated"
+        }
+    }
+
+    private func cover(_ d: Int) {
+        let model = system.model
+        for s in model.states.indices where !reachedStates[s] {
+            guard timeLeft() else { return }
+            if case .sat = query(bmc, ctx.eq(path.state(d).control, ctx.int(Int64(s)))) { reachedStates[s] = true }
+        }
+        var byTransition: [Int: [Int]] = [:]
+        for (i, inst) in system.instances.enumerated() { byTransition[inst.transition, default: []].append(i) }
+        for t in model.transitions.indices where !firedTransitions[t] {
+            guard timeLeft() else { return }
+            let sel = path.sel(d)
+            let which = ctx.or((byTransition[t] ?? []).map { ctx.eq(sel, ctx.int(Int64($0))) })
+            if case .sat = query(bmc, which) {
+                firedTransitions[t] = true
+                reachedStates[model.transitions[t].to] = true
+            }
+        }
+    }
+
+    // MARK: k-induction
+
+    /// Tries `k` for every open check: a path of `k` steps from any state,
+    /// all states distinct, not broken at depths `0..<k`, broken at `k`.
+    /// Unsatisfiable means proven: BMC has shown depths `0..<k` clean.
+    private func induct(k: Int) {
+        while inductionDepth < k {
+            let j = inductionDepth
+            induction.assert(path.at(sym.transition, j))
+            induction.assert(path.at(sym.preDomain, j + 1))
+            for i in 0...j { induction.assert(path.distinct(i, j + 1)) }
+            for c in checks.indices {
+                if isProven(c) {
+                    induction.assert(ctx.not(path.at(checks[c].bad, j)))
+                    continue
+                }
+                let a = ctx.literal("k.\(c).\(j)")
+                induction.assert(ctx.implies(a, ctx.not(path.at(checks[c].bad, j))))
+                literals[c].append(a)
+            }
+            inductionDepth += 1
+        }
+        for c in checks.indices where isOpen(c) && !propertyViolated(c) {
+            guard timeLeft() else { return }
+            let lits = Array(literals[c].prefix(k))
+            guard lits.count == k else { continue }
+            if case .unsat = query(induction, path.at(checks[c].bad, k), assuming: lits) {
+                state[c] = .proven(k: k)
+                // What is proven holds in every reachable state: assume it.
+                for j in 0...k { induction.assert(ctx.not(path.at(checks[c].bad, j))) }
+            }
+        }
+    }
+
+    // MARK: CHC
+
+    /// Spacer on every open check: `Inv(init)`, `Inv(S) ∧ T ⇒ Inv(S')`,
+    /// `Inv(S) ∧ bad ⇒ Err`; `Err` underivable means proven.
+    private func horn() {
+        guard !sym.opaqueTerms else { return }
+        let bound = sym.templateTerms
+        for c in checks.indices where isOpen(c) && !propertyViolated(c) && !sym.quantified(checks[c]) {
+            guard timeLeft() else { return }
+            let t0 = Date()
+            let h = Z3Horn(ctx, timeoutMilliseconds: options.queryTimeoutMilliseconds)
+            let inv = h.relation("Inv", like: sym.pre.all)
+            let err = h.relation("Err", like: [])
+            h.rule(bound, ctx.and([sym.initial, sym.preDomain]), inv(sym.pre.all), name: "init")
+            h.rule(bound, ctx.and([inv(sym.pre.all), sym.transition]), inv(sym.post.all), name: "step")
+            h.rule(bound, ctx.and([inv(sym.pre.all), checks[c].bad]), err([]), name: "bad")
+            let answer = h.query(err([]))
+            stats.queries += 1
+            let text: String
+            switch answer {
+            case .unreachable: state[c] = .provenCHC; text = "proven"
+            case .reachable: chcReachable.insert(c); text = "reachable"
+            case .unknown(let r): text = "unknown (\(r))"
+            }
+            stats.chcSeconds.append((system.properties[checks[c].property].id, Date().timeIntervalSince(t0), text))
+            if case .provenCHC = state[c] {
+                for j in 0..<inductionDepth { induction.assert(ctx.not(path.at(checks[c].bad, j))) }
+            }
+        }
+    }
+
+    // MARK: Results
+
+    func outcome() -> CheckOutcome {
+        var results: [PropertyResult] = []
+        let depth = bmcDepth
+        for (p, prop) in system.properties.enumerated() {
+            let mine = checks.indices.filter { checks[$0].property == p }
+            var best: (Int, Trace, String, Int)?
+            var unknown: String?
+            var maxK = 0
+            var allProven = true
+            var byCHC = false
+            for c in mine {
+                switch state[c] {
+                case .violated(let l, let t, let m, let d):
+                    if best == nil || l < best!.0 { best = (l, t, m, d) }
+                case .proven(let k): maxK = max(maxK, k)
+                case .provenCHC: byCHC = true
+                case .unknown(let r): unknown = unknown ?? r; allProven = false
+                case .open: allProven = false
+                }
+            }
+            if let (l, t, m, _) = best {
+                results.append(PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m,
+                                              settledBy: "bounded model checking (\(l) step\(l == 1 ? "" : "s"))"))
+            } else if mine.isEmpty {
+                results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil,
+                                              settledBy: "no step or state can break it (symbolic)"))
+            } else if allProven {
+                results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil,
+                                              settledBy: byCHC ? (maxK > 0 ? "k-induction (k = \(maxK)) and CHC (Spacer)" : "CHC (Spacer)")
+                                                : "k-induction (k = \(maxK))"))
+            } else if let c = mine.first(where: { chcReachable.contains($0) && isOpen($0) }) {
+                _ = c
+                results.append(PropertyResult(property: prop, verdict: .unknown, bound: max(depth, 0), trace: nil,
+                                              detail: "Spacer (CHC) shows a violation is reachable, deeper than the \(max(depth, 0)) steps BMC unrolled: rerun with a larger --depth",
+                                              settledBy: "CHC (Spacer)"))
+            } else if let u = unknown {
+                results.append(PropertyResult(property: prop, verdict: .unknown, bound: nil, trace: nil, detail: u, settledBy: "symbolic"))
+            } else {
+                let b = max(depth, 0)
+                results.append(PropertyResult(property: prop, verdict: .bounded, bound: b, trace: nil,
+                                              detail: "no violation up to depth \(b); k-induction did not succeed up to k = \(inductionDepth)"
+                                                + (stopReason.map { " (\($0))" } ?? ""),
+                                              settledBy: "bounded model checking to depth \(b)"))
+            }
+        }
+        let coverage = Coverage(model: system.model, visited: reachedStates, fired: firedTransitions)
+        var st = SearchStats()
+        st.depth = max(depth, 0)
+        st.seconds = Date().timeIntervalSince(started)
+        st.solverQueries = stats.queries
+        let diagnostics = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
+        var o = CheckOutcome(engine: "symbolic", engineNote: nil, complete: stopReason == nil, stopReason: stopReason, stats: st,
+                             properties: results, coverage: coverage, diagnostics: diagnostics)
+        o.symbolic = stats
+        return o
+    }
+}

@@ -1,0 +1,102 @@
+import CZ3
+
+/// A symbolic path `S0 →step0→ S1 →step1→ …`: fresh terms for each state
+/// and each step, and the instantiation of the model's templates at each
+/// depth. BMC and k-induction use the same terms in different solvers (BMC
+/// asserts the initial states, k-induction does not).
+final class Unrolling {
+    let sym: SymbolicModel
+    var ctx: Z3Context { sym.ctx }
+    private var states: [StateTerms] = []
+    private var targets: [[Z3Term]] = []
+    private var stepObs: [[Z3Term]] = []
+    private var stepAny: [[[Z3Term]]] = []
+    private var sels: [Z3Term] = []
+    private var cache: [Int: [ObjectIdentifier: Z3Term]] = [:]
+
+    init(_ sym: SymbolicModel) { self.sym = sym }
+
+    func state(_ d: Int) -> StateTerms {
+        while states.count <= d {
+            let n = states.count
+            let p = "d\(n)."
+            let slots = (0..<sym.pre.slots.count).map { s in
+                sym.slotIsBool[s] ? ctx.boolConst(p + sym.system.slotName(s)) : ctx.intConst(p + sym.system.slotName(s))
+            }
+            states.append(StateTerms(control: ctx.intConst(p + "state"), slots: slots))
+        }
+        return states[d]
+    }
+
+    /// The terms that replace `sym.templateTerms` at depth `d`: state `d`
+    /// as `pre`, state `d + 1` as `post`, and step `d`'s choices.
+    private func terms(_ d: Int) -> [Z3Term] {
+        while targets.count <= d {
+            let n = targets.count
+            let p = "d\(n)."
+            let sel = ctx.intConst(p + "sel")
+            let any = sym.any.enumerated().map { i, list in
+                list.enumerated().map { k, t in
+                    isBoolTerm(t) ? ctx.boolConst(p + "any.\(i).\(k)") : ctx.intConst(p + "any.\(i).\(k)")
+                }
+            }
+            let obs = sym.stepObs.terms.enumerated().map { j, t in isBoolTerm(t) ? ctx.boolConst(p + "o\(j)") : ctx.intConst(p + "o\(j)") }
+            let det = sym.detObs.terms.enumerated().map { j, t in isBoolTerm(t) ? ctx.boolConst(p + "det\(j)") : ctx.intConst(p + "det\(j)") }
+            sels.append(sel)
+            stepAny.append(any)
+            stepObs.append(obs)
+            targets.append(state(n).all + state(n + 1).all + [sel] + any.flatMap { $0 } + obs + det)
+        }
+        return targets[d]
+    }
+
+    private func isBoolTerm(_ t: Z3Term) -> Bool { Z3_get_sort_kind(ctx.raw, Z3_get_sort(ctx.raw, t.ast)) == Z3_BOOL_SORT }
+
+    /// A template formula at depth `d` (cached per template and depth).
+    func at(_ f: Z3Term, _ d: Int) -> Z3Term {
+        let key = ObjectIdentifier(f)
+        if let hit = cache[d]?[key] { return hit }
+        let r = ctx.substitute(f, sym.templateTerms, terms(d))
+        cache[d, default: [:]][key] = r
+        return r
+    }
+
+    func sel(_ d: Int) -> Z3Term { _ = terms(d); return sels[d] }
+
+    /// States `i` and `j` differ (the simple-path constraint).
+    func distinct(_ i: Int, _ j: Int) -> Z3Term {
+        let a = state(i), b = state(j)
+        return ctx.or(zip(a.all, b.all).map { ctx.not(ctx.eq($0, $1)) })
+    }
+
+    /// The choices of the first `steps` steps in a model of this path, as
+    /// the explicit engine records them, and the initial state packed.
+    func choices(_ m: Z3Model, steps: Int) -> (initial: [UInt64], choices: [StepChoice])? {
+        let system = sym.system
+        let frame = system.makeFrame()
+        for (i, t) in state(0).all.enumerated() {
+            guard let v = m.value(t) else { return nil }
+            frame.vars[i] = Word.encode(v)
+        }
+        var packed = [UInt64](repeating: 0, count: system.layout.words)
+        let ok = packed.withUnsafeMutableBufferPointer { system.layout.pack(frame.vars, into: $0.baseAddress!) }
+        guard ok else { return nil }
+        var out: [StepChoice] = []
+        for d in 0..<steps {
+            _ = terms(d)
+            guard case .int(let i)? = m.value(sels[d]), i >= 0, Int(i) < system.instances.count else { return nil }
+            var snapshot = Snapshot()
+            for (k, t) in zip(sym.stepObs.keys, stepObs[d]) {
+                guard let v = m.value(t) else { return nil }
+                snapshot.values[k] = Word.encode(v)
+            }
+            var any: [Int64] = []
+            for t in stepAny[d][Int(i)] {
+                guard let v = m.value(t) else { return nil }
+                any.append(Word.encode(v))
+            }
+            out.append(StepChoice(instance: Int(i), snapshot: snapshot, any: any))
+        }
+        return (packed, out)
+    }
+}
