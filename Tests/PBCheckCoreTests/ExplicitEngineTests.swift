@@ -141,9 +141,14 @@ func specFiles(_ dir: String) -> [String] {
             - { id: inc, from: run, to: run, event: tick, effects: ["n := n + 1"] }
         """
         let model = try #require(validate(yaml).model)
-        let r = Verifier.run(model: model, options: ExplicitOptions())
+        let r = Verifier.run(model: model, engine: .explicit, options: ExplicitOptions())
         #expect(!r.complete)
         #expect(r.stopReason?.contains("64 bits") == true)
         #expect(r.properties.allSatisfy { $0.verdict == .unknown })
+        // The symbolic engine (the default here: `n` is unbounded) computes
+        // with mathematical integers, so there is no limit to reach.
+        let s = Verifier.run(model: model, options: ExplicitOptions())
+        #expect(s.engine == "symbolic")
+        #expect(s.properties.allSatisfy { $0.verdict == .holds && $0.settledBy.hasPrefix("k-induction") })
     }
 }

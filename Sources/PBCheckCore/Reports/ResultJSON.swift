@@ -149,8 +149,9 @@ public struct ResultJSON: Codable, Sendable {
         public var states: [String]
         public var assumptions: String
         public var seconds: Double
-        /// `kind/status` → how many.
+        /// `kind/status` → how many (every obligation).
         public var counts: [String: Int]
+        /// The obligations that do not discharge (fail or unknown).
         public var list: [ObligationJSON]
     }
 
@@ -254,7 +255,7 @@ public struct ResultJSON: Codable, Sendable {
         obligations = o.obligations.map { r in
             ObligationsJSON(states: r.states, assumptions: r.assumptions, seconds: ResultJSON.rounded(r.seconds),
                             counts: Dictionary(grouping: r.obligations, by: { "\($0.kind.rawValue)/\($0.status.rawValue)" }).mapValues(\.count),
-                            list: r.obligations.map { ob in
+                            list: r.obligations.filter { $0.status != .discharged }.map { ob in
                                 ObligationJSON(kind: ob.kind.rawValue, status: ob.status.rawValue, state: ob.state, transition: ob.transition,
                                                other: ob.other, property: ob.property, witness: ob.witness.isEmpty ? nil : ResultJSON.vars(ob.witness),
                                                message: ob.message, line: ob.location?.line, seconds: ResultJSON.rounded(ob.seconds))

@@ -25,7 +25,8 @@ public struct ResultRenderer {
         if let d = r.property.description { s += "  \(d)" }
         if let t = r.trace { s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s"))") }
         if r.verdict == .unknown || r.verdict == .bounded, let d = r.detail { s += style.dim("  — \(d)") }
-        if r.verdict == .holds && r.settledBy != "exhaustive search" { s += style.dim("  — \(r.settledBy)") }
+        // How a proof was made, when it was not the exhaustive search.
+        if r.verdict == .holds && r.property.kind != .scenario && r.settledBy != "exhaustive search" { s += style.dim("  — \(r.settledBy)") }
         return s + "\n"
     }
 
@@ -150,15 +151,17 @@ public struct ResultRenderer {
         if overlaps > 0 { parts.append("\(overlaps) overlap\(overlaps == 1 ? "" : "s")") }
         let stalls = count(.stall, .fails)
         if stalls > 0 { parts.append("\(stalls) possible stall\(stalls == 1 ? "" : "s")") }
+        let notInductive = obs.filter { $0.status == .notInductive }.count
+        if notInductive > 0 { parts.append("\(notInductive) not inductive (unreachable witnesses: the property holds)") }
         let unknown = obs.filter { $0.status == .unknown }.count
         if unknown > 0 { parts.append("\(unknown) unknown") }
-        var out = "\n" + style.emphasis("Obligations") + " (each reachable state × transition, decided by Z3; \(r.assumptions)): "
-            + parts.joined(separator: ", ") + "\n"
+        var out = "\n" + style.emphasis("Obligations") + " (per reachable state and transition, by Z3): " + parts.joined(separator: ", ") + "\n"
+        if obs.contains(where: { $0.status != .discharged && $0.status != .notInductive }) { out += style.dim("  \(r.assumptions)\n") }
         // One line per distinct finding, with the source states it holds in.
         var groups: [(ob: Obligation, states: [String])] = []
         let order: [Obligation.Kind] = [.establishment, .feasibility, .overlap, .stall]
         for kind in order {
-            for ob in obs where ob.kind == kind && ob.status != .discharged {
+            for ob in obs where ob.kind == kind && ob.status != .discharged && ob.status != .notInductive {
                 if let g = groups.firstIndex(where: { $0.ob.kind == ob.kind && $0.ob.status == ob.status && $0.ob.message == ob.message
                     && $0.ob.transition == ob.transition && $0.ob.other == ob.other && $0.ob.property == ob.property }) {
                     groups[g].states.append(ob.state)
@@ -170,6 +173,7 @@ public struct ResultRenderer {
         for (ob, states) in groups.prefix(ResultRenderer.obligationLines) {
             let tag: String
             switch (ob.kind, ob.status) {
+            case (_, .notInductive): tag = style.dim("local   ")
             case (_, .unknown): tag = style.severity(.warning, "unknown ")
             case (.establishment, _): tag = style.severity(.error, "fails   ")
             case (.feasibility, _): tag = style.severity(.warning, "dead    ")

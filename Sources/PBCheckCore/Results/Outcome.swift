@@ -138,6 +138,10 @@ public struct Obligation: Sendable {
         case discharged
         /// Z3 found a witness.
         case fails
+        /// Z3 found a witness, but the property holds in every reachable
+        /// state: the witness's source is unreachable, the invariant is not
+        /// inductive on its own (Event-B would need it strengthened).
+        case notInductive = "not-inductive"
         case unknown
     }
     public var kind: Kind

@@ -39,7 +39,7 @@ public enum ObligationChecker {
         }
         let invariants = invariantsByProperty(model, system)
         var invariantLits: [Int: Z3Term] = [:]
-        for (p, holdsIn) in sym.invariantHolds.sorted(by: { $0.key < $1.key }) where holds.contains(p) {
+        for (p, holdsIn) in sym.invariantHolds.sorted(by: { $0.key < $1.key }) {
             let inv = invariants[p]
             invariantLits[p] = label("the invariant `\(inv?.source ?? system.properties[p].id)` (\(system.properties[p].id)\(inv.map { ", line \($0.loc.line)" } ?? ""))", holdsIn.pre)
         }
@@ -79,30 +79,51 @@ public enum ObligationChecker {
 
         for s in reachable {
             let sid = model.states[s].id
-            let assumed = observationDomains + system.stateChecks[s].compactMap { invariantLits[$0.property] }
+            let assumed = observationDomains + system.stateChecks[s].compactMap { holds.contains($0.property) ? invariantLits[$0.property] : nil }
             let here = system.byState[s]
+            // Feasibility per transition (a binding whose params contradict
+            // the guard is not a dead transition), the guard's conjuncts
+            // named as assumptions so the core says what contradicts.
+            var feasible = Set<Int>()
+            var order: [Int] = []
+            var perTransition: [Int: (seconds: Double, unknown: String?, core: [String]?, name: String)] = [:]
             for i in here {
                 let inst = system.instances[i]
                 let t = model.transitions[inst.transition]
                 hasSource[inst.transition] = true
-                let name = instanceName(system, i)
-                let guardReads = t.guardExpr.map { Reads($0, model) } ?? Reads()
-                // Feasibility, with the guard's conjuncts as named assumptions.
+                if perTransition[inst.transition] == nil { order.append(inst.transition); perTransition[inst.transition] = (0, nil, nil, t.id) }
                 let parts = sym.instances[i].guardParts.map { label("the guard `\($0.text)` of '\(t.id)' (line \(t.loc.line))", $0.term) }
                 let (r, secs) = ask(s, ctx.bool(true), assuming: parts + assumed)
-                var ob = Obligation(kind: .feasibility, status: .discharged, state: sid, transition: name, other: nil, property: nil,
-                                    witness: [], message: nil, location: t.loc, seconds: secs)
+                perTransition[inst.transition]?.seconds += secs
                 switch r {
-                case .sat: feasibleSomewhere[inst.transition] = true
-                case .unknown(let why): ob.status = .unknown; ob.message = "Z3: \(why)"; feasibleSomewhere[inst.transition] = true
+                case .sat: feasible.insert(i); feasibleSomewhere[inst.transition] = true
+                case .unknown(let why):
+                    feasible.insert(i)
+                    feasibleSomewhere[inst.transition] = true
+                    perTransition[inst.transition]?.unknown = "Z3: \(why)"
                 case .unsat:
                     let core = solver.unsatCore(of: literals).map { labels[$0] }
-                    ob.status = .fails
-                    ob.message = "'\(name)' (line \(t.loc.line)) can never fire: " + coreText(core)
+                    if perTransition[inst.transition]?.core == nil { perTransition[inst.transition]?.core = core }
                     if deadCore[inst.transition] == nil { deadCore[inst.transition] = (sid, core) }
                 }
+            }
+            for t in order {
+                guard let info = perTransition[t] else { continue }
+                let anyFeasible = system.byState[s].contains { system.instances[$0].transition == t && feasible.contains($0) }
+                var ob = Obligation(kind: .feasibility, status: .discharged, state: sid, transition: info.name, other: nil, property: nil,
+                                    witness: [], message: nil, location: model.transitions[t].loc, seconds: info.seconds)
+                if let u = info.unknown { ob.status = .unknown; ob.message = u }
+                else if !anyFeasible {
+                    ob.status = .fails
+                    ob.message = "'\(info.name)' (line \(model.transitions[t].loc.line)) can never fire: " + coreText(info.core ?? [])
+                }
                 obligations.append(ob)
-                guard ob.status != .fails else { continue }
+            }
+            for i in here where feasible.contains(i) {
+                let inst = system.instances[i]
+                let t = model.transitions[inst.transition]
+                let name = instanceName(system, i)
+                let guardReads = t.guardExpr.map { Reads($0, model) } ?? Reads()
                 // Establishment of every invariant of the target.
                 var targets: [(property: Int, broken: Z3Term, reads: Reads)] = []
                 for (p, bad) in sym.contractBroken[i] {
@@ -118,7 +139,10 @@ public enum ObligationChecker {
                     if let k = e.key { effectReads.formUnion(Reads(k, model)) }
                 }
                 for (p, broken, reads) in targets {
-                    let (r, secs) = ask(s, ctx.and([sym.instances[i].success, broken]), assuming: assumed)
+                    // Preservation assumes the invariant itself before the
+                    // step, where it applies (Event-B's INV obligation).
+                    let own = system.stateChecks[s].contains { $0.property == p } && !holds.contains(p) ? invariantLits[p].map { [$0] } ?? [] : []
+                    let (r, secs) = ask(s, ctx.and([sym.instances[i].success, broken]), assuming: assumed + own)
                     var ob = Obligation(kind: .establishment, status: .discharged, state: sid, transition: name, other: nil,
                                         property: system.properties[p].id, witness: [], message: nil, location: t.loc, seconds: secs)
                     switch r {
@@ -126,6 +150,7 @@ public enum ObligationChecker {
                     case .unknown(let why): ob.status = .unknown; ob.message = "Z3: \(why)"
                     case .sat(let m):
                         var all = guardReads
+                        defer { if holds.contains(p) { ob.status = .notInductive } }
                         all.formUnion(reads)
                         all.formUnion(effectReads)
                         ob.status = .fails
@@ -162,7 +187,10 @@ public enum ObligationChecker {
                 }
             }
             // Possible stall: a snapshot under which nothing is enabled.
-            if !model.states[s].isFinal {
+            // (Without observations in the guards, the deadlock property
+            // already decides this exactly.)
+            let guardsObserve = here.contains { system.instances[$0].guardReadsObservations }
+            if !model.states[s].isFinal && guardsObserve {
                 let none = ctx.and(here.map { ctx.not(sym.instances[$0].enabled) })
                 let (r, secs) = ask(s, none, assuming: assumed)
                 var ob = Obligation(kind: .stall, status: .discharged, state: sid, transition: nil, other: nil, property: nil,
@@ -187,8 +215,8 @@ public enum ObligationChecker {
         }
         let assumptions = model.variables.isEmpty
             ? "exact: the playbook has no variables"
-            : "local: the source state's variables anywhere in their domains" + (invariantLits.isEmpty ? "" : " where its proven invariants hold")
-                + ", so a failure may be unreachable (the verdicts above decide)"
+            : "local: source variables free in their domains, its proven invariants assumed, and the invariant itself for its preservation;"
+                + " a failure here may be unreachable (the verdicts above decide)"
         let report = ObligationReport(obligations: obligations, states: reachable.map { model.states[$0].id }, assumptions: assumptions,
                                       seconds: Date().timeIntervalSince(started))
         return (report, diagnostics)
