@@ -81,5 +81,31 @@ timeout 60 "$bin" verify --engine walk --seed 2 specs/buggy/correct-peterson.yam
 check "verify --engine walk asks for proof: bounded is inconclusive" 3 $?
 timeout 60 "$bin" verify --max-states 20 --seed 2 specs/buggy/deep-forbidden.yaml 2>/dev/null | grep -q "random walks ran"
 check "verify falls back to walks over --max-states" 0 $?
+# The symbolic engine: unbounded integers are proven (0) or refuted (1);
+# bounded evidence when proof was asked for is inconclusive (3).
+timeout 120 "$bin" verify specs/symbolic/counter-grows.yaml >/dev/null 2>&1
+check "verify unbounded counter: proven" 0 $?
+timeout 120 "$bin" verify specs/symbolic/draining-balance.yaml >/dev/null 2>&1
+check "verify unbounded balance: violated at depth 11" 1 $?
+timeout 120 "$bin" verify --engine symbolic --depth 2 specs/federation-gateway-model.yaml >/dev/null 2>&1
+check "verify --engine symbolic, bounded only: inconclusive" 3 $?
+timeout 60 "$bin" verify --depth 0 specs/pipeline.yaml >/dev/null 2>&1
+check "verify bad --depth" 2 $?
+timeout 120 "$bin" verify --format json specs/symbolic/draining-balance.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["engine"] == "symbolic" and "obligations" in d and d["symbolic"]["bmc_seconds_per_depth"]
+p = {x["id"]: x for x in d["properties"]}
+assert p["global:0"]["verdict"] == "violated" and p["global:0"]["trace"]["length"] == 11
+assert p["invariant:closed:0"]["verdict"] == "holds" and p["invariant:closed:0"]["settled_by"].startswith("k-induction")
+' >/dev/null 2>&1
+check "verify symbolic json" 0 $?
+timeout 60 "$bin" verify --format json specs/federation-gateway.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+o = d["obligations"]
+assert o["counts"]["establishment/fails"] >= 10 and all(x["message"] for x in o["list"])
+' >/dev/null 2>&1
+check "verify json obligations" 0 $?
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -83,3 +83,55 @@ import Testing
         }
     }
 }
+
+/// The unbounded corpus (`specs/symbolic/`, expected results worked out
+/// independently in `expected.json`): `verify` picks the symbolic engine,
+/// proves what holds — by k-induction at no more than the k the corpus
+/// gives for the property on its own (the engine also assumes what it has
+/// already proven, which can only lower k), or by CHC — and finds every
+/// violation at exactly its shortest length.
+@Suite struct SymbolicCorpusTests {
+    struct Expected: Decodable {
+        struct Property: Decodable { var verdict: String; var length: Int?; var k: Int? }
+        var properties: [String: Property]
+    }
+
+    static let expected: [String: Expected] = {
+        guard let data = FileManager.default.contents(atPath: repoPath("specs/symbolic/expected.json")),
+              let e = try? JSONDecoder().decode([String: Expected].self, from: data) else { return [:] }
+        return e
+    }()
+
+    @Test func corpusIsThere() {
+        #expect(SymbolicCorpusTests.expected.count >= 10)
+    }
+
+    @Test(arguments: expected.keys.sorted())
+    func unboundedSpecIsProvenOrRefuted(_ file: String) throws {
+        let spec = try #require(SymbolicCorpusTests.expected[file])
+        let model = try #require(Pipeline.validate(path: repoPath("specs/symbolic/\(file)")).model)
+        #expect(!Verifier.domainsFinite(model) || TransitionSystem(model: model).unsupported != nil)
+        let o = Verifier.run(model: model, options: ExplicitOptions())
+        #expect(o.engine == "symbolic")
+        #expect(!o.diagnostics.contains { $0.code == .internalError })
+        let byID = Dictionary(o.properties.map { ($0.property.id, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(Set(byID.keys.filter { !$0.hasPrefix("scenario:") }) == Set(spec.properties.keys), "\(file): property ids")
+        for (id, want) in spec.properties {
+            let got = try #require(byID[id], "\(file): \(id)")
+            switch want.verdict {
+            case "violated":
+                #expect(got.verdict == .violated, "\(file): \(id) is \(got.verdict)")
+                #expect(got.trace?.length == want.length, "\(file): \(id) length \(got.trace?.length ?? -1), expected \(want.length ?? -1)")
+            default:
+                #expect(got.verdict == .holds, "\(file): \(id) is \(got.verdict): \(got.detail ?? "")")
+                if got.settledBy.hasPrefix("k-induction (k = "), let k = want.k {
+                    let digits = got.settledBy.dropFirst("k-induction (k = ".count).prefix { $0.isNumber }
+                    #expect((Int(digits) ?? 99) <= k, "\(file): \(id) \(got.settledBy), expected k ≤ \(k)")
+                } else {
+                    #expect(got.settledBy.contains("CHC") || got.settledBy.hasPrefix("k-induction") || got.settledBy.hasPrefix("no step"),
+                            "\(file): \(id) settled by \(got.settledBy)")
+                }
+            }
+        }
+    }
+}
