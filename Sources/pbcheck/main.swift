@@ -149,6 +149,10 @@ final class TerminalProgress: SearchProgress, @unchecked Sendable {
         let line = "\r\u{1B}[K\(states) states, \(rate) states/s, depth \(depth), queue \(queue)"
         FileHandle.standardError.write(Data(line.utf8))
     }
+    func update(bmcDepth depth: Int, open: Int, seconds: Double) {
+        let line = "\r\u{1B}[KBMC depth \(depth), \(open) check\(open == 1 ? "" : "s") open, \(Int(seconds)) s"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
     func clear() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
 }
 

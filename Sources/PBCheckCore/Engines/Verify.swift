@@ -27,9 +27,10 @@ public enum Verifier {
             let started = Date()
             let engineRun = SymbolicEngine(system: system, options: symbolic)
             engineRun.stopFlag = stop
+            engineRun.progress = progress
             var outcome = engineRun.run()
-            outcome.engineNote = (engine == .auto ? "some integers are unbounded, so " : "")
-                + "bounded model checking to depth \(symbolic.depth) with k-induction (Z3); coverage is what BMC reached"
+            outcome.engineNote = (engine == .auto ? (system.unsupported != nil ? "an unbounded `any` cannot be enumerated, so " : "some integers are unbounded, so ") : "")
+                + "bounded model checking up to depth \(symbolic.depth) (--depth), k-induction and CHC (Z3); coverage is what BMC reached"
             addObligations(&outcome, system, options)
             addScenarios(&outcome, system, options)
             outcome.stats.seconds = Date().timeIntervalSince(started)

@@ -19,6 +19,13 @@ public struct ExplicitOptions: Sendable {
 /// terminal display lives in the CLI.
 public protocol SearchProgress: AnyObject, Sendable {
     func update(states: Int, depth: Int, queue: Int, seconds: Double)
+    /// The symbolic engine finished BMC depth `depth`; `open` properties
+    /// are not settled yet.
+    func update(bmcDepth depth: Int, open: Int, seconds: Double)
+}
+
+extension SearchProgress {
+    public func update(bmcDepth depth: Int, open: Int, seconds: Double) {}
 }
 
 /// Set from another thread (Ctrl-C) to stop a run cleanly.

@@ -156,8 +156,15 @@ public enum ObligationChecker {
                         ob.status = .fails
                         ob.witness = witness(m, [i], reads: all)
                         let inv = invariants[p]
+                        // What the step changes, so the witness reads as a step.
+                        var after: [String] = []
+                        for slot in 0..<system.slotCount {
+                            guard let a = m.value(sym.pre.slots[slot]), let b = m.value(sym.post.slots[slot]), a != b else { continue }
+                            after.append("\(system.slotName(slot)) → \(system.named("", Word.encode(b), system.slotType(slot)).text)")
+                        }
                         ob.message = "'\(name)' (line \(t.loc.line)) can enter \(model.states[inst.to].id) without `\(inv?.source ?? system.properties[p].id)`"
                             + (inv.map { " (line \($0.loc.line))" } ?? "") + (ob.witness.isEmpty ? "" : ": \(words(ob.witness))")
+                            + (after.isEmpty ? "" : "; then \(after.joined(separator: ", "))")
                     }
                     obligations.append(ob)
                 }

@@ -49,6 +49,7 @@ public final class SymbolicEngine {
     var stats = SymbolicStats()
     let started = Date()
     public var stopFlag: StopFlag?
+    public var progress: SearchProgress?
 
     enum CheckState {
         case open
@@ -140,6 +141,7 @@ public final class SymbolicEngine {
             bmc.assert(path.at(sym.transition, d))
             cover(d)
             stats.bmcSeconds.append(Date().timeIntervalSince(t0))
+            progress?.update(bmcDepth: d, open: checks.indices.filter { isOpen($0) }.count, seconds: Date().timeIntervalSince(started))
             let anyOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
             if anyOpen && timeLeft() {
                 let t1 = Date()
@@ -148,7 +150,9 @@ public final class SymbolicEngine {
             }
             if d == chcAfterDepth && timeLeft() { horn() }
             let stillOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
-            let covered = !reachedStates.contains(false) && !firedTransitions.contains(false)
+            // A superstate is covered when one of its descendants is.
+            let covered = !firedTransitions.contains(false)
+                && system.model.states.indices.allSatisfy { s in system.model.descendants(of: s).contains { reachedStates[$0] } }
             if !stillOpen && covered { break }
             d += 1
         }
