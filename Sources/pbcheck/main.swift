@@ -42,10 +42,13 @@ enum SpecOutput {
         case .json:
             json.append(ResultJSON(path: path, name: validation.model?.name, sha256: nil, outcome: outcome, diagnostics: shown).encoded())
         case .text:
-            if !quiet && !shown.isEmpty {
+            // The engines' findings (dead transitions, skipped browser
+            // steps, internal errors) read like the loader's.
+            let all = shown + outcome.diagnostics.filter { !quiet || $0.severity == .error }
+            if !all.isEmpty && (!quiet || outcome.diagnostics.contains { $0.severity == .error }) {
                 var v = validation
                 v.inferred = []
-                v.diagnostics = shown
+                v.diagnostics = quiet ? all.filter { $0.severity == .error } : all
                 Terminal.write(DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v))
             }
             Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn).render(path: path, outcome: outcome))

@@ -135,3 +135,73 @@ import Testing
         }
     }
 }
+
+/// The per-transition obligations on small playbooks whose answers are
+/// known by hand.
+@Suite struct ObligationTests {
+    static let yaml = """
+    version: "1.0"
+    machine:
+      id: "o"
+      initial: "idle"
+      observations:
+        load: { type: int, range: [0, 100] }
+      states:
+        idle: {}
+        busy:
+          invariants:
+            - description: "busy only under load"
+              condition: "load > 10"
+        hot: {}
+      transitions:
+        - { id: "start", from: "idle", to: "busy", event: "go", guard: "load > 5" }
+        - { id: "overheat", from: "idle", to: "hot", event: "go", guard: "load < 20" }
+        - { id: "impossible", from: "idle", to: "hot", event: "spike", guard: "load > 50 && load < 40" }
+        - { id: "beyond", from: "busy", to: "hot", event: "spike", guard: "load > 100" }
+        - { id: "rest", from: "busy", to: "idle", event: "rest" }
+        - { id: "cool", from: "hot", to: "idle", event: "cool" }
+    """
+
+    func obligations(_ engine: Verifier.Engine) throws -> CheckOutcome {
+        let model = try #require(validate(ObligationTests.yaml).model)
+        return Verifier.run(model: model, engine: engine, options: ExplicitOptions())
+    }
+
+    @Test(arguments: [Verifier.Engine.explicit, .symbolic])
+    func deadTransitionsAreNamedWithWhatContradicts(_ engine: Verifier.Engine) throws {
+        let o = try obligations(engine)
+        let dead = o.diagnostics.filter { $0.code == .deadTransition }
+        #expect(dead.count == 2)
+        let impossible = try #require(dead.first { $0.message.contains("'impossible'") })
+        // The two conjuncts contradict each other: the range is not needed.
+        #expect(impossible.message.contains("`load > 50`") && impossible.message.contains("`load < 40`"))
+        #expect(!impossible.message.contains("0..100"))
+        let beyond = try #require(dead.first { $0.message.contains("'beyond'") })
+        #expect(beyond.message.contains("`load > 100`") && beyond.message.contains("`load` ∈ 0..100"))
+        #expect(o.coverage.neverFired.contains("impossible") && o.coverage.neverFired.contains("beyond"))
+    }
+
+    @Test(arguments: [Verifier.Engine.explicit, .symbolic])
+    func establishmentAndOverlapHaveWitnesses(_ engine: Verifier.Engine) throws {
+        let o = try obligations(engine)
+        let report = try #require(o.obligations)
+        let failing = report.obligations.filter { $0.kind == .establishment && $0.status == .fails }
+        #expect(failing.count == 1)
+        let start = try #require(failing.first)
+        #expect(start.transition == "start" && start.property == "invariant:busy:0")
+        // A snapshot with 5 < load <= 10 enables `start` and breaks the contract.
+        let load = try #require(start.witness.first { $0.name == "load" })
+        guard case .int(let v) = load.value else { Issue.record("load is not an int"); return }
+        #expect(v > 5 && v <= 10)
+        let overlap = report.obligations.filter { $0.kind == .overlap && $0.status == .fails }
+        #expect(overlap.count == 1 && overlap.first?.transition == "start" && overlap.first?.other == "overheat")
+        // The same findings as properties, with their witnesses.
+        let det = try #require(o.properties.first { $0.property.id == "determinism:idle:go" })
+        #expect(det.verdict == .violated && det.detail?.contains("load=") == true)
+        let contract = try #require(o.properties.first { $0.property.id == "invariant:busy:0" })
+        #expect(contract.verdict == .violated && contract.trace?.length == 1)
+        // `rest` and `cool` need no snapshot: idle and hot never stall; in
+        // idle, load > 20 && load <= 5 is impossible too, so nothing stalls.
+        #expect(!report.obligations.contains { $0.kind == .stall && $0.status == .fails })
+    }
+}

@@ -31,7 +31,7 @@ public enum Verifier {
             var outcome = engineRun.run()
             outcome.engineNote = (engine == .auto ? (system.unsupported != nil ? "an unbounded `any` cannot be enumerated, so " : "some integers are unbounded, so ") : "")
                 + "bounded model checking up to depth \(symbolic.depth) (--depth), k-induction and CHC (Z3); coverage is what BMC reached"
-            addObligations(&outcome, system, options)
+            addObligations(&outcome, system, options, translated: engineRun.sym)
             addScenarios(&outcome, system, options)
             outcome.stats.seconds = Date().timeIntervalSince(started)
             return outcome
@@ -80,11 +80,12 @@ public enum Verifier {
 
     /// The per-transition obligations over the control states the engine
     /// reached, assuming the invariants it proved.
-    static func addObligations(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions) {
+    static func addObligations(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions,
+                               translated: SymbolicModel? = nil) {
         let names = Dictionary(uniqueKeysWithValues: system.model.states.enumerated().map { ($1.id, $0) })
         let reachable = outcome.coverage.reachableStates.compactMap { names[$0] }.sorted()
         let holds = Set(outcome.properties.filter { $0.verdict == .holds }.compactMap { r in system.properties.firstIndex { $0.id == r.property.id } })
-        let (report, diagnostics) = ObligationChecker.run(system: system, reachable: reachable, holds: holds,
+        let (report, diagnostics) = ObligationChecker.run(system: system, translated: translated, reachable: reachable, holds: holds,
                                                           queryTimeoutMilliseconds: options.queryTimeoutMilliseconds)
         outcome.obligations = report
         outcome.stalls = report.obligations.filter { $0.kind == .stall && $0.status == .fails }.map { $0.message ?? $0.state }

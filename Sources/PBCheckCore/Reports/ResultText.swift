@@ -38,7 +38,7 @@ public struct ResultRenderer {
         if let sym = o.symbolic {
             out += "BMC to depth \(o.stats.depth), k-induction to k = \(sym.inductionSeconds.count)"
             if !sym.chcSeconds.isEmpty { out += ", CHC on \(sym.chcSeconds.count) propert\(sym.chcSeconds.count == 1 ? "y" : "ies")" }
-            out += "; \(seconds(o.stats.seconds)) s, \(o.stats.solverQueries) Z3 queries\n"
+            out += ", \(seconds(o.stats.seconds)) s, \(o.stats.solverQueries) Z3 queries\n"
         } else if o.stats.states > 0 || o.walk == nil {
             out += "\(o.stats.states) states, \(o.stats.steps) steps, depth \(o.stats.depth), \(seconds(o.stats.seconds)) s"
             if o.stats.solverQueries > 0 && o.walk == nil { out += ", \(o.stats.solverQueries) Z3 queries" }

@@ -42,6 +42,7 @@ public final class SymbolicEngine {
     let system: TransitionSystem
     let options: SymbolicOptions
     let ctx = Z3Context()
+    /// The translated model, shared with the obligations that follow.
     let sym: SymbolicModel
     let path: Unrolling
     let bmc: Z3Solver
@@ -204,7 +205,11 @@ public final class SymbolicEngine {
             return
         }
         let findings = atStep ? result.lastStepFindings : result.finalStateFindings
-        let message = findings.first { $0.property == p }?.message ?? message(for: p, choices, result.trace)
+        var message = findings.first { $0.property == p }?.message ?? message(for: p, choices, result.trace)
+        if system.properties[p].kind == .determinism {
+            let snapshot = path.determinismSnapshot(m, steps)
+            if !snapshot.values.isEmpty { message += " when \(system.describe(snapshot))" }
+        }
         state[c] = .violated(length: steps, trace: result.trace, message: message, depth: bmcDepth)
     }
 

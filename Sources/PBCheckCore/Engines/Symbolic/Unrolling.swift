@@ -12,6 +12,7 @@ final class Unrolling {
     private var stepObs: [[Z3Term]] = []
     private var stepAny: [[[Z3Term]]] = []
     private var sels: [Z3Term] = []
+    private var dets: [[Z3Term]] = []
     private var cache: [Int: [ObjectIdentifier: Z3Term]] = [:]
 
     init(_ sym: SymbolicModel) { self.sym = sym }
@@ -43,6 +44,7 @@ final class Unrolling {
             let obs = sym.stepObs.terms.enumerated().map { j, t in isBoolTerm(t) ? ctx.boolConst(p + "o\(j)") : ctx.intConst(p + "o\(j)") }
             let det = sym.detObs.terms.enumerated().map { j, t in isBoolTerm(t) ? ctx.boolConst(p + "det\(j)") : ctx.intConst(p + "det\(j)") }
             sels.append(sel)
+            dets.append(det)
             stepAny.append(any)
             stepObs.append(obs)
             targets.append(state(n).all + state(n + 1).all + [sel] + any.flatMap { $0 } + obs + det)
@@ -62,6 +64,16 @@ final class Unrolling {
     }
 
     func sel(_ d: Int) -> Z3Term { _ = terms(d); return sels[d] }
+
+    /// The snapshot a determinism check chose at depth `d`, in a model.
+    func determinismSnapshot(_ m: Z3Model, _ d: Int) -> Snapshot {
+        _ = terms(d)
+        var snapshot = Snapshot()
+        for (k, t) in zip(sym.detObs.keys, dets[d]) {
+            if let v = m.value(t) { snapshot.values[k] = Word.encode(v) }
+        }
+        return snapshot
+    }
 
     /// States `i` and `j` differ (the simple-path constraint).
     func distinct(_ i: Int, _ j: Int) -> Z3Term {
