@@ -205,3 +205,38 @@ import Testing
         #expect(!report.obligations.contains { $0.kind == .stall && $0.status == .fails })
     }
 }
+
+@Suite struct AutoEngineTests {
+    /// Deadlock here is not k-inductive (an endless unreachable chain
+    /// -6 → -5 → 10 ends in a deadlock at 10) and, being quantified over
+    /// the snapshot, not for Spacer; but `x` only ever takes 0..3, so
+    /// `verify` lets the explicit search settle it exhaustively.
+    @Test func explicitSearchSettlesWhatProofsLeaveOpen() throws {
+        let model = try #require(validate("""
+        version: "1.0"
+        machine:
+          id: "a"
+          initial: "run"
+          variables:
+            x: { type: int, init: 0 }
+          observations:
+            go: { type: bool }
+          states:
+            run: {}
+          transitions:
+            - { id: "inc", from: "run", to: "run", event: "inc", guard: "x < 3 && go", effects: ["x := x + 1"] }
+            - { id: "back", from: "run", to: "run", event: "back", guard: "x == 3 && go", effects: ["x := 0"] }
+            - { id: "jump", from: "run", to: "run", event: "jump", guard: "x == -5", effects: ["x := 10"] }
+        """).model)
+        var options = SymbolicOptions()
+        options.depth = 6
+        let symbolic = Verifier.run(model: model, engine: .symbolic, options: ExplicitOptions(), symbolic: options)
+        #expect(symbolic.properties.first { $0.property.id == "deadlock" }?.verdict == .bounded)
+        let auto = Verifier.run(model: model, options: ExplicitOptions(), symbolic: options)
+        #expect(auto.engine == "symbolic+explicit")
+        let deadlock = try #require(auto.properties.first { $0.property.id == "deadlock" })
+        #expect(deadlock.verdict == .holds && deadlock.settledBy == "exhaustive search")
+        #expect(auto.stats.states == 4)
+        #expect(auto.coverage.neverFired == ["jump"])
+    }
+}

@@ -21,6 +21,7 @@ public enum Verifier {
         let system = TransitionSystem(model: model, deadlock: options.deadlock)
         var symbolic = symbolic
         symbolic.deadlock = options.deadlock
+        symbolic.stopOnFirst = options.stopOnFirst
         symbolic.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
         if symbolic.timeout == nil { symbolic.timeout = options.timeout }
         if engine == .symbolic || (engine == .auto && (!domainsFinite(model) || system.unsupported != nil)) {
@@ -31,6 +32,17 @@ public enum Verifier {
             var outcome = engineRun.run()
             outcome.engineNote = (engine == .auto ? (system.unsupported != nil ? "an unbounded `any` cannot be enumerated, so " : "some integers are unbounded, so ") : "")
                 + "bounded model checking up to depth \(symbolic.depth) (--depth), k-induction and CHC (Z3); coverage is what BMC reached"
+            let unsettled = outcome.properties.contains { $0.verdict == .bounded || $0.verdict == .unknown }
+            if engine == .auto && unsettled && system.unsupported == nil && outcome.complete && stop?.isStopped != true {
+                // An unbounded integer may still take finitely many values:
+                // then the search settles what the proofs could not.
+                var budget = options
+                budget.maxStates = min(options.maxStates ?? Int.max, explicitBudget)
+                if let t = options.timeout { budget.timeout = max(1, t - Date().timeIntervalSince(started)) }
+                let search = ExplicitSearch(system: system, options: budget)
+                search.stopFlag = stop
+                outcome = withExplicit(outcome, search.run())
+            }
             addObligations(&outcome, system, options, translated: engineRun.sym)
             addScenarios(&outcome, system, options)
             outcome.stats.seconds = Date().timeIntervalSince(started)
@@ -76,6 +88,35 @@ public enum Verifier {
         addObligations(&outcome, system, options)
         addScenarios(&outcome, system, options)
         return outcome
+    }
+
+    /// States the explicit search may visit after the symbolic engine left
+    /// properties open on an unbounded machine.
+    public static let explicitBudget = 1_000_000
+
+    /// The symbolic outcome with what a finished explicit search settled
+    /// among the properties it left open (bounded or unknown): exhaustive
+    /// `holds` or a (shortest) violation. A search that did not finish
+    /// settles nothing.
+    static func withExplicit(_ symbolic: CheckOutcome, _ explicit: CheckOutcome) -> CheckOutcome {
+        guard explicit.complete else { return symbolic }
+        var o = symbolic
+        let byID = Dictionary(explicit.properties.map { ($0.property.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var settled = 0
+        for (i, r) in o.properties.enumerated() where r.verdict == .bounded || r.verdict == .unknown {
+            guard let e = byID[r.property.id], e.verdict == .holds || e.verdict == .violated else { continue }
+            o.properties[i] = e
+            settled += 1
+        }
+        guard settled > 0 else { return o }
+        o.engine = "symbolic+explicit"
+        o.engineNote = (o.engineNote ?? "") + "; then the explicit search found \(explicit.stats.states) reachable states (the unbounded values stay finite) and settled \(settled) propert\(settled == 1 ? "y" : "ies") left open"
+        o.coverage = explicit.coverage
+        o.stats.states = explicit.stats.states
+        o.stats.steps = explicit.stats.steps
+        o.stats.solverQueries += explicit.stats.solverQueries
+        o.diagnostics += explicit.diagnostics
+        return o
     }
 
     /// The per-transition obligations over the control states the engine

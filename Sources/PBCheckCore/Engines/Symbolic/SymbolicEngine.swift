@@ -8,6 +8,7 @@ public struct SymbolicOptions: Sendable {
     /// Budget of one Z3 query.
     public var queryTimeoutMilliseconds: UInt32? = 10_000
     public var deadlock = true
+    public var stopOnFirst = false
     public init() {}
 }
 
@@ -136,8 +137,15 @@ public final class SymbolicEngine {
         while d <= options.depth && timeLeft() {
             let t0 = Date()
             bmcDepth = d
-            checkStates(d)
-            checkSteps(d)
+            check(.state, d)
+            check(.step, d)
+            if options.stopOnFirst && checks.indices.contains(where: { c in
+                guard case .violated = state[c] else { return false }
+                return system.properties[checks[c].property].severity != .warning
+            }) {
+                stopReason = "stopped at the first violation (--stop-on-first)"
+                break
+            }
             // Step d belongs to the path from here on.
             bmc.assert(path.at(sym.transition, d))
             cover(d)
@@ -149,7 +157,7 @@ public final class SymbolicEngine {
                 induct(k: d + 1)
                 stats.inductionSeconds.append(Date().timeIntervalSince(t1))
             }
-            if d == chcAfterDepth && timeLeft() { horn() }
+            if d == min(chcAfterDepth, options.depth) && timeLeft() { horn() }
             let stillOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
             // A superstate is covered when one of its descendants is.
             let covered = !firedTransitions.contains(false)
@@ -162,24 +170,16 @@ public final class SymbolicEngine {
 
     // MARK: BMC
 
-    private func checkStates(_ d: Int) {
-        for c in checks.indices where checks[c].kind == .state && isOpen(c) && !propertyViolated(c) {
+    /// Every open check of `kind` at depth `d`: a state check on state `d`
+    /// (a violation has `d` steps), a step check on step `d` (`d + 1`).
+    private func check(_ kind: CheckKind, _ d: Int) {
+        let steps = kind == .state ? d : d + 1
+        for c in checks.indices where checks[c].kind == kind && isOpen(c) && !propertyViolated(c) {
             guard timeLeft() else { return }
             switch query(bmc, path.at(checks[c].bad, d)) {
             case .unsat: continue
-            case .unknown(let r): state[c] = .unknown("Z3 could not decide depth \(d) (\(r)); no violation up to depth \(d - 1)")
-            case .sat(let m): found(c, m, steps: d)
-            }
-        }
-    }
-
-    private func checkSteps(_ d: Int) {
-        for c in checks.indices where checks[c].kind == .step && isOpen(c) && !propertyViolated(c) {
-            guard timeLeft() else { return }
-            switch query(bmc, path.at(checks[c].bad, d)) {
-            case .unsat: continue
-            case .unknown(let r): state[c] = .unknown("Z3 could not decide step \(d + 1) (\(r)); no violation in \(d) steps")
-            case .sat(let m): found(c, m, steps: d + 1)
+            case .unknown(let r): state[c] = .unknown("Z3 could not decide \(steps) steps (\(r)); no violation in fewer")
+            case .sat(let m): found(c, m, steps: steps)
             }
         }
     }
