@@ -240,3 +240,35 @@ import Testing
         #expect(auto.coverage.neverFired == ["jump"])
     }
 }
+
+@Suite struct SymbolicEdgeTests {
+    /// An undeclared observation keyed by an enum variable: BMC picks the
+    /// key symbolically, so it needs one value per key the enum allows (one
+    /// fresh value for every key would not replay).
+    @Test func observationKeyedByAVariableReplays() throws {
+        let model = try #require(validate("""
+        version: "1.0"
+        machine:
+          id: "k"
+          initial: "a"
+          variables:
+            cur: { type: enum, values: [n1, n2], init: n1 }
+            hits: { type: int, init: 0 }
+          states:
+            a:
+              invariants:
+                - { description: "healthy current", condition: "healthy(cur)" }
+            b: {}
+          transitions:
+            - { id: "go", from: "a", to: "b", event: "go", guard: "healthy(cur) && hits < 5", effects: ["hits := hits + 1"] }
+            - { id: "back", from: "b", to: "a", event: "back", guard: "load(cur) > 3", effects: ["cur := cur == 'n1' ? 'n2' : 'n1'"] }
+        """).model)
+        let (bad, _, compared) = SymbolicTests.compare(model, label: "keyed observation")
+        #expect(compared)
+        #expect(bad.isEmpty, Comment(rawValue: bad.joined(separator: "\n")))
+        let o = Verifier.run(model: model, engine: .symbolic, options: ExplicitOptions())
+        let contract = try #require(o.properties.first { $0.property.id == "invariant:a:0" })
+        #expect(contract.verdict == .violated && contract.trace?.length == 2)
+        #expect(contract.trace?.steps.last?.observations.contains { $0.name == "healthy(n2)" && $0.value == .bool(false) } == true)
+    }
+}

@@ -76,7 +76,7 @@ public enum ObligationChecker {
                     out.append(system.named(p.name, system.instances[i].binding[k], model.sets[p.set].elementType))
                 }
             }
-            for (k, term) in zip(sym.stepObs.keys, sym.stepObs.terms) where reads.observed.contains(k.observation) {
+            for (k, term) in zip(sym.stepObs.keys, sym.stepObs.terms).sorted(by: { $0.0 < $1.0 }) where reads.observed.contains(k.observation) {
                 if let v = m.value(term) { out.append(system.observationText(k, Word.encode(v)).1) }
             }
             return out

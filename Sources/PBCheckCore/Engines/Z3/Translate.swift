@@ -73,9 +73,11 @@ public struct SMTTranslator {
     /// the matching element (the last one when none matches; the caller's
     /// definedness excludes that case).
     func select(_ key: Z3Term, in set: Int, _ pick: (Int, Int64) -> SMTValue) -> Translated {
-        let elements = setWords[set]
+        select(key, among: setWords[set], isBoolKey: model.sets[set].elementType == .bool, pick)
+    }
+
+    func select(_ key: Z3Term, among elements: [Int64], isBoolKey: Bool, _ pick: (Int, Int64) -> SMTValue) -> Translated {
         guard !elements.isEmpty else { return undefined(bool: false) }
-        let isBoolKey = model.sets[set].elementType == .bool
         let matches = elements.map { ctx.eq(key, term(.word($0, bool: isBoolKey))) }
         var result = pick(elements.count - 1, elements[elements.count - 1])
         var value = term(result)
@@ -114,6 +116,15 @@ public struct SMTTranslator {
                 return Translated(value: env.observation(o, key: w), defined: key.defined)
             }
             guard let ks = info.keySet else {
+                // An undeclared family keyed by an enum: one value per key
+                // the type allows. Keyed by an integer: one fresh value,
+                // an over-approximation.
+                if case .enumeration(let e)? = info.keyType {
+                    var keys = model.enums[e].values.map { Int64($0) }
+                    if model.enums[e].isOpen { keys.append(otherValue(ofEnum: e)) }
+                    let chosen = select(term(key.value), among: keys, isBoolKey: false) { _, w in env.observation(o, key: w) }
+                    return Translated(value: chosen.value, defined: key.defined)
+                }
                 return Translated(value: env.observation(o, key: Int64.min), defined: key.defined)
             }
             let chosen = select(term(key.value), in: ks) { _, w in env.observation(o, key: w) }
