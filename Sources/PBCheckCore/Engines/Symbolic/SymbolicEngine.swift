@@ -72,8 +72,13 @@ public final class SymbolicEngine {
     var stopReason: String?
     /// Checks Spacer showed reachable (a violation deeper than BMC went).
     var chcReachable = Set<Int>()
-    /// BMC depth after which Spacer tries what k-induction has not proven.
+    /// BMC depth after which Spacer tries what k-induction has not proven,
+    /// first for at most `firstCHCBudget` ms each (k-induction may still
+    /// prove it at a larger k), then once more with the whole query budget
+    /// on what is still open at the end.
     let chcAfterDepth = 2
+    let firstCHCBudget: UInt32 = 2_000
+    var chcUndecided = Set<Int>()
 
     public init(system: TransitionSystem, options: SymbolicOptions) {
         self.system = system
@@ -157,13 +162,18 @@ public final class SymbolicEngine {
                 induct(k: d + 1)
                 stats.inductionSeconds.append(Date().timeIntervalSince(t1))
             }
-            if d == min(chcAfterDepth, options.depth) && timeLeft() { horn() }
+            if d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: firstCHCBudget) }
             let stillOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
             // A superstate is covered when one of its descendants is.
             let covered = !firedTransitions.contains(false)
                 && system.model.states.indices.allSatisfy { s in system.model.descendants(of: s).contains { reachedStates[$0] } }
             if !stillOpen && covered { break }
             d += 1
+        }
+        // Spacer again, with the whole query budget, on what its first,
+        // short try left undecided and BMC and k-induction did not settle.
+        if timeLeft() && firstCHCBudget < (options.queryTimeoutMilliseconds ?? UInt32.max) {
+            horn(budget: options.queryTimeoutMilliseconds, only: chcUndecided)
         }
         return outcome()
     }
@@ -281,13 +291,14 @@ public final class SymbolicEngine {
 
     /// Spacer on every open check: `Inv(init)`, `Inv(S) ∧ T ⇒ Inv(S')`,
     /// `Inv(S) ∧ bad ⇒ Err`; `Err` underivable means proven.
-    private func horn() {
+    private func horn(budget: UInt32?, only: Set<Int>? = nil) {
         guard !sym.opaqueTerms else { return }
         let bound = sym.templateTerms
-        for c in checks.indices where isOpen(c) && !propertyViolated(c) && !sym.quantified(checks[c]) {
+        for c in checks.indices where isOpen(c) && !propertyViolated(c) && !sym.quantified(checks[c]) && only.map({ $0.contains(c) }) != false {
             guard timeLeft() else { return }
             let t0 = Date()
-            let h = Z3Horn(ctx, timeoutMilliseconds: options.queryTimeoutMilliseconds)
+            chcUndecided.remove(c)
+            let h = Z3Horn(ctx, timeoutMilliseconds: budget)
             let inv = h.relation("Inv", like: sym.pre.all)
             let err = h.relation("Err", like: [])
             h.rule(bound, ctx.and([sym.initial, sym.preDomain]), inv(sym.pre.all), name: "init")
@@ -299,7 +310,7 @@ public final class SymbolicEngine {
             switch answer {
             case .unreachable: state[c] = .provenCHC; text = "proven"
             case .reachable: chcReachable.insert(c); text = "reachable"
-            case .unknown(let r): text = "unknown (\(r))"
+            case .unknown(let r): text = "unknown (\(r))"; chcUndecided.insert(c)
             }
             stats.chcSeconds.append((system.properties[checks[c].property].id, Date().timeIntervalSince(t0), text))
             if case .provenCHC = state[c] {
