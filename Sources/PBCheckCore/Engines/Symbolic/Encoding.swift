@@ -158,26 +158,17 @@ final class SymbolicModel {
         var checks: [PropertyCheck] = []
         var evalStateBad: [Z3Term] = []
         var statesChecking: [Int: [Int]] = [:]
-        var conditions: [Int: TExpr] = [:]
         for c in model.states.indices {
             for (p, _) in system.stateChecks[c] { statesChecking[p, default: []].append(c) }
         }
-        for (s, info) in model.states.enumerated() {
-            for inv in info.invariants.indices where !info.invariants[inv].isContract {
-                conditions[propertyIndex(system, "invariant:\(info.id):\(inv)") ?? -1] = info.invariants[inv].condition
-            }
-            _ = s
-        }
-        for (g, inv) in model.globalInvariants.enumerated() where !inv.isContract {
-            conditions[propertyIndex(system, "global:\(g)") ?? -1] = inv.condition
-        }
-        for (p, cond) in conditions.sorted(by: { $0.key < $1.key }) where p >= 0 {
-            let x = tr.translate(cond, preEnv)
-            let y = tr.translate(cond, postEnv)
+        for (p, inv) in invariantsByProperty(model, system).sorted(by: { $0.key < $1.key }) where !inv.isContract {
+            let x = tr.translate(inv.condition, preEnv)
             let inP = isControl(statesChecking[p] ?? [], pre)
             checks.append(PropertyCheck(property: p, kind: .state, bad: ctx.and([inP, defined(x), ctx.not(tr.term(x.value))])))
             if x.defined != nil { evalStateBad.append(ctx.and([inP, ctx.not(defined(x))])) }
-            invariantHolds[p] = (ctx.implies(inP, holds(x)), ctx.implies(isControl(statesChecking[p] ?? [], post), holds(y)))
+            // It reads no observation, so over `post` it is the same term renamed.
+            let holdsPre = ctx.implies(inP, holds(x))
+            invariantHolds[p] = (holdsPre, ctx.substitute(holdsPre, pre.all, post.all))
         }
 
         // Instances.
@@ -186,6 +177,7 @@ final class SymbolicModel {
         var fires: [Z3Term] = []
         var stepBad: [Int: [Z3Term]] = [:]
         var contractBroken: [[(property: Int, bad: Z3Term)]] = []
+        var contractTerms: [Int: Translated] = [:]
         func addStepBad(_ p: Int, _ i: Int, _ f: Z3Term) { stepBad[p, default: []].append(ctx.and([ctx.eq(sel, ctx.int(Int64(i))), f])) }
         for (i, inst) in system.instances.enumerated() {
             let t = model.transitions[inst.transition]
@@ -307,7 +299,9 @@ final class SymbolicModel {
             // Contracts of the state entered, with the step's snapshot.
             var broken: [(property: Int, bad: Z3Term)] = []
             for (p, _, expr) in system.entryContracts[inst.to] {
-                let c = tr.translate(expr, postEnv)
+                // A contract reads no params: one translation serves every instance entering its state.
+                let c = contractTerms[p] ?? tr.translate(expr, postEnv)
+                contractTerms[p] = c
                 addStepBad(p, i, ctx.and([success, defined(c), ctx.not(tr.term(c.value))]))
                 if c.defined != nil { addStepBad(system.evalErrorProperty, i, ctx.and([success, ctx.not(defined(c))])) }
                 broken.append((p, ctx.not(holds(c))))

@@ -13,7 +13,9 @@ final class Unrolling {
     private var stepAny: [[[Z3Term]]] = []
     private var sels: [Z3Term] = []
     private var dets: [[Z3Term]] = []
-    private var cache: [Int: [ObjectIdentifier: Z3Term]] = [:]
+    /// Per depth, per template: the instance (the template is kept too, so
+    /// its identifier cannot be reused by another term while cached).
+    private var cache: [Int: [ObjectIdentifier: (template: Z3Term, instance: Z3Term)]] = [:]
 
     init(_ sym: SymbolicModel) { self.sym = sym }
 
@@ -57,9 +59,9 @@ final class Unrolling {
     /// A template formula at depth `d` (cached per template and depth).
     func at(_ f: Z3Term, _ d: Int) -> Z3Term {
         let key = ObjectIdentifier(f)
-        if let hit = cache[d]?[key] { return hit }
+        if let hit = cache[d]?[key] { return hit.instance }
         let r = ctx.substitute(f, sym.templateTerms, terms(d))
-        cache[d, default: [:]][key] = r
+        cache[d, default: [:]][key] = (f, r)
         return r
     }
 
