@@ -89,6 +89,10 @@ timeout 120 "$bin" verify specs/symbolic/draining-balance.yaml >/dev/null 2>&1
 check "verify unbounded balance: violated at depth 11" 1 $?
 timeout 120 "$bin" verify --engine symbolic --depth 2 specs/federation-gateway-model.yaml >/dev/null 2>&1
 check "verify --engine symbolic, bounded only: inconclusive" 3 $?
+timeout 120 "$bin" verify --engine symbolic --query-timeout 0.001 specs/federation-gateway-model.yaml 2>/dev/null | grep -q "unknown .*timeout"
+check "verify: a query over its budget is unknown, with the reason" 0 $?
+timeout 60 "$bin" verify --query-timeout 0 specs/pipeline.yaml >/dev/null 2>&1
+check "verify bad --query-timeout" 2 $?
 timeout 60 "$bin" verify --depth 0 specs/pipeline.yaml >/dev/null 2>&1
 check "verify bad --depth" 2 $?
 timeout 120 "$bin" verify --format json specs/symbolic/draining-balance.yaml 2>/dev/null | python3 -c '

@@ -224,6 +224,9 @@ struct Verify: ParsableCommand {
     @Option(help: "Parallel search threads (default: the machine's cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Seconds one Z3 query may take; past it the query is unknown, never an answer.")
+    var queryTimeout: Double = 10
+
     @Flag(help: "Stop at the first violation.")
     var stopOnFirst = false
 
@@ -246,6 +249,7 @@ struct Verify: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxStates >= 1 else { throw ValidationError("--max-states must be at least 1") }
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard queryTimeout > 0 && queryTimeout <= 86_400 else { throw ValidationError("--query-timeout must be between 0 and 86400 seconds") }
     }
 
     func run() throws {
@@ -266,6 +270,7 @@ struct Verify: ParsableCommand {
             options.stopOnFirst = stopOnFirst
             options.deadlock = !noDeadlock
             options.jobs = jobs
+            options.queryTimeoutMilliseconds = UInt32(max(1, (queryTimeout * 1000).rounded()))
             let progress = TerminalProgress.enabled && format == .text ? TerminalProgress() : nil
             var symbolic = SymbolicOptions()
             symbolic.depth = walk.depth ?? 30

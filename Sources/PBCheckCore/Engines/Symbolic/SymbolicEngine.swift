@@ -188,7 +188,9 @@ public final class SymbolicEngine {
             guard timeLeft() else { return }
             switch query(bmc, path.at(checks[c].bad, d)) {
             case .unsat: continue
-            case .unknown(let r): state[c] = .unknown("Z3 could not decide \(steps) steps (\(r)); no violation in fewer")
+            case .unknown(let r):
+                state[c] = .unknown("Z3 could not decide whether \(steps) step\(steps == 1 ? "" : "s") can break it (\(r))"
+                                    + (steps > 0 ? "; fewer cannot" : ""))
             case .sat(let m): found(c, m, steps: steps)
             }
         }

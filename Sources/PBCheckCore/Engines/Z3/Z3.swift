@@ -231,7 +231,7 @@ public final class Z3Solver {
             }
         }
         let error = context.takeError()
-        if timedOut && result == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t)") }
+        if timedOut && result == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t.text)") }
         if let error { return .unknown("Z3 error: \(error)") }
         switch result {
         case Z3_L_TRUE:
@@ -349,7 +349,7 @@ public final class Z3Horn {
     public func query(_ goal: Z3Term) -> Answer {
         let (r, timedOut) = context.watched(timeout) { Z3_fixedpoint_query(context.raw, raw, goal.ast) }
         let error = context.takeError()
-        if timedOut && r == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t)") }
+        if timedOut && r == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t.text)") }
         if let error { return .unknown("Z3 error: \(error)") }
         switch r {
         case Z3_L_TRUE: return .reachable
@@ -358,4 +358,17 @@ public final class Z3Horn {
         }
     }
 
+}
+
+extension DispatchTimeInterval {
+    /// `250 ms`, `10 s`: for reasons shown to people.
+    var text: String {
+        switch self {
+        case .seconds(let s): return "\(s) s"
+        case .milliseconds(let ms): return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
+        case .microseconds(let us): return "\(us) µs"
+        case .nanoseconds(let ns): return "\(ns) ns"
+        default: return "\(self)"
+        }
+    }
 }
