@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Benchmark: pbcheck's explicit engine against SPIN and rumur.
+"""Benchmark: pbcheck's explicit engine against SPIN and rumur, and its symbolic engine.
 
-Usage: run.py [--quick] [--model NAME] [--n N] [--tools pbcheck,spin,rumur]
-              [--timeout SECONDS] [--out FILE]
+Usage: run.py [--quick] [--model NAME] [--n N] [--tools pbcheck,spin,rumur,symbolic]
+              [--timeout SECONDS] [--sym-n N] [--sym-timeout SECONDS]
+              [--sym-depth K] [--out FILE]
 
 For each model and size it writes the three equivalent models (gen.py), then
 runs, each on one core:
@@ -11,12 +12,19 @@ runs, each on one core:
   spin     spin -a; gcc -O2 -DBFS -DSAFETY -DNOREDUCE -DMEMLIM=...; ./pan -E -wN
   pbcheck  $PBCHECK verify MODEL.yaml --jobs 1 --format json
            (PBCHECK defaults to .build/release/pbcheck of this repository)
+  symbolic $PBCHECK verify MODEL.yaml --engine symbolic --depth K --jobs 1
+           --format json   (BMC, k-induction, CHC; its own sizes, SYM_QUICK /
+           SYM_FULL or --sym-n, and its own timeout, --sym-timeout)
 
-Wall seconds and peak RSS are measured for the checking run only (os.wait4 on
-the child); generation and compilation are reported separately. The table
-goes to stdout and to bench/results.md (or --out). Nothing is installed here:
-spin, rumur and gcc must be on PATH (see README.md for the Makefile lines).
-Exit status: 0, or 1 when the tools disagree on a state count.
+Wall seconds and peak RSS are measured for the checking run only (GNU time
+on the child); generation and compilation are reported separately. The tables
+go to stdout and to bench/results.md (or --out). Every symbolic verdict is
+compared with the explicit engine's on the same model (pbcheck's explicit
+engine is run for that even when it is not in --tools). Nothing is installed
+here: spin, rumur and gcc must be on PATH (see README.md for the Makefile
+lines). Exit status: 0, or 1 when the tools disagree on a state count or the
+symbolic engine contradicts the explicit one (a verdict, or the length of a
+shortest counterexample).
 """
 import argparse
 import datetime
@@ -42,7 +50,16 @@ PBCHECK = os.environ.get('PBCHECK', os.path.normpath(
 
 QUICK = {'counters': [5], 'philosophers': [10], 'gateway': [2]}
 FULL = {'counters': [7], 'philosophers': [17], 'gateway': [5]}
-TOOLS = ['pbcheck', 'spin', 'rumur']
+TOOLS = ['pbcheck', 'spin', 'rumur', 'symbolic']
+EXPLICIT_TOOLS = ['pbcheck', 'spin', 'rumur']   # the table of state counts
+# The symbolic engine's sizes: the explicit sizes, plus smaller ones where it
+# cannot settle everything at those (philosophers: BMC has to unroll N steps
+# to reach the deadlock), and the gateway's scaling.
+SYM_QUICK = {'counters': [5], 'philosophers': [5, 10], 'gateway': [2]}
+SYM_FULL = {'counters': [7], 'philosophers': [5, 9, 10, 17], 'gateway': [2, 3, 4, 5]}
+SYM_TIMEOUT = {'quick': 60, 'full': 300}
+SYM_DEPTH = 30      # pbcheck's default --depth
+QUERY_TIMEOUT = 10  # pbcheck's default --query-timeout (seconds), not passed
 
 SPIN_CFLAGS = ['-O2', '-DBFS', '-DSAFETY', '-DNOREDUCE', '-DMEMLIM=16384']
 RUMUR_FLAGS = ['--threads', '1', '--deadlock-detection', 'off', '--colour', 'off']
@@ -213,6 +230,7 @@ def run_pbcheck(yaml, timeout=None):
         res['self_seconds'] = float(stats['seconds'])
     except (ValueError, KeyError, TypeError) as e:
         return _fail(f'n/a (no JSON stats: {e})', **res)
+    res['properties'] = properties(j)
     notes = []
     if rc == 3 or j.get('complete') is False:
         notes.append('incomplete (exit 3)')
@@ -226,6 +244,118 @@ def run_pbcheck(yaml, timeout=None):
         notes.append(f"run with {extra or 'no extra options'}")
     res['note'] = '; '.join(notes)
     return res
+
+
+def properties(j):
+    """id -> (verdict, settled_by, trace length or None) of a verify JSON."""
+    out = {}
+    for p in j.get('properties') or []:
+        trace = p.get('trace') or {}
+        out[p.get('id', '?')] = (p.get('verdict'), p.get('settled_by') or '',
+                                 trace.get('length'), p.get('detail') or '')
+    return out
+
+
+K_RE = re.compile(r'k-induction \(k = (\d+)\)')
+
+
+def run_symbolic(yaml, timeout, depth):
+    """pbcheck's symbolic engine (BMC, k-induction, CHC) on one model."""
+    d = os.path.join(OUT, 'symbolic-' + os.path.basename(yaml)[:-5])
+    shutil.rmtree(d, ignore_errors=True)
+    if not os.path.exists(PBCHECK):
+        return _fail(f'{PBCHECK} not found')
+    cmd = [PBCHECK, 'verify', os.path.abspath(yaml), '--engine', 'symbolic',
+           '--depth', str(depth), '--jobs', '1', '--format', 'json']
+    rc, out, err, wall, rss = measure(cmd, d, timeout)
+    res = {'seconds': wall, 'rss': rss, 'rc': rc, 'timeout': timeout, 'states': None,
+           'cmd': ' '.join(os.path.basename(c) if c == PBCHECK else c for c in cmd)}
+    if rc == 'timeout':
+        res['note'] = f'timeout ({timeout:g} s)'
+        return res
+    if rc not in (0, 1, 3):
+        msg = (err or out).strip().splitlines()
+        res['note'] = f'crash (exit {rc}: {msg[-1][:160] if msg else ""})'
+        return res
+    try:
+        j = json.loads(out)
+        stats, sym = j['stats'], j.get('symbolic') or {}
+        res['self_seconds'] = float(stats['seconds'])
+        res['depth'] = stats.get('depth')
+        res['queries'] = stats.get('solver_queries')
+    except (ValueError, KeyError, TypeError) as e:
+        res['note'] = f'n/a (exit {rc}, no JSON stats: {e})'
+        return res
+    props = properties(j)
+    res['properties'] = props
+    res['engine'] = j.get('engine')
+    res['bmc'] = list(sym.get('bmc_seconds_per_depth') or [])
+    res['induction'] = list(sym.get('induction_seconds_per_k') or [])
+    res['chc'] = list(sym.get('chc') or [])
+    by = {'k-induction': 0, 'CHC': 0, 'other': 0}
+    ks = []
+    for verdict, settled, _, _ in props.values():
+        if verdict != 'holds':
+            continue
+        m = K_RE.search(settled)
+        if m:
+            by['k-induction'] += 1
+            ks.append(int(m.group(1)))
+        elif 'CHC' in settled:
+            by['CHC'] += 1
+        else:
+            by['other'] += 1
+    res['proved'] = by
+    res['max_k'] = max(ks) if ks else None
+    res['violated'] = sum(v == 'violated' for v, *_ in props.values())
+    res['open'] = {v: sum(x == v for x, *_ in props.values()) for v in ('bounded', 'unknown')}
+    notes = []
+    if res['engine'] != 'symbolic':
+        notes.append(f"engine: {res['engine']}")
+    if by['other']:
+        notes.append('proved otherwise: ' + ', '.join(sorted(
+            {s for v, s, _, _ in props.values()
+             if v == 'holds' and not K_RE.search(s) and 'CHC' not in s})))
+    res['note'] = '; '.join(notes)
+    return res
+
+
+def check_verdicts(explicit, symbolic, depth):
+    """Compare the symbolic verdicts with the explicit search's.
+
+    Returns (contradictions, unsettled): a property the explicit search says
+    holds must be holds or bounded; one it says is violated must be violated
+    with a counterexample of the same length (both are shortest). A symbolic
+    `unknown` (or `bounded` where the explicit trace is longer than the BMC
+    depth) settles nothing and contradicts nothing: it is unsettled."""
+    bad, open_ = [], []
+    for pid, (ev, _, elen, _) in sorted(explicit.items()):
+        if pid not in symbolic:
+            bad.append(f'{pid} missing from the symbolic result')
+            continue
+        sv, _, slen, detail = symbolic[pid]
+        if ev == 'holds':
+            if sv in ('holds', 'bounded'):
+                continue
+            if sv == 'violated':
+                bad.append(f'{pid}: holds (explicit) but violated in {slen} steps (symbolic)')
+            else:
+                open_.append(f'{pid} {sv}' + (f' ({detail})' if detail else ''))
+        elif ev == 'violated':
+            if sv == 'violated' and slen == elen:
+                continue
+            if sv == 'violated':
+                bad.append(f'{pid}: violated in {elen} steps (explicit) but in {slen} (symbolic)')
+            elif sv == 'holds' or (sv == 'bounded' and elen is not None and elen <= depth):
+                bad.append(f'{pid}: violated in {elen} steps (explicit) but {sv} (symbolic)')
+            else:
+                open_.append(f'{pid} {sv}, explicit: violated in {elen} steps'
+                             + (f' ({detail})' if detail else ''))
+        else:
+            open_.append(f'{pid}: the explicit search left it {ev}')
+    for pid in sorted(set(symbolic) - set(explicit)):
+        bad.append(f'{pid} only in the symbolic result')
+    return bad, open_
 
 
 def fmt_int(x):
@@ -260,6 +390,12 @@ def main(argv=None):
     ap.add_argument('--n', type=int, action='append', help='size(s) instead of the default')
     ap.add_argument('--tools', default=','.join(TOOLS))
     ap.add_argument('--timeout', type=float, default=TIMEOUT, help='per run, seconds')
+    ap.add_argument('--sym-n', type=int, action='append',
+                    help='size(s) for the symbolic engine (default: --n, else SYM_QUICK/SYM_FULL)')
+    ap.add_argument('--sym-timeout', type=float,
+                    help='per symbolic run, seconds (default 60 with --quick, else 300)')
+    ap.add_argument('--sym-depth', type=int, default=SYM_DEPTH,
+                    help=f'--depth of the symbolic engine (default {SYM_DEPTH})')
     ap.add_argument('--out', default=os.path.join(HERE, 'results.md'))
     a = ap.parse_args(argv)
     TIMEOUT = a.timeout
@@ -267,6 +403,7 @@ def main(argv=None):
     for t in tools:
         if t not in TOOLS:
             ap.error(f'unknown tool {t}')
+    sym_timeout = a.sym_timeout or SYM_TIMEOUT['quick' if a.quick else 'full']
 
     missing = [x for x in ('spin', 'rumur', 'gcc')
                if (x == 'gcc' or x in tools) and shutil.which(x) is None]
@@ -275,16 +412,31 @@ def main(argv=None):
                  "(`make bench` installs them: apt-get install -y spin rumur gcc)")
 
     sizes = QUICK if a.quick else FULL
-    plan = [(m, n) for m in (a.model or list(sizes)) for n in (a.n or sizes[m])]
+    sym_sizes = SYM_QUICK if a.quick else SYM_FULL
+    models = a.model or list(sizes)
+    main_tools = [t for t in tools if t in EXPLICIT_TOOLS]
+    plan = [(m, n) for m in models for n in (a.n or sizes[m])] if main_tools else []
+    sym_plan = ([(m, n) for m in models for n in (a.sym_n or a.n or sym_sizes[m])]
+                if 'symbolic' in tools else [])
+    # One pass over every (model, N) of either table, in model order; sizes
+    # only the symbolic table has still get the other tools (for its ratios)
+    # and pbcheck's explicit engine (for the verdict check), but no row in
+    # the table of state counts.
+    every = sorted(set(plan) | set(sym_plan), key=lambda mn: (models.index(mn[0]), mn[1]))
     os.makedirs(OUT, exist_ok=True)
     rows, disagree, t_start = [], [], time.monotonic()
-    order = [t for t in ('rumur', 'spin', 'pbcheck') if t in tools]
-    for model, n in plan:
+    sym_rows, contradictions = [], []
+    for model, n in every:
+        in_main, in_sym = (model, n) in plan, (model, n) in sym_plan
         t0 = time.monotonic()
         g0 = time.monotonic()
         paths = generate(model, n)
         gen_s = time.monotonic() - g0
         formula = MODELS[model][1](n) if MODELS[model][1] else None
+        run_tools = list(main_tools)
+        if in_sym and 'pbcheck' not in run_tools:
+            run_tools.append('pbcheck')
+        order = [t for t in ('rumur', 'spin', 'pbcheck') if t in run_tools]
         results = {}
         for tool in order:
             print(f'[{model} N={n}] {tool} ...', file=sys.stderr, flush=True)
@@ -301,34 +453,73 @@ def main(argv=None):
         agree = len(set(counts.values())) <= 1
         if not agree:
             disagree.append((model, n, counts))
-        pb = results.get('pbcheck', {})
-        pb_rate = (pb['states'] / pb['seconds']) if pb.get('states') and pb.get('seconds') else None
-        for tool in tools:
-            r = results[tool]
-            st, sec, rss = r.get('states'), r.get('seconds'), r.get('rss')
-            rate = st / sec if st and sec else None
-            ratio = None
-            if tool != 'pbcheck' and pb_rate and rate:
-                ratio = pb_rate / rate
-            rows.append({
-                'model': model, 'n': n, 'tool': tool, 'states': st,
-                'seconds': sec if st is not None else None, 'rate': rate,
-                'mb': rss / 2**20 if rss and st is not None else None,
-                'bps': rss / st if rss and st else None,
-                'ratio': ratio, 'compile': r.get('compile'),
-                'note': ('' if agree or st is None else 'COUNT MISMATCH; ') + (r.get('note') or ''),
-                'cmd': r.get('cmd', '')})
+        if in_sym:
+            print(f'[{model} N={n}] symbolic ...', file=sys.stderr, flush=True)
+            sym = run_symbolic(paths['yaml'], sym_timeout, a.sym_depth)
+            ex = results.get('pbcheck', {})
+            if sym.get('properties') is not None and ex.get('properties') is not None:
+                bad, unsettled = check_verdicts(ex['properties'], sym['properties'],
+                                                a.sym_depth)
+            else:
+                bad, unsettled = None, []
+            if bad:
+                contradictions.append((model, n, bad))
+            sym_rows.append({'model': model, 'n': n, 'in_main': in_main,
+                             'sym': sym, 'others': results,
+                             'agree': agree, 'bad': bad, 'unsettled': unsettled})
+            print(f'[{model} N={n}] symbolic: {sym_summary(sym)}', file=sys.stderr, flush=True)
+        if in_main:
+            rows.extend(table_rows(model, n, main_tools, results, agree))
         print(f'[{model} N={n}] done in {time.monotonic() - t0:.1f} s '
               f'(generation {gen_s:.2f} s)', file=sys.stderr, flush=True)
 
-    table = render(rows)
+    table = render(rows) if main_tools else ''
+    sym_table = render_symbolic(sym_rows, a.sym_depth, sym_timeout) if sym_rows else ''
     total = time.monotonic() - t_start
-    print(table)
+    if table:
+        print(table)
+    if sym_table:
+        print(('\n' if table else '') + sym_table)
     for model, n, counts in disagree:
         print(f'STATE COUNTS DISAGREE: {model} N={n}: {counts}', file=sys.stderr)
-    write_report(a.out, table, a.quick, total, tools)
+    for model, n, bad in contradictions:
+        print(f'SYMBOLIC VERDICTS DISAGREE WITH THE EXPLICIT SEARCH: {model} N={n}: '
+              + '; '.join(bad), file=sys.stderr)
+    write_report(a.out, table, a.quick, total, tools, sym_table, a.sym_depth, sym_timeout)
     print(f'wrote {a.out} (total {total:.1f} s)', file=sys.stderr)
-    return 1 if disagree else 0
+    return 1 if disagree or contradictions else 0
+
+
+def table_rows(model, n, tools, results, agree):
+    """The rows of the table of state counts for one model and size."""
+    rows = []
+    pb = results.get('pbcheck', {})
+    pb_rate = (pb['states'] / pb['seconds']) if pb.get('states') and pb.get('seconds') else None
+    for tool in tools:
+        r = results[tool]
+        st, sec, rss = r.get('states'), r.get('seconds'), r.get('rss')
+        rate = st / sec if st and sec else None
+        ratio = None
+        if tool != 'pbcheck' and pb_rate and rate:
+            ratio = pb_rate / rate
+        rows.append({
+            'model': model, 'n': n, 'tool': tool, 'states': st,
+            'seconds': sec if st is not None else None, 'rate': rate,
+            'mb': rss / 2**20 if rss and st is not None else None,
+            'bps': rss / st if rss and st else None,
+            'ratio': ratio, 'compile': r.get('compile'),
+            'note': ('' if agree or st is None else 'COUNT MISMATCH; ') + (r.get('note') or ''),
+            'cmd': r.get('cmd', '')})
+    return rows
+
+
+def sym_summary(sym):
+    if sym.get('properties') is None:
+        return sym.get('note') or 'no result'
+    pr = sym['proved']
+    return (f"{sym['seconds']:.2f} s, {sum(pr.values())} proved "
+            f"({pr['k-induction']} k-induction, {pr['CHC']} CHC, {pr['other']} other), "
+            f"{sym['violated']} violated, {sum(sym['open'].values())} open")
 
 
 def render(rows):
@@ -348,9 +539,140 @@ def render(rows):
     return '\n'.join(lines)
 
 
-def write_report(path, table, quick, total, tools):
+def fmt_ratio(x):
+    # two decimals, but three significant digits below 0.1 (0.0033, not 0.00)
+    return f'{x:.2f}' if x >= 0.1 else f'{x:.2g}'
+
+
+def render_symbolic(srows, depth, timeout):
+    """The symbolic engine's table, the per-depth BMC table and their notes."""
+    head = ['model', 'N', 'states', 'symbolic s', 'peak MB', 'properties',
+            'proved: k-ind / CHC / other', 'violated', 'bounded / unknown', 'max k',
+            'BMC depth', 'Z3 queries', '÷ pbcheck explicit', '÷ SPIN', '÷ rumur',
+            'verdicts vs explicit']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '|'.join(['---', '--:'] + ['--:'] * 13 + ['---']) + '|']
+    loud, unsettled = [], []
+    for r in srows:
+        sym, others = r['sym'], r['others']
+        ex = others.get('pbcheck', {})
+        states = ex.get('states')
+        st = fmt_int(states) if states is not None else 'n/a'
+        if not r['agree']:
+            st += ' (COUNT MISMATCH)'
+        timed_out = sym.get('rc') == 'timeout'
+        done = sym.get('properties') is not None
+
+        def ratio(tool):
+            o = others.get(tool)
+            if not o or o.get('states') is None or not o.get('seconds'):
+                return '—'
+            if timed_out:
+                return '> ' + fmt_ratio(sym['seconds'] / o['seconds'])
+            if not done:
+                return '—'
+            return fmt_ratio(sym['seconds'] / o['seconds'])
+
+        if timed_out:
+            secs = f"timeout ({timeout:g} s)"
+        elif done:
+            secs = f"{sym['seconds']:.2f}"
+        else:
+            secs = 'n/a'
+        if done:
+            pr, op = sym['proved'], sym['open']
+            cells = [str(len(sym['properties'])),
+                     f"{sum(pr.values())}: {pr['k-induction']} / {pr['CHC']} / {pr['other']}",
+                     str(sym['violated']), f"{op['bounded']} / {op['unknown']}",
+                     '—' if sym['max_k'] is None else str(sym['max_k']),
+                     '—' if sym.get('depth') is None else str(sym['depth']),
+                     fmt_int(sym.get('queries'))]
+            mb = f"{sym['rss'] / 2**20:,.1f}" if sym.get('rss') else '—'
+        else:
+            cells, mb = ['—'] * 7, '—'
+        notes = []
+        if r['bad']:
+            notes.append('**DISAGREES WITH THE EXPLICIT SEARCH: ' + '; '.join(r['bad']) + '**')
+            loud.append(f"{r['model']} N={r['n']}: " + '; '.join(r['bad']))
+        elif r['bad'] is None:
+            notes.append('not checked: ' + (sym.get('note') or 'no symbolic result')
+                         if not done else 'not checked: the explicit engine gave no result')
+        else:
+            notes.append('agree' if not r['unsettled'] else
+                         'no contradiction; **NOT SETTLED: ' + '; '.join(r['unsettled']) + '**')
+        if r['bad'] is None:
+            unsettled.append(f"{r['model']} N={r['n']}: " + notes[-1])
+        elif r['unsettled']:
+            unsettled.append(f"{r['model']} N={r['n']}: " + '; '.join(r['unsettled']))
+        if done and sym.get('note'):
+            notes.append(sym['note'])
+        if done and sym.get('rc') == 3:
+            notes.append('exit 3')
+        if ex.get('states') is None and ex.get('note'):
+            notes.append('explicit: ' + ex['note'])
+        n = str(r['n']) + ('' if r['in_main'] else ' †')
+        lines.append('| ' + ' | '.join([r['model'], n, st, secs, mb] + cells
+                                       + [ratio('pbcheck'), ratio('spin'), ratio('rumur'),
+                                          '; '.join(notes).replace('|', '/')]) + ' |')
+    out = ['\n'.join(lines)]
+    if loud:
+        out.append('**WARNING: the symbolic engine contradicts the explicit search** '
+                   '(a verdict, or the length of a shortest counterexample):\n\n'
+                   + '\n'.join(f'* {x}' for x in loud))
+    if unsettled:
+        out.append('Left open by the symbolic engine (no contradiction, but not the '
+                   'verdict the explicit search proves; ratios there compare a run '
+                   'that gave up):\n\n' + '\n'.join(f'* {x}' for x in unsettled))
+    bmc = render_bmc(srows)
+    if bmc:
+        out.append(bmc)
+    return '\n\n'.join(out)
+
+
+def render_bmc(srows):
+    """Seconds per BMC depth for the largest N of each model that finished."""
+    last = {}
+    for r in srows:
+        if r['sym'].get('properties') is not None:
+            last[r['model']] = r            # srows are in increasing N per model
+    cols = [last[m] for m in last if last[m]['sym'].get('bmc')]
+    if not cols:
+        return ''
+    depth = max(len(c['sym']['bmc']) for c in cols)
+    head = ['BMC depth'] + [f"{c['model']} N={c['n']}" for c in cols]
+    lines = ['Seconds per BMC depth (`symbolic.bmc_seconds_per_depth`), for the '
+             'largest N of each model that finished (no timeout):', '',
+             '| ' + ' | '.join(head) + ' |',
+             '|' + '|'.join(['--:'] * len(head)) + '|']
+    def cell(c, k):
+        b = c['sym']['bmc']
+        if k >= len(b):
+            return ''
+        # pbcheck's default per-query budget: BMC stopped at this depth
+        hit = b[k] >= 0.99 * QUERY_TIMEOUT and c['sym']['open']['unknown']
+        return f'{b[k]:.3f}' + (' (Z3 query timeout)' if hit else '')
+
+    for k in range(depth):
+        lines.append('| ' + ' | '.join([str(k)] + [cell(c, k) for c in cols]) + ' |')
+
+    def row(name, f):
+        lines.append('| ' + ' | '.join([name] + [f(c['sym']) for c in cols]) + ' |')
+
+    row('BMC total', lambda s: f"{sum(s['bmc']):.2f}")
+    row('k-induction total', lambda s: f"{sum(s['induction']):.2f} "
+        f"(k ≤ {len(s['induction'])})")
+    row('CHC total (proven / queries)', lambda s: f"{sum(c.get('seconds', 0) for c in s['chc']):.2f} "
+        f"({sum(c.get('answer') == 'proven' for c in s['chc'])} / {len(s['chc'])})")
+    row('self-reported', lambda s: f"{s['self_seconds']:.2f}")
+    row('wall', lambda s: f"{s['seconds']:.2f}")
+    return '\n'.join(lines)
+
+
+def write_report(path, table, quick, total, tools, sym_table='', sym_depth=SYM_DEPTH,
+                 sym_timeout=None):
     mem = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
-    pb_ver = version([PBCHECK, '--version']) if 'pbcheck' in tools else 'not run'
+    pb_ver = (version([PBCHECK, '--version'])
+              if 'pbcheck' in tools or 'symbolic' in tools else 'not run')
     body = f"""# pbcheck benchmark results
 
 Generated by `python3 bench/run.py{' --quick' if quick else ''}` on
@@ -372,6 +694,49 @@ Options: pbcheck `verify MODEL.yaml --jobs 1 --format json` (plus
 rumur `{' '.join(RUMUR_FLAGS)}`, `gcc {' '.join(RUMUR_CFLAGS)} -lpthread`.
 
 {table}
+"""
+    if sym_table:
+        body += f"""
+## Proving every property: symbolic vs exhaustive search
+
+pbcheck's symbolic engine on the same generated models:
+`pbcheck verify MODEL.yaml --engine symbolic --depth {sym_depth} --jobs 1 --format json`
+(bounded model checking up to depth {sym_depth}, k-induction, and Z3's CHC
+engine Spacer; one Z3 query may take 10 s, pbcheck's default), one run per
+model and N, killed after {sym_timeout:g} s (the cell then says timeout and
+the ratios are lower bounds). N marked † is a size only this table has:
+the explicit engine, SPIN and rumur ran at it too, for the ratios and the
+verdict check, but it has no row above.
+
+* `states`: reachable states, from pbcheck's explicit search (the symbolic
+  engine never enumerates them). `symbolic s`: wall seconds of the whole
+  `verify` process (GNU time), `peak MB` its maximum RSS.
+* `proved`: properties whose verdict is `holds`, by how they were settled
+  (`settled_by`): k-induction, CHC (Spacer), or anything else. `violated`:
+  counterexamples found by BMC. `bounded / unknown`: left open (bounded:
+  no violation up to depth {sym_depth}; unknown: Z3 answered unknown or a query
+  timed out). `max k`: the largest k of a k-induction proof; `BMC depth`:
+  `stats.depth`, the deepest unrolling BMC got to (it stops once every
+  property is settled and every state and transition covered, or when a
+  query times out).
+* `÷ X`: the symbolic engine's seconds divided by X's seconds on the same
+  model and N (X's figure is the one in the table above, or of its extra run
+  at a † size). pbcheck explicit, SPIN and rumur decide the same models by
+  exhaustive search of every reachable state: **a ratio below 1 means the
+  symbolic engine was faster**, and it settled everything faster only where
+  `bounded / unknown` is 0 / 0 (elsewhere it gave up faster). SPIN and rumur
+  check the models' invariants (not deadlock: `-E`, `--deadlock-detection
+  off`), and their times exclude compilation; pbcheck's two engines check
+  the same list of properties (invariants, ranges, deadlock, eval-error,
+  determinism).
+* `verdicts vs explicit`: every property the explicit search says holds
+  must be `holds` (or `bounded`) for the symbolic engine, and every violated
+  one `violated` with a counterexample of the same length (both engines
+  report shortest ones): `agree`. A symbolic `unknown` contradicts nothing
+  but settles nothing (NOT SETTLED, with pbcheck's reason). A contradiction
+  is printed in bold, repeated under the table, and makes `run.py` exit 1.
+
+{sym_table}
 """
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
