@@ -33,7 +33,7 @@ public enum Verifier {
             outcome.engineNote = (engine == .auto ? (system.unsupported != nil ? "an unbounded `any` cannot be enumerated, so " : "some integers are unbounded, so ") : "")
                 + "bounded model checking up to depth \(symbolic.depth) (--depth), k-induction and CHC (Z3); coverage is what BMC reached"
             let unsettled = outcome.properties.contains { $0.verdict == .bounded || $0.verdict == .unknown }
-            if engine == .auto && unsettled && system.unsupported == nil && outcome.complete && stop?.isStopped != true {
+            if engine == .auto && unsettled && system.unsupported == nil && outcome.stopReason == nil && stop?.isStopped != true {
                 // An unbounded integer may still take finitely many values:
                 // then the search settles what the proofs could not.
                 var budget = options
@@ -109,6 +109,7 @@ public enum Verifier {
             settled += 1
         }
         guard settled > 0 else { return o }
+        o.complete = o.stopReason == nil && o.properties.allSatisfy { $0.verdict == .holds || $0.verdict == .violated }
         o.engine = "symbolic+explicit"
         o.engineNote = (o.engineNote ?? "") + "; then the explicit search found \(explicit.stats.states) reachable states (the unbounded values stay finite) and settled \(settled) propert\(settled == 1 ? "y" : "ies") left open"
         o.coverage = explicit.coverage

@@ -374,7 +374,9 @@ public final class SymbolicEngine {
         st.seconds = Date().timeIntervalSince(started)
         st.solverQueries = stats.queries
         let diagnostics = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
-        var o = CheckOutcome(engine: "symbolic", engineNote: nil, complete: stopReason == nil, stopReason: stopReason, stats: st,
+        // Complete: nothing stopped the run and every property is settled.
+        let settled = results.allSatisfy { $0.verdict == .holds || $0.verdict == .violated }
+        var o = CheckOutcome(engine: "symbolic", engineNote: nil, complete: stopReason == nil && settled, stopReason: stopReason, stats: st,
                              properties: results, coverage: coverage, diagnostics: diagnostics)
         o.symbolic = stats
         return o
