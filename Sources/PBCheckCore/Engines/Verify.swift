@@ -43,7 +43,10 @@ public enum Verifier {
                 search.stopFlag = stop
                 outcome = withExplicit(outcome, search.run())
             }
-            addObligations(&outcome, system, options, translated: engineRun.sym)
+            // The obligations get a context of their own: their witnesses
+            // then depend only on the model, not on what the engine asked
+            // Z3 before (reruns and machines give the same words).
+            addObligations(&outcome, system, options)
             addScenarios(&outcome, system, options)
             outcome.stats.seconds = Date().timeIntervalSince(started)
             return outcome
@@ -122,12 +125,11 @@ public enum Verifier {
 
     /// The per-transition obligations over the control states the engine
     /// reached, assuming the invariants it proved.
-    static func addObligations(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions,
-                               translated: SymbolicModel? = nil) {
+    static func addObligations(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions) {
         let names = Dictionary(uniqueKeysWithValues: system.model.states.enumerated().map { ($1.id, $0) })
         let reachable = outcome.coverage.reachableStates.compactMap { names[$0] }.sorted()
         let holds = Set(outcome.properties.filter { $0.verdict == .holds }.compactMap { r in system.properties.firstIndex { $0.id == r.property.id } })
-        let (report, diagnostics) = ObligationChecker.run(system: system, translated: translated, reachable: reachable, holds: holds,
+        let (report, diagnostics) = ObligationChecker.run(system: system, reachable: reachable, holds: holds,
                                                           queryTimeoutMilliseconds: options.queryTimeoutMilliseconds)
         outcome.obligations = report
         outcome.stalls = report.obligations.filter { $0.kind == .stall && $0.status == .fails }.map { $0.message ?? $0.state }

@@ -17,18 +17,13 @@ import Foundation
 /// variables a failing obligation is local (its source values may be
 /// unreachable): the property verdicts say what is reachable.
 public enum ObligationChecker {
-    /// `translated`: the symbolic engine's translation when it ran (the
-    /// model is translated once per run), else made here.
+    /// One translation of the model, in a context of its own (so the
+    /// witnesses do not depend on what an engine asked Z3 before).
     public static func run(system: TransitionSystem, reachable: [Int], holds: Set<Int>,
                            queryTimeoutMilliseconds: UInt32?) -> (ObligationReport, [Diagnostic]) {
-        run(system: system, translated: nil, reachable: reachable, holds: holds, queryTimeoutMilliseconds: queryTimeoutMilliseconds)
-    }
-
-    static func run(system: TransitionSystem, translated: SymbolicModel?, reachable: [Int], holds: Set<Int>,
-                    queryTimeoutMilliseconds: UInt32?) -> (ObligationReport, [Diagnostic]) {
         let started = Date()
         let model = system.model
-        let sym = translated ?? SymbolicModel(system: system, ctx: Z3Context())
+        let sym = SymbolicModel(system: system, ctx: Z3Context())
         let ctx = sym.ctx
         let solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
         solver.assert(sym.preDomain)

@@ -43,7 +43,7 @@ public final class SymbolicEngine {
     let system: TransitionSystem
     let options: SymbolicOptions
     let ctx = Z3Context()
-    /// The translated model, shared with the obligations that follow.
+    /// The translated model.
     let sym: SymbolicModel
     let path: Unrolling
     let bmc: Z3Solver
@@ -162,7 +162,7 @@ public final class SymbolicEngine {
                 induct(k: d + 1)
                 stats.inductionSeconds.append(Date().timeIntervalSince(t1))
             }
-            if d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: firstCHCBudget) }
+            if d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: min(firstCHCBudget, options.queryTimeoutMilliseconds ?? UInt32.max)) }
             let stillOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
             // A superstate is covered when one of its descendants is.
             let covered = !firedTransitions.contains(false)
@@ -200,6 +200,13 @@ public final class SymbolicEngine {
     /// through the property checker before it is believed.
     private func found(_ c: Int, _ m: Z3Model, steps: Int) {
         let p = checks[c].property
+        // The model must satisfy the query (deadlock and determinism are not
+        // re-decided by the replay, so this is what vouches for them).
+        if case .bool(false)? = m.value(path.at(checks[c].bad, checks[c].kind == .state ? steps : steps - 1)) {
+            internalErrors.append("\(system.properties[p].id): Z3's model does not satisfy the BMC query")
+            state[c] = .unknown("internal error: Z3's model does not satisfy the query")
+            return
+        }
         guard let (initial, choices) = path.choices(m, steps: steps) else {
             state[c] = .unknown("the counterexample of \(steps) steps has a value beyond 64 bits, which the replayer cannot represent")
             return
@@ -300,13 +307,17 @@ public final class SymbolicEngine {
             guard timeLeft() else { return }
             let t0 = Date()
             chcUndecided.remove(c)
-            let h = Z3Horn(ctx, timeoutMilliseconds: budget)
-            let inv = h.relation("Inv", like: sym.pre.all)
+            let h = Z3Horn(timeoutMilliseconds: budget)
+            let hc = h.context
+            let pre = sym.pre.all.map(hc.translated), post = sym.post.all.map(hc.translated)
+            let vars = bound.map(hc.translated)
+            let inv = h.relation("Inv", like: pre)
             let err = h.relation("Err", like: [])
-            h.rule(bound, ctx.and([sym.initial, sym.preDomain]), inv(sym.pre.all), name: "init")
-            h.rule(bound, ctx.and([inv(sym.pre.all), sym.transition]), inv(sym.post.all), name: "step")
-            h.rule(bound, ctx.and([inv(sym.pre.all), checks[c].bad]), err([]), name: "bad")
-            let answer = h.query(err([]))
+            h.rule(vars, hc.and([hc.translated(sym.initial), hc.translated(sym.preDomain)]), inv(pre), name: "init")
+            h.rule(vars, hc.and([inv(pre), hc.translated(sym.transition)]), inv(post), name: "step")
+            h.rule(vars, hc.and([inv(pre), hc.translated(checks[c].bad)]), err([]), name: "bad")
+            var answer = h.query(err([]))
+            if hc.termFailures > 0 { answer = .unknown("Z3 could not copy the model into the CHC engine") }
             stats.queries += 1
             let text: String
             switch answer {
@@ -373,6 +384,15 @@ public final class SymbolicEngine {
         st.depth = max(depth, 0)
         st.seconds = Date().timeIntervalSince(started)
         st.solverQueries = stats.queries
+        if ctx.termFailures > 0 {
+            // A formula held `false` where Z3 failed to build a term: no
+            // answer built on it is trusted.
+            for i in results.indices where results[i].verdict != .violated {
+                results[i].verdict = .unknown
+                results[i].detail = "internal error: Z3 failed to build \(ctx.termFailures) term(s)"
+            }
+            internalErrors.append("Z3 failed to build \(ctx.termFailures) term(s); nothing proven on them is reported")
+        }
         let diagnostics = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
         // Complete: nothing stopped the run and every property is settled.
         let settled = results.allSatisfy { $0.verdict == .holds || $0.verdict == .violated }

@@ -45,8 +45,19 @@ public final class Z3Context {
 
     func wrap(_ ast: Z3_ast?) -> Z3Term {
         // Z3 returns nil only after an error, which the handler recorded;
-        // a false constant keeps the caller's term well-formed.
-        Z3Term(self, ast ?? Z3_mk_false(raw))
+        // a false constant keeps the caller's term well-formed, and the
+        // count tells engines that a formula is not what they built.
+        if ast == nil { termFailures += 1 }
+        return Z3Term(self, ast ?? Z3_mk_false(raw))
+    }
+
+    /// Terms Z3 failed to build (each replaced by `false`): an engine that
+    /// sees this above zero must not trust an answer built on them.
+    public private(set) var termFailures = 0
+
+    /// A term of another context, copied into this one.
+    public func translated(_ t: Z3Term) -> Z3Term {
+        withExtendedLifetime(t) { wrap(Z3_translate(t.context.raw, t.ast, raw)) }
     }
 
     public func intConst(_ name: String) -> Z3Term {
@@ -136,32 +147,20 @@ public final class Z3Context {
     /// A Boolean constant used as an assumption literal (named for cores).
     public func literal(_ name: String) -> Z3Term { boolConst(name) }
 
-    /// Runs `body` with a watchdog armed that calls `Z3_interrupt` after
+    /// Runs `body` with the watchdog armed to call `Z3_interrupt` after
     /// `timeout`; it only ever interrupts this call (it is disarmed under
-    /// the lock before return). Z3 4.8.12's own `timeout` parameter can
+    /// its lock before return). Z3 4.8.12's own `timeout` parameter can
     /// deadlock off the main thread (upstream PR #5371).
-    func watched(_ timeout: DispatchTimeInterval?, _ body: () -> Z3_lbool) -> (Z3_lbool, timedOut: Bool) {
+    ///
+    /// `solver`: interrupt only that solver (`Z3_solver_interrupt`), which
+    /// leaves the context usable. Without one the whole context is
+    /// interrupted, and Z3 4.8.12 leaves it canceled for good (later
+    /// rewrites fail): only throwaway contexts are watched that way.
+    func watched(_ timeout: DispatchTimeInterval?, solver: Z3_solver? = nil, _ body: () -> Z3_lbool) -> (Z3_lbool, timedOut: Bool) {
         guard let timeout else { return (body(), false) }
-        final class Watch: @unchecked Sendable {
-            let lock = NSLock()
-            var armed = true
-            var fired = false
-        }
-        let watch = Watch()
-        let ctx = UInt(bitPattern: raw)
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-            watch.lock.lock()
-            defer { watch.lock.unlock() }
-            guard watch.armed, let raw = OpaquePointer(bitPattern: ctx) else { return }
-            watch.fired = true
-            Z3_interrupt(raw)
-        }
+        let id = Watchdog.shared.arm(context: UInt(bitPattern: raw), solver: solver.map { UInt(bitPattern: $0) }, after: timeout.seconds)
         let result = body()
-        watch.lock.lock()
-        watch.armed = false
-        let fired = watch.fired
-        watch.lock.unlock()
-        return (result, fired)
+        return (result, Watchdog.shared.disarm(id))
     }
 
     public func solver(timeoutMilliseconds: UInt32? = nil) -> Z3Solver {
@@ -222,7 +221,7 @@ public final class Z3Solver {
     /// Checks the assertions, under `assumptions` (boolean constants) if any.
     public func check(assuming assumptions: [Z3Term] = []) -> Z3Result {
         let asts: [Z3_ast?] = assumptions.map { $0.ast }
-        let (result, timedOut) = context.watched(timeout) {
+        let (result, timedOut) = context.watched(timeout, solver: raw) {
             if asts.isEmpty { return Z3_solver_check(context.raw, raw) }
             return withExtendedLifetime(assumptions) {
                 asts.withUnsafeBufferPointer { buffer in
@@ -295,14 +294,19 @@ public final class Z3Model {
 /// Z3's fixedpoint engine with Spacer: constrained Horn clauses over one
 /// relation, for invariants that are not k-inductive (Spacer looks for an
 /// inductive strengthening itself).
+///
+/// It owns a context of its own: the fixedpoint engine has no interrupt
+/// of its own, and interrupting a context leaves it canceled, so terms of
+/// the caller's context are copied in (`translated`) and the whole context
+/// is thrown away with the engine.
 public final class Z3Horn {
-    let context: Z3Context
+    public let context = Z3Context()
     let raw: Z3_fixedpoint
     let timeout: DispatchTimeInterval?
     private var decls: [Z3_func_decl] = []
 
-    public init(_ context: Z3Context, timeoutMilliseconds: UInt32?) {
-        self.context = context
+    public init(timeoutMilliseconds: UInt32?) {
+        let context = self.context
         raw = Z3_mk_fixedpoint(context.raw)
         Z3_fixedpoint_inc_ref(context.raw, raw)
         timeout = timeoutMilliseconds.map { .milliseconds(Int($0)) }
@@ -369,6 +373,73 @@ extension DispatchTimeInterval {
         case .microseconds(let us): return "\(us) µs"
         case .nanoseconds(let ns): return "\(ns) ns"
         default: return "\(self)"
+        }
+    }
+}
+
+/// One thread that interrupts Z3 calls past their deadline. Its own
+/// thread, not a dispatch queue: when every worker of the shared pool is
+/// inside a long Z3 call (parallel tests, a parallel search), a timer
+/// queued on that pool would never run and the call would never end.
+final class Watchdog: @unchecked Sendable {
+    static let shared = Watchdog()
+    private let condition = NSCondition()
+    private var entries: [Int: (deadline: Date, context: UInt, solver: UInt?, fired: Bool)] = [:]
+    private var nextID = 0
+
+    private init() {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "pbcheck Z3 watchdog"
+        thread.start()
+    }
+
+    func arm(context: UInt, solver: UInt?, after seconds: Double) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        let id = nextID
+        nextID += 1
+        entries[id] = (Date().addingTimeInterval(seconds), context, solver, false)
+        condition.signal()
+        return id
+    }
+
+    /// Disarms entry `id`; whether it had fired.
+    func disarm(_ id: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return entries.removeValue(forKey: id)?.fired ?? false
+    }
+
+    private func loop() {
+        condition.lock()
+        while true {
+            let now = Date()
+            var earliest: Date?
+            for (id, e) in entries where !e.fired {
+                if e.deadline <= now {
+                    // Under the lock: an entry disarmed before this point
+                    // is gone, so a finished call is never interrupted.
+                    if let c = OpaquePointer(bitPattern: e.context) {
+                        if let s = e.solver.flatMap({ OpaquePointer(bitPattern: $0) }) { Z3_solver_interrupt(c, s) } else { Z3_interrupt(c) }
+                    }
+                    entries[id]?.fired = true
+                } else if earliest.map({ e.deadline < $0 }) ?? true {
+                    earliest = e.deadline
+                }
+            }
+            if let earliest { _ = condition.wait(until: earliest) } else { condition.wait() }
+        }
+    }
+}
+
+extension DispatchTimeInterval {
+    var seconds: Double {
+        switch self {
+        case .seconds(let s): return Double(s)
+        case .milliseconds(let ms): return Double(ms) / 1000
+        case .microseconds(let us): return Double(us) / 1_000_000
+        case .nanoseconds(let ns): return Double(ns) / 1_000_000_000
+        default: return .infinity
         }
     }
 }
