@@ -181,7 +181,7 @@ final class SnapshotOracle {
             } else {
                 let c = v.domain == .bool ? ctx.boolConst("any#\(anyTerms.count)") : ctx.intConst("any#\(anyTerms.count)")
                 anyTerms.append(c)
-                env.side.append(env.domainConstraint(c, v.domain))
+                env.constrain(env.domainConstraint(c, v.domain))
                 value = .term(c, bool: v.domain == .bool)
             }
             post[slot] = value
@@ -257,18 +257,16 @@ final class ExplicitEnvironment: SMTEnvironment {
     let words: [Int64]
     let overrides: [Int: SMTValue]
     let controlIndex: Int
-    private let shared: Shared
+    /// The step's observations, shared by the environment of the state
+    /// left and of the state entered (one snapshot per step).
+    private let shared: SnapshotTerms
 
-    final class Shared {
-        var observationTerms: [Snapshot.Key: Z3Term] = [:]
-        var side: [Z3Term] = []
-    }
+    var observationTerms: Zip2Sequence<[Snapshot.Key], [Z3Term]> { zip(shared.keys, shared.terms) }
+    var side: [Z3Term] { shared.side }
 
-    var observationTerms: [Snapshot.Key: Z3Term] { shared.observationTerms }
-    var side: [Z3Term] {
-        get { shared.side }
-        set { shared.side = newValue }
-    }
+    /// A constraint on a constant the step chose (`:= any`), kept with the
+    /// observations' domains.
+    func constrain(_ c: Z3Term) { shared.constrain(c) }
 
     init(system: TransitionSystem, ctx: Z3Context, frame: Frame, overrides: [Int: SMTValue] = [:], control: Int? = nil,
          sharing other: ExplicitEnvironment? = nil) {
@@ -277,7 +275,7 @@ final class ExplicitEnvironment: SMTEnvironment {
         words = Array(UnsafeBufferPointer(start: frame.vars, count: frame.varCount))
         self.overrides = overrides
         controlIndex = control ?? Int(frame.vars[0])
-        shared = other?.shared ?? Shared()
+        shared = other?.shared ?? SnapshotTerms(prefix: "")
     }
 
     func variable(_ slot: Int) -> SMTValue {
@@ -288,15 +286,7 @@ final class ExplicitEnvironment: SMTEnvironment {
     func control() -> SMTValue { .word(Int64(controlIndex), bool: false) }
 
     func observation(_ o: Int, key: Int64?) -> SMTValue {
-        let info = system.model.observations[o]
-        let k = Snapshot.Key(observation: o, key: key)
-        let isBool = info.domain == .bool
-        if let t = shared.observationTerms[k] { return .term(t, bool: isBool) }
-        let name = key.map { "\(info.name)[\($0)]" } ?? info.name
-        let t = isBool ? ctx.boolConst(name) : ctx.intConst(name)
-        shared.observationTerms[k] = t
-        shared.side.append(domainConstraint(t, info.domain))
-        return .term(t, bool: isBool)
+        .term(shared.term(Snapshot.Key(observation: o, key: key), system.model, ctx), bool: system.model.observations[o].domain == .bool)
     }
 
     func domainConstraint(_ t: Z3Term, _ domain: Domain) -> Z3Term { system.model.constraint(t, in: domain, ctx) }

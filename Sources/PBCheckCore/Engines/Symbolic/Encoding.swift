@@ -7,7 +7,8 @@ struct StateTerms {
 }
 
 /// The observations of one snapshot as Z3 constants, made the first time a
-/// translation reads them, each constrained to its declared domain.
+/// translation reads them, each constrained to its declared domain. Both
+/// engines' translation environments read observations through one.
 final class SnapshotTerms {
     let prefix: String
     private(set) var keys: [Snapshot.Key] = []
@@ -28,6 +29,9 @@ final class SnapshotTerms {
         side.append(model.constraint(t, in: info.domain, ctx))
         return t
     }
+
+    /// Another side condition of the snapshot's step.
+    func constrain(_ c: Z3Term) { side.append(c) }
 }
 
 /// Where a symbolic translation reads: variables and the control state
