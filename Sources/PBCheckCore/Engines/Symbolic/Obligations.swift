@@ -30,7 +30,7 @@ public enum ObligationChecker {
         var labels: [String] = []
         var literals: [Z3Term] = []
         func label(_ text: String, _ f: Z3Term) -> Z3Term {
-            let a = ctx.literal("ob.\(labels.count)")
+            let a = ctx.boolConst("ob.\(labels.count)")
             solver.assert(ctx.implies(a, f))
             labels.append(text)
             literals.append(a)
@@ -45,9 +45,14 @@ public enum ObligationChecker {
             let inv = invariants[p]
             invariantLits[p] = label("the invariant `\(inv?.source ?? system.properties[p].id)` (\(system.properties[p].id)\(inv.map { ", line \($0.loc.line)" } ?? ""))", holdsIn.pre)
         }
+        // Each instance's guard conjuncts, named once for every state's cores.
+        let guardLits = system.instances.indices.map { i -> [Z3Term] in
+            let t = model.transitions[system.instances[i].transition]
+            return sym.instances[i].guardParts.map { label("the guard `\($0.text)` of '\(t.id)' (line \(t.loc.line))", $0.term) }
+        }
         var obligations: [Obligation] = []
         var feasibleSomewhere = Array(repeating: false, count: model.transitions.count)
-        var deadCore: [Int: (state: String, parts: [String])] = [:]
+        var deadCore: [Int: [String]] = [:]
         var hasSource = Array(repeating: false, count: model.transitions.count)
 
         func ask(_ s: Int, _ f: Z3Term, assuming: [Z3Term]) -> (Z3Result, Double) {
@@ -94,8 +99,7 @@ public enum ObligationChecker {
                 let t = model.transitions[inst.transition]
                 hasSource[inst.transition] = true
                 if perTransition[inst.transition] == nil { order.append(inst.transition); perTransition[inst.transition] = (0, nil, nil, t.id) }
-                let parts = sym.instances[i].guardParts.map { label("the guard `\($0.text)` of '\(t.id)' (line \(t.loc.line))", $0.term) }
-                let (r, secs) = ask(s, ctx.bool(true), assuming: parts + assumed)
+                let (r, secs) = ask(s, ctx.bool(true), assuming: guardLits[i] + assumed)
                 perTransition[inst.transition]?.seconds += secs
                 switch r {
                 case .sat: feasible.insert(i); feasibleSomewhere[inst.transition] = true
@@ -106,7 +110,7 @@ public enum ObligationChecker {
                 case .unsat:
                     let core = solver.unsatCore(of: literals).map { labels[$0] }
                     if perTransition[inst.transition]?.core == nil { perTransition[inst.transition]?.core = core }
-                    if deadCore[inst.transition] == nil { deadCore[inst.transition] = (sid, core) }
+                    if deadCore[inst.transition] == nil { deadCore[inst.transition] = core }
                 }
             }
             for t in order {
@@ -219,7 +223,7 @@ public enum ObligationChecker {
         }
         var diagnostics: [Diagnostic] = []
         for (t, info) in model.transitions.enumerated() where hasSource[t] && !feasibleSomewhere[t] {
-            let core = deadCore[t]?.parts ?? []
+            let core = deadCore[t] ?? []
             diagnostics.append(.warning(.deadTransition, "transition '\(info.id)' can never fire: \(coreText(core))", at: info.loc))
         }
         let assumptions = model.variables.isEmpty

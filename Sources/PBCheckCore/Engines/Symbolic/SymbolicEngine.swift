@@ -55,7 +55,7 @@ public final class SymbolicEngine {
 
     enum CheckState {
         case open
-        case violated(length: Int, trace: Trace, message: String, depth: Int)
+        case violated(length: Int, trace: Trace, message: String)
         case proven(k: Int)
         case provenCHC
         case unknown(String)
@@ -79,6 +79,8 @@ public final class SymbolicEngine {
     let chcAfterDepth = 2
     let firstCHCBudget: UInt32 = 2_000
     var chcUndecided = Set<Int>()
+    /// The instances of each transition (coverage asks for any of them).
+    let instancesOf: [[Int]]
 
     public init(system: TransitionSystem, options: SymbolicOptions) {
         self.system = system
@@ -94,6 +96,9 @@ public final class SymbolicEngine {
         literals = Array(repeating: [], count: checks.count)
         reachedStates = Array(repeating: false, count: system.model.states.count)
         firedTransitions = Array(repeating: false, count: system.model.transitions.count)
+        var byTransition = Array(repeating: [Int](), count: system.model.transitions.count)
+        for (i, inst) in system.instances.enumerated() { byTransition[inst.transition].append(i) }
+        instancesOf = byTransition
     }
 
     var checks: [PropertyCheck] { sym.checks }
@@ -109,6 +114,10 @@ public final class SymbolicEngine {
         if case .open = state[c] { return true }
         return false
     }
+
+    /// Whether check `c` still needs an answer: not settled, and its
+    /// property not already violated by another of its checks.
+    func unsettled(_ c: Int) -> Bool { isOpen(c) && !propertyViolated(c) }
 
     /// Whether the property of check `c` is already violated (its other
     /// checks need not run).
@@ -156,14 +165,14 @@ public final class SymbolicEngine {
             cover(d)
             stats.bmcSeconds.append(Date().timeIntervalSince(t0))
             progress?.update(bmcDepth: d, open: checks.indices.filter { isOpen($0) }.count, seconds: Date().timeIntervalSince(started))
-            let anyOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
+            let anyOpen = checks.indices.contains(where: unsettled)
             if anyOpen && timeLeft() {
                 let t1 = Date()
                 induct(k: d + 1)
                 stats.inductionSeconds.append(Date().timeIntervalSince(t1))
             }
             if d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: min(firstCHCBudget, options.queryTimeoutMilliseconds ?? UInt32.max)) }
-            let stillOpen = checks.indices.contains { isOpen($0) && !propertyViolated($0) }
+            let stillOpen = checks.indices.contains(where: unsettled)
             // A superstate is covered when one of its descendants is.
             let covered = !firedTransitions.contains(false)
                 && system.model.states.indices.allSatisfy { s in system.model.descendants(of: s).contains { reachedStates[$0] } }
@@ -184,7 +193,7 @@ public final class SymbolicEngine {
     /// (a violation has `d` steps), a step check on step `d` (`d + 1`).
     private func check(_ kind: CheckKind, _ d: Int) {
         let steps = kind == .state ? d : d + 1
-        for c in checks.indices where checks[c].kind == kind && isOpen(c) && !propertyViolated(c) {
+        for c in checks.indices where checks[c].kind == kind && unsettled(c) {
             guard timeLeft() else { return }
             switch query(bmc, path.at(checks[c].bad, d)) {
             case .unsat: continue
@@ -224,17 +233,17 @@ public final class SymbolicEngine {
             return
         }
         let findings = atStep ? result.lastStepFindings : result.finalStateFindings
-        var message = findings.first { $0.property == p }?.message ?? message(for: p, choices, result.trace)
+        var message = findings.first { $0.property == p }?.message ?? message(for: p, result.trace)
         if system.properties[p].kind == .determinism {
             let snapshot = path.determinismSnapshot(m, steps)
             if !snapshot.values.isEmpty { message += " when \(system.describe(snapshot))" }
         }
-        state[c] = .violated(length: steps, trace: result.trace, message: message, depth: bmcDepth)
+        state[c] = .violated(length: steps, trace: result.trace, message: message)
     }
 
     /// Deadlock and determinism are decided over all snapshots, which the
     /// replay does not re-decide: their message names the state.
-    private func message(for p: Int, _ choices: [StepChoice], _ trace: Trace) -> String {
+    private func message(for p: Int, _ trace: Trace) -> String {
         let last = trace.steps.last?.state ?? trace.initial.state
         switch system.properties[p].kind {
         case .deadlock: return "no step can fire in \(last), for any snapshot"
@@ -249,12 +258,10 @@ public final class SymbolicEngine {
             guard timeLeft() else { return }
             if case .sat = query(bmc, ctx.eq(path.state(d).control, ctx.int(Int64(s)))) { reachedStates[s] = true }
         }
-        var byTransition: [Int: [Int]] = [:]
-        for (i, inst) in system.instances.enumerated() { byTransition[inst.transition, default: []].append(i) }
         for t in model.transitions.indices where !firedTransitions[t] {
             guard timeLeft() else { return }
             let sel = path.sel(d)
-            let which = ctx.or((byTransition[t] ?? []).map { ctx.eq(sel, ctx.int(Int64($0))) })
+            let which = ctx.or(instancesOf[t].map { ctx.eq(sel, ctx.int(Int64($0))) })
             if case .sat = query(bmc, which) {
                 firedTransitions[t] = true
                 reachedStates[model.transitions[t].to] = true
@@ -278,13 +285,13 @@ public final class SymbolicEngine {
                     induction.assert(ctx.not(path.at(checks[c].bad, j)))
                     continue
                 }
-                let a = ctx.literal("k.\(c).\(j)")
+                let a = ctx.boolConst("k.\(c).\(j)")
                 induction.assert(ctx.implies(a, ctx.not(path.at(checks[c].bad, j))))
                 literals[c].append(a)
             }
             inductionDepth += 1
         }
-        for c in checks.indices where isOpen(c) && !propertyViolated(c) {
+        for c in checks.indices where unsettled(c) {
             guard timeLeft() else { return }
             let lits = Array(literals[c].prefix(k))
             guard lits.count == k else { continue }
@@ -303,7 +310,7 @@ public final class SymbolicEngine {
     private func horn(budget: UInt32?, only: Set<Int>? = nil) {
         guard !sym.opaqueTerms else { return }
         let bound = sym.templateTerms
-        for c in checks.indices where isOpen(c) && !propertyViolated(c) && !sym.quantified(checks[c]) && only.map({ $0.contains(c) }) != false {
+        for c in checks.indices where unsettled(c) && !sym.quantified(checks[c]) && only.map({ $0.contains(c) }) != false {
             guard timeLeft() else { return }
             let t0 = Date()
             chcUndecided.remove(c)
@@ -339,22 +346,22 @@ public final class SymbolicEngine {
         let depth = bmcDepth
         for (p, prop) in system.properties.enumerated() {
             let mine = checks.indices.filter { checks[$0].property == p }
-            var best: (Int, Trace, String, Int)?
+            var best: (length: Int, trace: Trace, message: String)?
             var unknown: String?
             var maxK = 0
             var allProven = true
             var byCHC = false
             for c in mine {
                 switch state[c] {
-                case .violated(let l, let t, let m, let d):
-                    if best == nil || l < best!.0 { best = (l, t, m, d) }
+                case .violated(let l, let t, let m):
+                    if l < best?.length ?? Int.max { best = (l, t, m) }
                 case .proven(let k): maxK = max(maxK, k)
                 case .provenCHC: byCHC = true
                 case .unknown(let r): unknown = unknown ?? r; allProven = false
                 case .open: allProven = false
                 }
             }
-            if let (l, t, m, _) = best {
+            if let (l, t, m) = best {
                 results.append(PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m,
                                               settledBy: "bounded model checking (\(l) step\(l == 1 ? "" : "s"))"))
             } else if mine.isEmpty {
@@ -364,8 +371,7 @@ public final class SymbolicEngine {
                 results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil,
                                               settledBy: byCHC ? (maxK > 0 ? "k-induction (k = \(maxK)) and CHC (Spacer)" : "CHC (Spacer)")
                                                 : "k-induction (k = \(maxK))"))
-            } else if let c = mine.first(where: { chcReachable.contains($0) && isOpen($0) }) {
-                _ = c
+            } else if mine.contains(where: { chcReachable.contains($0) && isOpen($0) }) {
                 results.append(PropertyResult(property: prop, verdict: .unknown, bound: max(depth, 0), trace: nil,
                                               detail: "Spacer (CHC) shows a violation is reachable, deeper than the \(max(depth, 0)) steps BMC unrolled: rerun with a larger --depth",
                                               settledBy: "CHC (Spacer)"))

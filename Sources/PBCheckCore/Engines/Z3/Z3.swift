@@ -144,9 +144,6 @@ public final class Z3Context {
         }
     }
 
-    /// A Boolean constant used as an assumption literal (named for cores).
-    public func literal(_ name: String) -> Z3Term { boolConst(name) }
-
     /// Runs `body` with the watchdog armed to call `Z3_interrupt` after
     /// `timeout`; it only ever interrupts this call (it is disarmed under
     /// its lock before return). Z3 4.8.12's own `timeout` parameter can
