@@ -68,8 +68,8 @@ struct BruteForce: EvalContext {
                         values[info.slot] = v
                     }
                     guard ok else { continue }
-                    for f in model.forbidden where f.from.contains(s.control) && f.to == t.to {
-                        note("forbidden:\(f.fromText)->\(model.states[f.to].id)", depth + 1)
+                    for f in model.forbidden where f.from.contains(s.control) && f.to.contains(t.to) {
+                        note("forbidden:\(f.fromText)->\(f.toText)", depth + 1)
                     }
                     let succ = State(control: t.to, values: values)
                     if seen.insert(succ).inserted {

@@ -32,16 +32,20 @@ public struct ScenarioRunner {
                                     location: sc.name.loc, severity: .error, isContract: false)
             results.append(run(sc, index: n, property))
         }
-        if !model.spec.scriptedRuns.isEmpty {
+        if !model.spec.scriptedRuns.isEmpty || model.spec.pathAssertions != nil {
             let (r, s) = runScripted()
             results.append(r)
             skipped += s
         }
+        // What probar runs and pbcheck does not model, in file order.
+        skipped += model.spec.skipped.map { Diagnostic(.note, .scenarioSkipped, $0.value, at: $0.loc) }
+        let origin = SourceLoc(line: 0, column: 0)
+        skipped.sort { ($0.location ?? origin) < ($1.location ?? origin) }
         return (results, skipped)
     }
 
     func start() -> Run? {
-        guard let initial = system.initialStates().first else { return nil }
+        guard let initial = system.firstInitialState() else { return nil }
         return Run(packed: initial, initial: initial, visited: [model.initial])
     }
 
@@ -167,7 +171,7 @@ public struct ScenarioRunner {
         case (.int(let i), .int(let r)): return r.map { $0.contains(i) } ?? true ? i : nil
         case (.string(let s), .enumeration(let e)):
             if let sym = model.symbols.lookup(s), model.enums[e].values.contains(sym) { return Int64(sym) }
-            return model.enums[e].isOpen ? otherValue(ofEnum: e) : nil
+            return nil
         case (.string(let s), _): return model.symbols.lookup(s).map { Int64($0) }
         default: return nil
         }
@@ -203,7 +207,7 @@ public struct ScenarioRunner {
     /// initial state, then `assertions.path`.
     func runScripted() -> (PropertyResult, [Diagnostic]) {
         let p = Property(id: "scenario:playbook", kind: .scenario, description: "probar's scripted run (playbook.steps) and assertions.path",
-                         location: model.spec.scriptedRuns.first?.loc, severity: .error, isContract: false)
+                         location: model.spec.scriptedRuns.first?.loc ?? model.spec.pathAssertions?.loc, severity: .error, isContract: false)
         var skipped: [Diagnostic] = []
         for run in model.spec.scriptedRuns where !run.browserActions.isEmpty {
             let names = run.browserActions.map(\.value)
@@ -224,6 +228,7 @@ public struct ScenarioRunner {
                 }
             }
             if let path = model.spec.pathAssertions {
+                if let expected = path.expected { try checkExpected(expected, at: path.loc, r) }
                 let visited = Set(r.visited.map { model.states[$0].id })
                 for s in path.mustVisit where !visited.contains(s.value) {
                     throw .failed("assertions.path.must_visit: the run never visits '\(s.value)' (line \(s.loc.line))")
@@ -240,5 +245,32 @@ public struct ScenarioRunner {
             if case .failed(let m) = error { return (result(p, r, failure: m), skipped) }
         }
         return (result(p, r, failure: nil), skipped)
+    }
+
+    /// probar's `assertions.path.expected`: the run visits exactly these
+    /// states, the initial one first. Fails at the first step that differs.
+    func checkExpected(_ expected: [Located<String>], at loc: SourceLoc?, _ r: Run) throws(Failure) {
+        let actual = r.visited.map { model.states[$0].id }
+        let what = "assertions.path.expected"
+        // Step i >= 1 is the i-th transition fired; step 0 is the initial state.
+        func step(_ i: Int) -> String {
+            guard i >= 1, i - 1 < r.choices.count, r.choices[i - 1].instance < system.instances.count else { return "step \(i)" }
+            return "step \(i) ('\(model.transitions[system.instances[r.choices[i - 1].instance].transition].id)')"
+        }
+        guard let last = expected.last, let start = actual.first else {
+            throw .failed("\(what) is empty; the run starts in '\(actual.first ?? "?")'" + (loc.map { " (line \($0.line))" } ?? ""))
+        }
+        let common = min(expected.count, actual.count)
+        let i = (0..<common).first { expected[$0].value != actual[$0] } ?? common
+        if i < common {
+            let at = i == 0 ? "the run starts in '\(start)'" : "\(step(i)) enters '\(actual[i])'"
+            throw .failed("\(what): \(at), expected '\(expected[i].value)' (line \(expected[i].loc.line))")
+        }
+        if i < expected.count {
+            throw .failed("\(what): the run ends in '\(actual[i - 1])' after \(i - 1) step\(i - 1 == 1 ? "" : "s"); expected step \(i) to enter '\(expected[i].value)' (line \(expected[i].loc.line))")
+        }
+        if i < actual.count {
+            throw .failed("\(what): \(step(i)) enters '\(actual[i])', but the expected path ends in '\(last.value)' after \(i - 1) step\(i - 1 == 1 ? "" : "s") (line \(last.loc.line))")
+        }
     }
 }

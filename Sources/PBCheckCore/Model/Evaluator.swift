@@ -78,7 +78,7 @@ public struct Evaluator {
             return try bool(cond, c, &locals) ? try eval(a, c, &locals) : try eval(b, c, &locals)
         case .contains(let a, let b):
             let x = try eval(a, c, &locals), y = try eval(b, c, &locals)
-            return .bool(model.describe(x).contains(model.describe(y)))
+            return .bool(stringContains(model.describe(x), model.describe(y)))
         case .member(let a, let set):
             return .bool(model.sets[set].position[try eval(a, c, &locals)] != nil)
         case .aggregate(let kind, let set, let slot, let body, let loc):

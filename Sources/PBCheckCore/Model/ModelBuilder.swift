@@ -47,6 +47,9 @@ public struct ModelBuilder {
     var definitionsInProgress: [String] = []
     var inlinedNodes = 0
     var inferConflicts = Set<Int>()
+    /// `contains`, `==` and `!=` between strings, kept to build the open
+    /// string universe once every type is known (OpenStrings.swift).
+    var stringUses: [StringUse] = []
 
     init(spec: LoadedSpec, bag: DiagnosticBag) {
         self.spec = spec
@@ -71,7 +74,11 @@ public struct ModelBuilder {
         checkUnusedDefinitions()
         finishInference()
         if bag.hasErrors { return nil }
-        guard let initial else { return nil }
+        guard let initial else {
+            // Every way to get here reports an error first; never fail silently.
+            bag.error(.missingField, "the machine has no initial state", at: spec.initial?.loc ?? SourceLoc(line: 1, column: 1))
+            return nil
+        }
         var slots: [Int] = []
         var next = 0
         for o in observations {
@@ -131,6 +138,7 @@ public struct ModelBuilder {
         stateEnum = enums.count
         enums.append(EnumInfo(name: "state", values: states.map { symbols.intern($0.id) }, origin: .states))
         // Parents, then cycles.
+        var parentLoc = [SourceLoc?](repeating: nil, count: states.count)
         for decl in spec.states {
             guard let p = decl.parent, let s = stateIndex[decl.id.value], states[s].loc == decl.id.loc else { continue }
             guard let pi = stateIndex[p.value] else {
@@ -139,29 +147,45 @@ public struct ModelBuilder {
                 continue
             }
             states[s].parent = pi
+            parentLoc[s] = p.loc
         }
-        var reported = Set<Int>()
-        for s in states.indices {
-            var seen = [s]
-            var current = states[s].parent
-            while let p = current {
-                if p == s {
-                    if !seen.contains(where: reported.contains) {
-                        let cycle = (seen + [s]).map { states[$0].id }.joined(separator: " → ")
-                        let loc = spec.states.first { $0.id.value == states[s].id }?.parent?.loc ?? states[s].loc
-                        bag.error(.parentCycle, "parent chain is cyclic: \(cycle)", at: loc)
-                        reported.formUnion(seen)
-                    }
-                    break
-                }
-                if seen.contains(p) { break }
-                seen.append(p)
-                current = states[p].parent
-            }
+        for cycle in parentCycles() {
+            let text = (cycle + [cycle[0]]).map { states[$0].id }.joined(separator: " → ")
+            bag.error(.parentCycle, "parent chain is cyclic: \(text)", at: parentLoc[cycle[0]] ?? states[cycle[0]].loc)
+            // Break the cycle so later walks terminate.
+            for s in cycle { states[s].parent = nil }
         }
-        // Break cycles so later walks terminate; children lists from parents.
-        for s in reported { states[s].parent = nil }
         for s in states.indices { if let p = states[s].parent { states[p].children.append(s) } }
+    }
+
+    /// Every cycle of parent links, each starting at its first state in
+    /// file order and listed parent by parent.
+    ///
+    /// - Complexity: O(n) in the number of states: every state joins one
+    ///   walk up its parent chain, and a walk stops at a state an earlier
+    ///   walk has finished.
+    func parentCycles() -> [[Int]] {
+        // 0 = not visited, 1 = on the current walk, 2 = finished.
+        var mark = [UInt8](repeating: 0, count: states.count)
+        var position = [Int](repeating: 0, count: states.count)
+        var cycles: [[Int]] = []
+        for start in states.indices where mark[start] == 0 {
+            var path: [Int] = []
+            var current: Int? = start
+            while let s = current, mark[s] == 0 {
+                mark[s] = 1
+                position[s] = path.count
+                path.append(s)
+                current = states[s].parent
+            }
+            if let s = current, mark[s] == 1 {
+                let cycle = Array(path[position[s]...])
+                let first = cycle.indices.min { cycle[$0] < cycle[$1] } ?? 0
+                cycles.append(Array(cycle[first...] + cycle[..<first]))
+            }
+            for s in path { mark[s] = 2 }
+        }
+        return cycles.sorted { $0[0] < $1[0] }
     }
 
     mutating func declareSets() {
@@ -447,15 +471,24 @@ public struct ModelBuilder {
 
     // MARK: Transitions and forbidden edges
 
+    /// The states a `from` (or an end of a forbidden edge) stands for: every
+    /// state for `*`, each named state with its descendants otherwise (each
+    /// once, in the order named), and the endpoint's text for property ids.
+    ///
+    /// - Complexity: O(n + size of the result) per call.
     mutating func expandFrom(_ from: FromDecl, role: String) -> ([Int], String)? {
         switch from {
         case .any: return (Array(states.indices), "*")
         case .states(let names):
             var result: [Int] = []
+            var included = [Bool](repeating: false, count: states.count)
             var ok = true
             for n in names {
                 if let s = requireState(n, role: role) {
-                    for d in StateInfo.descendants(of: s, in: states) where !result.contains(d) { result.append(d) }
+                    for d in StateInfo.descendants(of: s, in: states) where !included[d] {
+                        included[d] = true
+                        result.append(d)
+                    }
                 } else {
                     ok = false
                 }
@@ -550,14 +583,15 @@ public struct ModelBuilder {
         return Effect(variable: vi, key: key, value: value, source: eff.text.text, loc: at)
     }
 
+    /// Both ends of a forbidden edge take what a transition's `from` takes
+    /// (SPEC §1.1): a state, a superstate (itself and every descendant), a
+    /// list, or `*`.
     mutating func buildForbidden() -> [ForbiddenEdge] {
         spec.forbidden.compactMap { f in
-            let from: ([Int], String)?
-            if f.from.value == "*" { from = (Array(states.indices), "*") }
-            else { from = expandFrom(.states([f.from]), role: "the 'from' of a forbidden edge") }
-            let to = requireState(f.to, role: "the 'to' of a forbidden edge")
-            guard let (states, text) = from, let to else { return nil }
-            return ForbiddenEdge(from: states, fromText: text, to: to, reason: f.reason, loc: f.loc)
+            let from = expandFrom(f.from, role: "the 'from' of a forbidden edge")
+            let to = expandFrom(f.to, role: "the 'to' of a forbidden edge")
+            guard let (fromStates, fromText) = from, let (toStates, toText) = to else { return nil }
+            return ForbiddenEdge(from: fromStates, fromText: fromText, to: toStates, toText: toText, reason: f.reason, loc: f.loc)
         }
     }
 

@@ -10,6 +10,14 @@ struct Scope {
 
 typealias Typed = (TExpr, PType)
 
+/// A `contains`, `==` or `!=` whose sides may be strings.
+struct StringUse {
+    var isContains: Bool
+    var left: Typed
+    var right: Typed
+    var loc: SourceLoc
+}
+
 extension ModelBuilder {
     func loc(_ scope: Scope, _ e: Expr) -> SourceLoc {
         scope.text?.loc(e.span.lowerBound) ?? .unknown
@@ -61,8 +69,11 @@ extension ModelBuilder {
             }
             return
         }
+        if case .enumeration(let e) = t, !enums[e].isOpen { t = .string }
         if case .string = t {
-            // Compared with a string: an open enum of its own.
+            // Compared with a string or a closed enum: an open string of its
+            // own (SPEC §2: it may hold any string, not only the values it
+            // meets), never the closed enum it was compared with.
             if inferType[r] == nil {
                 enums.append(EnumInfo(name: observations[r].name, values: [], origin: .inferred))
                 inferType[r] = .enumeration(enums.count - 1)
@@ -101,6 +112,7 @@ extension ModelBuilder {
             bag.error(.typeError, "observation \(group) is used as \(kinds)", at: distinct.last?.loc ?? observations[r].loc,
                       related: distinct.map { .init(message: "used as \($0.kind) here", location: $0.loc) })
         }
+        buildOpenStrings()
         for o in observations.indices where observations[o].origin == .inferred {
             let t = inferType[root(o)] ?? .int
             switch t {
@@ -108,6 +120,70 @@ extension ModelBuilder {
             case .enumeration(let e): observations[o].domain = .enumeration(e)
             default: observations[o].domain = .int(nil)
             }
+        }
+    }
+
+    // MARK: Open strings (SPEC §2)
+
+    /// What a string-valued side of `contains` or `==` may be: an open
+    /// observation, or one of some known strings.
+    enum StringSide { case open, known([String]), notString }
+
+    mutating func stringSide(_ typed: Typed) -> StringSide {
+        if case .lit(.sym(let s)) = typed.0 { return .known([symbols.name(s)]) }
+        switch resolved(typed.1) {
+        case .enumeration(let e): return enums[e].isOpen ? .open : .known(enums[e].values.map { symbols.name($0) })
+        case .string: return .known(symbols.names)
+        default: return .notString
+        }
+    }
+
+    /// Gives every open observation its universe (OpenStrings.swift): the
+    /// known strings, the substrings they are searched for, and one
+    /// representative per set of patterns a string can contain.
+    mutating func buildOpenStrings() {
+        let open = enums.indices.filter { enums[$0].isOpen }
+        guard !open.isEmpty else { return }
+        // Strings a scenario reports for an observation are known strings.
+        for sc in spec.scenarios {
+            for case .action(_, _, let observe, _) in sc.steps {
+                for (_, v) in observe { if case .string(let s) = v.value { _ = symbols.intern(s) } }
+            }
+        }
+        var universe = OpenStringUniverse()
+        var openOpenContains: SourceLoc?
+        for use in stringUses {
+            switch (stringSide(use.left), stringSide(use.right)) {
+            case (.open, .known(let v)): if use.isContains { universe.patterns.formUnion(v) }
+            case (.known(let v), .open): if use.isContains { universe.hosts.formUnion(v) }
+            case (.open, .open):
+                if use.isContains { openOpenContains = openOpenContains ?? use.loc } else { universe.variants = 3 }
+            default: break
+            }
+        }
+        if let at = openOpenContains {
+            bag.warning("open-string-contains",
+                        "`contains` between two undeclared string observations is decided over representative strings, which show only some of the ways real strings can contain each other; declare one as an enum to check it exactly",
+                        at: at)
+        }
+        let extra: [String]
+        do throws(OpenStringUniverse.Failure) {
+            extra = try universe.extraStrings(known: symbols.names)
+        } catch {
+            let at = stringUses.first { $0.isContains }?.loc ?? observations.first { $0.origin == .inferred }?.loc ?? .unknown
+            switch error {
+            case .tooManyPatterns(let n):
+                bag.error("model-too-large", "undeclared string observations are searched for \(n) `contains` patterns: more than \(OpenStringUniverse.maxProfiles) combinations to check; declare the observations as enums", at: at)
+            case .hostsTooLong:
+                bag.error("model-too-large", "undeclared string observations are searched for in strings with more than \(OpenStringUniverse.maxHostSubstrings) substrings; declare the observations as enums", at: at)
+            }
+            return
+        }
+        for s in extra { _ = symbols.intern(s) }
+        let all = symbols.names.indices.map { Int32($0) }
+        for e in open {
+            enums[e].literals = enums[e].values
+            enums[e].values = all
         }
     }
 
@@ -158,9 +234,12 @@ extension ModelBuilder {
 
     /// Checks that a typed expression has the wanted type, imposing it on
     /// undecided observations.
-    mutating func conform(_ typed: Typed, to want: PType, _ e: Expr, _ scope: Scope) -> Typed? {
+    mutating func conform(_ typed: Typed, to want0: PType, _ e: Expr, _ scope: Scope) -> Typed? {
         let (t, have0) = typed
         let have = resolved(have0)
+        // What is known now, not when the caller asked: checking the other
+        // side of `u == (c ? 1 : 2)` or `u != u + 1` decides `u` on the way.
+        let want = resolved(want0)
         // An undeclared observation: every use is recorded, and conflicting
         // uses are reported together once inference is done.
         if case .unresolved(let o) = have0, o >= 0, !resolved(want).isUnresolved {
@@ -301,6 +380,7 @@ extension ModelBuilder {
                 // 'literal' == x: check the literal against x's type.
                 guard conform((lt, ltype), to: rtype, a, scope) != nil else { return nil }
             }
+            stringUses.append(StringUse(isContains: false, left: (lt, ltype0), right: (rt, rtype0), loc: loc(scope, e)))
             return (.compare(op == .eq ? .eq : .ne, lt, rt), .bool)
         case .contains:
             guard let l = check(a, &scope, expected: nil, atomize: false),
@@ -314,6 +394,7 @@ extension ModelBuilder {
                     return nil
                 }
             }
+            stringUses.append(StringUse(isContains: true, left: l, right: r, loc: loc(scope, e)))
             return (.contains(l.0, r.0), .bool)
         case .in:
             guard case .name(let setName, let args, _) = b.kind, args.isEmpty, let si = setIndex[setName] else {
@@ -394,13 +475,19 @@ extension ModelBuilder {
             guard let (t, _) = check(args[0], &scope, expected: .int, atomize: false) else { return nil }
             return (.abs(t, at), .int)
         case "min", "max":
-            guard args.count == 2 else {
-                bag.error(.arityMismatch, "\(n) takes two arguments, or the aggregate form \(n)(x in set: expr)", at: at)
+            guard args.count >= 2 else {
+                bag.error(.arityMismatch, "\(n) takes two or more arguments, or the aggregate form \(n)(x in set: expr)", at: at)
                 return nil
             }
-            let l = check(args[0], &scope, expected: .int, atomize: false)
-            guard let r = check(args[1], &scope, expected: .int, atomize: false), let l else { return nil }
-            return (n == "min" ? .min2(l.0, r.0) : .max2(l.0, r.0), .int)
+            let checked = args.map { check($0, &scope, expected: .int, atomize: false) }
+            var terms: [TExpr] = []
+            for c in checked {
+                guard let c else { return nil }
+                terms.append(c.0)
+            }
+            // min(a, b, c) = min(min(a, b), c): every argument is evaluated.
+            let folded = terms.dropFirst().reduce(terms[0]) { n == "min" ? .min2($0, $1) : .max2($0, $1) }
+            return (folded, .int)
         default:
             return undeclared(n, args, e, &scope)
         }

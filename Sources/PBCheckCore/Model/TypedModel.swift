@@ -141,10 +141,15 @@ public struct TransitionInfo: Sendable {
     public var loc: SourceLoc
 }
 
+/// A forbidden entry: every step whose source is in `from` and whose
+/// target is in `to` violates it. Each end is expanded like a transition's
+/// `from` (`*`, a superstate and its descendants, a list); the texts are
+/// the ends as written, for the property id `forbidden:FROM->TO`.
 public struct ForbiddenEdge: Sendable {
     public var from: [Int]
     public var fromText: String
-    public var to: Int
+    public var to: [Int]
+    public var toText: String
     public var reason: String?
     public var loc: SourceLoc
 }
@@ -183,10 +188,14 @@ public struct TypedModel: Sendable {
     public var name: String { spec.name ?? machineID }
 
     /// A state and all its ancestors, nearest first.
+    ///
+    /// - Complexity: O(depth). Parent links are acyclic (the builder breaks
+    ///   every cycle it reports); the walk is bounded by the state count
+    ///   all the same.
     public func ancestry(of s: Int) -> [Int] {
         var result = [s]
         var current = states[s].parent
-        while let p = current, !result.contains(p) {
+        while let p = current, result.count <= states.count {
             result.append(p)
             current = states[p].parent
         }
@@ -205,11 +214,14 @@ public struct TypedModel: Sendable {
         }
     }
 
-    /// Every value of a domain (nil for unbounded integers).
+    /// Every value of a domain (nil for unbounded integers, and for ranges of
+    /// more than 10,000,000 values, whose size may not even fit in 64 bits).
     public func values(of domain: Domain) -> [Value]? {
         switch domain {
         case .bool: return [.bool(false), .bool(true)]
-        case .int(let r?): return r.count > 10_000_000 ? nil : r.map { .int($0) }
+        case .int(let r?):
+            let (span, overflow) = r.upperBound.subtractingReportingOverflow(r.lowerBound)
+            return overflow || span >= 10_000_000 ? nil : r.map { .int($0) }
         case .int(nil): return nil
         case .enumeration(let e): return enums[e].values.map { .sym($0) }
         }

@@ -20,7 +20,7 @@ public struct SymbolTable: Sendable {
     }
 
     public func lookup(_ s: String) -> Int32? { index[s] }
-    public func name(_ i: Int32) -> String { names[Int(i)] }
+    public func name(_ i: Int32) -> String { i >= 0 && Int(i) < names.count ? names[Int(i)] : "<symbol \(i)>" }
 }
 
 /// The static type of an expression.
@@ -47,9 +47,13 @@ public struct EnumInfo: Sendable {
     public var name: String
     public var values: [Int32]
     public var origin: Origin
-    /// Inferred enums are open: the world may hold a value the playbook never
-    /// names. Engines model it as one extra value.
+    /// Inferred enums are open: the world may hold any string. Their values
+    /// are the open string universe (OpenStrings.swift), which stands for
+    /// every string exactly.
     public var isOpen: Bool { origin == .inferred }
+    /// For an open enum, the literals the playbook compares it with (what
+    /// `validate` lists); `values` is its whole universe.
+    public var literals: [Int32] = []
 }
 
 /// The values a variable or observation ranges over.

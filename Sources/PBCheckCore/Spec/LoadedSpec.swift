@@ -36,6 +36,10 @@ public struct LoadedSpec: Sendable {
     public var scenarios: [ScenarioDecl] = []
     public var scriptedRuns: [ScriptedRun] = []
     public var pathAssertions: PathAssertions?
+    /// probar sections, actions and assertions that pbcheck reads but does
+    /// not model, in file order; each message ends "skipped (outside the
+    /// model)" and is reported by the scenario runner.
+    public var skipped: [Located<String>] = []
 
     init(file: SourceFile) { self.file = file }
 }
@@ -57,6 +61,8 @@ public struct StateDecl: Sendable {
     public var invariants: [InvariantDecl]
 }
 
+/// A transition's `from`, or either end of a forbidden edge: `*`, or
+/// states by name (a superstate stands for itself and its descendants).
 public enum FromDecl: Sendable {
     case any(SourceLoc)
     case states([Located<String>])
@@ -83,8 +89,8 @@ public struct TransitionDecl: Sendable {
 }
 
 public struct ForbiddenDecl: Sendable {
-    public var from: Located<String>
-    public var to: Located<String>
+    public var from: FromDecl
+    public var to: FromDecl
     public var reason: String?
     public var loc: SourceLoc
 }
@@ -179,6 +185,10 @@ public struct ScriptedRun: Sendable {
 
 /// probar's `assertions.path`.
 public struct PathAssertions: Sendable {
+    /// The exact sequence of states the scripted run visits, initial first.
+    public var expected: [Located<String>]?
+    /// Where `assertions.path` is.
+    public var loc: SourceLoc?
     public var mustVisit: [Located<String>] = []
     public var mustNotVisit: [Located<String>] = []
     public var endsAt: Located<String>?

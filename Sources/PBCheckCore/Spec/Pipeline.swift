@@ -48,7 +48,7 @@ public enum Pipeline {
                                       model: hasErrors ? nil : built.model)
         if let m = built.model {
             for o in built.inferred {
-                if case .enumeration(let e) = o.domain { result.symbolNames[e] = m.enums[e].values.map { m.symbols.name($0) } }
+                if case .enumeration(let e) = o.domain { result.symbolNames[e] = (m.enums[e].isOpen ? m.enums[e].literals : m.enums[e].values).map { m.symbols.name($0) } }
             }
         }
         return result

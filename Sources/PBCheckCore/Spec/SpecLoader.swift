@@ -80,8 +80,19 @@ struct Reader {
     /// probar sections accepted and skipped (SPEC §1).
     static let probarSections = ["playbook", "assertions", "falsification", "performance", "performance_assertions",
                                  "health", "circuit_breaker", "routing_policies", "tui", "metadata"]
+    /// probar sections that describe behaviour pbcheck does not check, each
+    /// reported as skipped (`metadata` is only descriptive).
+    static let unmodeledSections = [
+        ("falsification", "probar's mutation protocol"),
+        ("performance", "probar's performance budget"),
+        ("performance_assertions", "probar's performance assertions"),
+        ("health", "probar's health checks"),
+        ("circuit_breaker", "probar's circuit breaker settings"),
+        ("routing_policies", "probar's routing policies"),
+        ("tui", "probar's terminal UI"),
+    ]
     static let machineKeys = ["id", "initial", "states", "transitions", "forbidden", "sets", "constants",
-                              "variables", "observations", "definitions", "invariants", "description", "name"]
+                              "variables", "observations", "definitions", "invariants", "description", "name", "performance"]
     static let stateKeys = ["id", "description", "final_state", "parent", "invariants", "on_entry", "on_exit", "metadata", "timeout_ms", "actions", "assertions"]
     static let invariantKeys = ["description", "condition", "severity", "name"]
     static let transitionKeys = ["id", "from", "to", "event", "guard", "params", "effects", "description", "actions", "assertions", "metadata", "timeout_ms"]
@@ -89,6 +100,7 @@ struct Reader {
     static let variableKeys = ["type", "range", "values", "keys", "init", "description"]
     static let observationKeys = ["type", "range", "values", "keys", "description"]
     static let scenarioKeys = ["name", "description", "steps", "tags", "metadata"]
+    static let pathKeys = ["expected", "must_visit", "must_not_visit", "ends_at"]
     static let stepKeys = ["action", "params", "observe", "assert", "repeat", "description", "name", "expect"]
 
     // MARK: Helpers
@@ -246,7 +258,10 @@ struct Reader {
             bag.error(.missingField, "missing required section 'machine'", at: root.loc)
             return spec
         }
-        if let m = entries(machineNode.value, known: Reader.machineKeys, context: "machine") {
+        if machineNode.value.isNull {
+            bag.error(.missingField, "'machine' is empty; it needs 'id', 'initial', 'states' and 'transitions'",
+                      at: machineNode.key.loc)
+        } else if let m = entries(machineNode.value, known: Reader.machineKeys, context: "machine") {
             readMachine(m, node: machineNode.value, into: &spec)
         }
         if let states = top["states"] { readStates(states.value, into: &spec) }
@@ -255,7 +270,42 @@ struct Reader {
         if let scenarios = top["scenarios"] { readScenarios(scenarios.value, into: &spec) }
         if let playbook = top["playbook"] { readPlaybook(playbook.value, into: &spec) }
         if let assertions = top["assertions"] { readAssertions(assertions.value, into: &spec) }
+        for (section, what) in Reader.unmodeledSections {
+            if let entry = top[section] { skip("\(section): \(what)", entry.key.loc, into: &spec) }
+        }
+        spec.skipped.sort { $0.loc < $1.loc }
         return spec
+    }
+
+    /// Records a probar section pbcheck reads but does not model; the
+    /// scenario runner reports each as skipped (SPEC §6: never as passed).
+    func skip(_ what: String, _ loc: SourceLoc, into spec: inout LoadedSpec) {
+        spec.skipped.append(Located("\(what) skipped (outside the model)", loc))
+    }
+
+    /// The kind of each probar action or assertion in a list: its `type:`,
+    /// else its first key (`click: "#id"`), else the scalar itself.
+    static func actionKinds(_ node: YNode) -> [String] {
+        guard case .sequence(let items) = node.value else { return node.isNull ? [] : [node.scalar ?? "an action"] }
+        return items.map { item in
+            if case .mapping(let fields) = item.value {
+                if let t = fields.first(where: { $0.key.scalar == "type" })?.value.scalar { return t }
+                return fields.first?.key.scalar ?? "an action"
+            }
+            return item.scalar ?? "an action"
+        }
+    }
+
+    /// Skips per-state and per-transition probar actions and assertions.
+    func skipActions(_ e: [String: (key: YNode, value: YNode)], keys: [String], owner: String, into spec: inout LoadedSpec) {
+        for key in keys {
+            guard let entry = e[key] else { continue }
+            let kinds = Reader.actionKinds(entry.value)
+            if kinds.isEmpty { continue }
+            let noun = key == "assertions" ? "assertion" : "browser action"
+            let prefix = key == "assertions" || key == "actions" ? "" : key + " "
+            skip("\(owner): \(prefix)\(noun)\(kinds.count == 1 ? "" : "s") \(kinds.joined(separator: ", "))", entry.key.loc, into: &spec)
+        }
     }
 
     mutating func readVersion(_ entry: (key: YNode, value: YNode)?, root: YNode) {
@@ -303,6 +353,7 @@ struct Reader {
         if let i = m["invariants"], let items = list(i.value, "machine.invariants") {
             spec.invariants += items.compactMap { readInvariant($0, context: "a global invariant") }
         }
+        if let p = m["performance"] { skip("machine.performance: probar's performance budget", p.key.loc, into: &spec) }
     }
 
     mutating func readInvariant(_ node: YNode, context: String) -> InvariantDecl? {
@@ -335,7 +386,7 @@ struct Reader {
                 guard let key = string(pair.key, "a state name") else { continue }
                 // A repeated key is a duplicate-key error already; read the first only.
                 guard seen.insert(key.value).inserted else { continue }
-                if let s = readState(pair.value, key: key) { spec.states.append(s) }
+                if let s = readState(pair.value, key: key, into: &spec) { spec.states.append(s) }
             }
         case .sequence(let items):
             // The list form of top-level sections: each item has an `id`.
@@ -349,7 +400,7 @@ struct Reader {
                     bag.error(.missingField, "a state in a list needs an 'id'", at: item.loc)
                     continue
                 }
-                if let s = readState(item, key: id) { spec.states.append(s) }
+                if let s = readState(item, key: id, into: &spec) { spec.states.append(s) }
             }
         default:
             if node.isNull {
@@ -360,7 +411,7 @@ struct Reader {
         }
     }
 
-    mutating func readState(_ node: YNode, key: Located<String>) -> StateDecl? {
+    mutating func readState(_ node: YNode, key: Located<String>, into spec: inout LoadedSpec) -> StateDecl? {
         var decl = StateDecl(id: key, description: nil, isFinal: false, parent: nil, invariants: [])
         if node.isNull { return decl }
         guard let e = entries(node, known: Reader.stateKeys, context: "state '\(key.value)'") else { return decl }
@@ -374,6 +425,7 @@ struct Reader {
         if let inv = e["invariants"], let items = list(inv.value, "invariants") {
             decl.invariants = items.compactMap { readInvariant($0, context: "an invariant of '\(key.value)'") }
         }
+        skipActions(e, keys: ["on_entry", "on_exit", "actions", "assertions"], owner: "state '\(key.value)'", into: &spec)
         return decl
     }
 
@@ -383,11 +435,11 @@ struct Reader {
             bag.error(.missingField, "'transitions' is empty; a machine needs at least one transition", at: node.loc)
         }
         for item in items {
-            if let t = readTransition(item) { spec.transitions.append(t) }
+            if let t = readTransition(item, into: &spec) { spec.transitions.append(t) }
         }
     }
 
-    mutating func readTransition(_ node: YNode) -> TransitionDecl? {
+    mutating func readTransition(_ node: YNode, into spec: inout LoadedSpec) -> TransitionDecl? {
         guard let e = entries(node, known: Reader.transitionKeys, context: "a transition") else {
             if node.isNull { bag.error(.wrongType, "a transition must be a mapping, found null", at: node.loc) }
             return nil
@@ -399,14 +451,7 @@ struct Reader {
         let context = "transition '\(id.value)'"
         var from: FromDecl?
         if let f = e["from"] {
-            switch f.value.value {
-            case .scalar(let s, _) where s == "*": from = .any(f.value.loc)
-            case .scalar: if let s = string(f.value, "from") { from = .states([s]) }
-            case .sequence(let items):
-                from = .states(items.compactMap { string($0, "a 'from' state") })
-            case .mapping:
-                bag.error(.wrongType, "'from' must be a state id, \"*\" or a list, found a mapping", at: f.value.loc)
-            }
+            from = endpoint(f.value, "from")
         } else {
             bag.error(.missingField, "\(context) needs 'from'", at: node.loc)
         }
@@ -436,9 +481,23 @@ struct Reader {
         if let ef = e["effects"], let items = list(ef.value, "effects") {
             effects = items.compactMap { readEffect($0, context: context) }
         }
+        skipActions(e, keys: ["actions", "assertions"], owner: context, into: &spec)
         guard let from, let to else { return nil }
         return TransitionDecl(id: id, from: from, to: to, event: event, guardExpr: guardExpr,
                               params: params, effects: effects, loc: node.loc)
+    }
+
+    /// A transition's `from` or either end of a forbidden edge: a state id,
+    /// `"*"` or a list of state ids.
+    mutating func endpoint(_ node: YNode, _ what: String) -> FromDecl? {
+        switch node.value {
+        case .scalar(let s, _) where s == "*": return .any(node.loc)
+        case .scalar: return string(node, what).map { .states([$0]) }
+        case .sequence(let items): return .states(items.compactMap { string($0, "a '\(what)' state") })
+        case .mapping:
+            bag.error(.wrongType, "'\(what)' must be a state id, \"*\" or a list, found a mapping", at: node.loc)
+            return nil
+        }
     }
 
     /// `target := expr` or `target := any`.
@@ -487,7 +546,7 @@ struct Reader {
                 bag.error(.missingField, "a forbidden edge needs 'from' and 'to'", at: item.loc)
                 continue
             }
-            guard let from = string(f.value, "from"), let to = string(t.value, "to") else { continue }
+            guard let from = endpoint(f.value, "from"), let to = endpoint(t.value, "to") else { continue }
             spec.forbidden.append(ForbiddenDecl(from: from, to: to, reason: optionalText(e["reason"]?.value), loc: item.loc))
         }
     }
@@ -512,17 +571,16 @@ struct Reader {
                     bag.error(.badRange, "set '\(name.value)' has an empty range \(lo)..\(hi)", at: pair.value.loc)
                     continue
                 }
-                if hi - lo > 1_000_000 {
+                // hi - lo + 1 elements; the difference itself may not fit in 64 bits.
+                let (span, overflow) = hi.subtractingReportingOverflow(lo)
+                if overflow || span >= 1_000_000 {
                     bag.error(.badRange, "set '\(name.value)' has more than 1,000,000 elements", at: pair.value.loc)
                     continue
                 }
                 spec.sets.append(SetDecl(name: name, elements: .range(lo, hi)))
             case .sequence(let items):
+                // An empty list is an empty set of integers (SPEC §1.1: sets may be empty).
                 let values = items.compactMap { scalarValue($0, "a set element") }
-                if values.isEmpty {
-                    bag.error(.badRange, "set '\(name.value)' is empty", at: pair.value.loc)
-                    continue
-                }
                 let ints = values.compactMap { v -> Int64? in if case .int(let i) = v.value { return i }; return nil }
                 if ints.count == values.count {
                     spec.sets.append(SetDecl(name: name, elements: .ints(ints)))
@@ -700,51 +758,100 @@ struct Reader {
         return .action(name: action, params: bindings("params"), observe: bindings("observe"), repeat: repeatCount)
     }
 
-    /// probar's scripted runs; shapes pbcheck does not know are skipped.
+    /// probar's scripted runs (`playbook.steps[].transitions`); everything
+    /// else probar runs there (setup and teardown, browser actions,
+    /// captures, timeouts) is recorded as skipped.
     mutating func readPlaybook(_ node: YNode, into spec: inout LoadedSpec) {
-        guard case .mapping(let pairs) = node.value,
-              let steps = pairs.first(where: { $0.key.scalar == "steps" })?.value,
-              case .sequence(let items) = steps.value else { return }
+        guard case .mapping(let pairs) = node.value else {
+            if !node.isNull { skip("playbook: a \(node.kindName) instead of a mapping", node.loc, into: &spec) }
+            return
+        }
+        for (key, _) in pairs where key.scalar != "steps" {
+            skip("playbook.\(key.scalar ?? "?")", key.loc, into: &spec)
+        }
+        guard let steps = pairs.first(where: { $0.key.scalar == "steps" })?.value else { return }
+        guard case .sequence(let items) = steps.value else {
+            if !steps.isNull { skip("playbook.steps: a \(steps.kindName) instead of a list", steps.loc, into: &spec) }
+            return
+        }
         for (index, item) in items.enumerated() {
-            guard case .mapping(let fields) = item.value else { continue }
+            guard case .mapping(let fields) = item.value else {
+                skip("playbook.steps[\(index)]: a \(item.kindName) instead of a step", item.loc, into: &spec)
+                continue
+            }
             var run = ScriptedRun(name: "step \(index + 1)", transitions: [], browserActions: [], loc: item.loc)
+            if let n = fields.first(where: { $0.key.scalar == "name" })?.value.scalar { run.name = n }
             for (k, v) in fields {
                 switch k.scalar {
-                case "name": run.name = v.scalar ?? run.name
+                case "name", "description": break
                 case "transitions":
-                    if case .sequence(let ts) = v.value { run.transitions = ts.compactMap { t in t.scalar.map { Located($0, t.loc) } } }
-                case "actions":
-                    if case .sequence(let acts) = v.value {
-                        for act in acts {
-                            if case .mapping(let af) = act.value, let first = af.first?.key.scalar {
-                                run.browserActions.append(Located(first, act.loc))
-                            } else if let s = act.scalar {
-                                run.browserActions.append(Located(s, act.loc))
-                            }
+                    let ts: [YNode]
+                    if case .sequence(let items) = v.value { ts = items } else { ts = v.isNull ? [] : [v] }
+                    for t in ts {
+                        if let id = t.scalar, !t.isNull { run.transitions.append(Located(id, t.loc)) } else {
+                            bag.error(.wrongType, "\(run.name): a scripted transition must be a transition id, found \(t.kindName)", at: t.loc)
                         }
                     }
-                default: break
+                case "actions":
+                    if case .sequence(let acts) = v.value {
+                        for (act, kind) in zip(acts, Reader.actionKinds(v)) { run.browserActions.append(Located(kind, act.loc)) }
+                    } else {
+                        run.browserActions += Reader.actionKinds(v).map { Located($0, v.loc) }
+                    }
+                case "capture":
+                    var vars: [String] = []
+                    if case .sequence(let cs) = v.value {
+                        vars = cs.map { c in
+                            if case .mapping(let cf) = c.value, let name = cf.first(where: { $0.key.scalar == "var" })?.value.scalar { return name }
+                            return c.scalar ?? "?"
+                        }
+                    }
+                    let what = vars.isEmpty ? "capture" : "capture\(vars.count == 1 ? "" : "s") \(vars.joined(separator: ", "))"
+                    skip("\(run.name): \(what)", k.loc, into: &spec)
+                default:
+                    skip("\(run.name): \(k.scalar ?? "?")", k.loc, into: &spec)
                 }
             }
             spec.scriptedRuns.append(run)
         }
     }
 
+    /// probar's `assertions`: `path.expected` (the exact sequence of states
+    /// the scripted run visits) and pbcheck's `must_visit`, `must_not_visit`
+    /// and `ends_at`; output, complexity and other assertions are recorded
+    /// as skipped.
     mutating func readAssertions(_ node: YNode, into spec: inout LoadedSpec) {
-        guard case .mapping(let pairs) = node.value,
-              let path = pairs.first(where: { $0.key.scalar == "path" })?.value,
-              case .mapping(let fields) = path.value else { return }
+        guard case .mapping(let pairs) = node.value else {
+            if !node.isNull { skip("assertions: a \(node.kindName) instead of a mapping", node.loc, into: &spec) }
+            return
+        }
+        for (key, _) in pairs where key.scalar != "path" {
+            skip("assertions.\(key.scalar ?? "?")", key.loc, into: &spec)
+        }
+        guard let path = pairs.first(where: { $0.key.scalar == "path" })?.value else { return }
+        guard case .mapping(let fields) = path.value else {
+            if !path.isNull { skip("assertions.path: a \(path.kindName) instead of a mapping", path.loc, into: &spec) }
+            return
+        }
         var result = PathAssertions()
-        func names(_ v: YNode) -> [Located<String>] {
-            if case .sequence(let items) = v.value { return items.compactMap { i in i.scalar.map { Located($0, i.loc) } } }
-            return v.scalar.map { [Located($0, v.loc)] } ?? []
+        result.loc = path.loc
+        func names(_ v: YNode, _ what: String) -> [Located<String>] {
+            if case .sequence(let items) = v.value { return items.compactMap { string($0, what) } }
+            return string(v, what).map { [$0] } ?? []
         }
         for (k, v) in fields {
             switch k.scalar {
-            case "must_visit": result.mustVisit = names(v)
-            case "must_not_visit": result.mustNotVisit = names(v)
-            case "ends_at": result.endsAt = v.scalar.map { Located($0, v.loc) }
-            default: break
+            case "expected": result.expected = names(v, "a state of assertions.path.expected")
+            case "must_visit": result.mustVisit = names(v, "a state of assertions.path.must_visit")
+            case "must_not_visit": result.mustNotVisit = names(v, "a state of assertions.path.must_not_visit")
+            case "ends_at": result.endsAt = string(v, "assertions.path.ends_at")
+            default:
+                let key = k.scalar ?? "?"
+                if let hint = suggestion(for: key, among: Reader.pathKeys) {
+                    bag.warning(.unknownKey, "unknown key '\(key)' in assertions.path (did you mean '\(hint)'?)", at: k.loc)
+                } else {
+                    skip("assertions.path.\(key)", k.loc, into: &spec)
+                }
             }
         }
         spec.pathAssertions = result

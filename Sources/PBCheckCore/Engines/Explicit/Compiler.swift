@@ -21,10 +21,6 @@ public enum Word {
     }
 }
 
-/// Symbol id used for the "some other value" of an open (inferred) enum:
-/// the world may hold a value the playbook never names (`EnumInfo.isOpen`).
-public func otherValue(ofEnum e: Int) -> Int64 { -1 - Int64(e) }
-
 /// A snapshot of the world after an event: a value for each observation
 /// (and each key of a keyed one) that the step reads. Unread ones are absent.
 public struct Snapshot: Hashable, Sendable {
@@ -139,7 +135,7 @@ public struct ExprCompiler {
         switch model.observations[o].domain {
         case .bool: return 0
         case .int(let r): return r.map { max(0, min($0.upperBound, max($0.lowerBound, 0))) } ?? 0
-        case .enumeration(let e): return model.enums[e].values.first.map { Int64($0) } ?? otherValue(ofEnum: e)
+        case .enumeration(let e): return model.enums[e].values.first.map { Int64($0) } ?? 0
         }
     }
 
@@ -267,7 +263,7 @@ public struct ExprCompiler {
             return { f throws(EvalError) in
                 let s = try x(f), t = try y(f)
                 guard s >= 0, t >= 0, s < names.count, t < names.count else { return 0 }
-                return names[Int(s)].contains(names[Int(t)]) ? 1 : 0
+                return stringContains(names[Int(s)], names[Int(t)]) ? 1 : 0
             }
         case .member(let a, let set):
             let x = compile(a)

@@ -55,9 +55,9 @@ public struct Replayer {
             }
             let params = t.params.enumerated().map { i, p in system.named(p.name, inst.binding[i], system.model.sets[p.set].elementType) }
             let observations = c.snapshot.values.keys.sorted().map { system.observationText($0, c.snapshot.values[$0] ?? 0).1 }
-            let chosen = inst.anyEffects.enumerated().map { k, e -> NamedValue in
+            let chosen = zip(inst.anyEffects, c.any).map { e, w -> NamedValue in
                 let v = inst.effects[e].variable
-                return system.named(system.model.variables[v].name, c.any[k], system.model.variables[v].domain.type)
+                return system.named(system.model.variables[v].name, w, system.model.variables[v].domain.type)
             }
             var reached: TraceState
             if fired.successor {

@@ -132,6 +132,7 @@ public final class ExplicitSearch {
         src.snapshot = Snapshot()
         var enabled: [Int] = []
         var enabledCount = 0
+        var undecided = false
         let trackEnabled = !system.determinismProperty.isEmpty
         for i in system.byState[control] {
             let inst = system.instances[i]
@@ -158,6 +159,8 @@ public final class ExplicitSearch {
                 witnesses = try oracle.witnesses(i, src)
             } catch {
                 if case .unknown(let reason) = error { unknown = unknown ?? reason }
+                // Undecided, not disabled: no deadlock may be claimed here.
+                undecided = true
                 continue
             }
             for w in witnesses {
@@ -173,7 +176,7 @@ public final class ExplicitSearch {
             }
         }
         var findings: [Finding] = []
-        if enabledCount == 0, !finalStates[control], let p = system.deadlockProperty {
+        if enabledCount == 0, !undecided, !finalStates[control], let p = system.deadlockProperty {
             findings.append(Finding(property: p, message: "no step can fire in \(system.model.states[control].id)"))
         }
         if trackEnabled && enabled.count > 1 {
@@ -208,12 +211,26 @@ public final class ExplicitSearch {
     public func run() -> CheckOutcome {
         let ws = workspaces[0]
         var limit: EvalError?
-        for initial in system.initialStates() {
-            let (index, inserted) = initial.withUnsafeBufferPointer { store.insert($0.baseAddress!, parent: nil) }
-            guard inserted else { continue }
+        for o in oracles {
+            o.budget = Budget(timeout: options.timeout, stop: stopFlag, from: started)
+            if let m = options.maxStates { o.maxSuccessors = max(1, min(o.maxSuccessors, m)) }
+        }
+        var counter = 0
+        system.forEachInitialState { initial in
+            if let m = options.maxStates, store.count >= m {
+                incomplete = "state limit of \(m) reached among the initial states (--max-states)"
+                stateLimitReached = true
+                return false
+            }
+            counter += 1
+            if counter & 1023 == 0, let reason = stopReason() { incomplete = reason + " among the initial states"; return false }
+            let (index, inserted) = store.insert(initial, parent: nil)
+            guard inserted else { return true }
             system.layout.unpack(store.state(index), into: ws.post.vars)
             record(system.checkState(ws.post, limit: &limit), state: index, step: nil)
+            return true
         }
+        if incomplete != nil { return outcome() }
         var head = 0
         var levelEnd = store.count
         var checkCounter = 0

@@ -33,7 +33,9 @@ final class SnapshotOracle {
     var readSlots: [Int: [Int]] = [:]
     private(set) var queries = 0
     /// Distinct successors enumerated for one step before giving up.
-    let maxSuccessors = 10_000
+    var maxSuccessors = 10_000
+    /// The run's deadline and stop flag, asked while enumerating.
+    var budget = Budget.unlimited
 
     init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32?) {
         self.system = system
@@ -158,9 +160,15 @@ final class SnapshotOracle {
         // Values that depend on the snapshot (or on `any`), to enumerate.
         var open: [(term: Z3Term, variable: Int, inDomain: Z3Term)] = []
         var anyTerms: [Z3Term] = []
+        // Each effect's own range check, under its own definedness only: one
+        // effect that fails to evaluate never hides another out of range.
+        var rangeChecks: [(variable: Int, outside: Z3Term)] = []
+        // A known value outside its domain: the step never has a successor.
+        var alwaysFails = false
         for e in transition.effects {
             let v = model.variables[e.variable]
             var slot = v.slot
+            var defined: Z3Term?
             if let k = e.key, let ks = v.keySet {
                 let key = tr.translate(k, env)
                 guard let w = key.value.word else {
@@ -168,15 +176,22 @@ final class SnapshotOracle {
                 }
                 guard let p = model.sets[ks].elements.map(Word.encode).firstIndex(of: w) else {
                     effectsDefined = tr.conj(effectsDefined, ctx.bool(false))
+                    // `f(k) := any` still takes its value: the step's choices
+                    // keep one per `any` effect, whatever fails.
+                    if e.value == nil {
+                        let c = v.domain == .bool ? ctx.boolConst("any#\(anyTerms.count)") : ctx.intConst("any#\(anyTerms.count)")
+                        anyTerms.append(c)
+                        env.constrain(env.domainConstraint(c, v.domain))
+                    }
                     continue
                 }
-                effectsDefined = tr.conj(effectsDefined, key.defined)
+                defined = key.defined
                 slot += p
             }
             let value: SMTValue
             if let x = e.value {
                 let t = tr.translate(x, env)
-                effectsDefined = tr.conj(effectsDefined, t.defined)
+                defined = tr.conj(defined, t.defined)
                 value = t.value
             } else {
                 let c = v.domain == .bool ? ctx.boolConst("any#\(anyTerms.count)") : ctx.intConst("any#\(anyTerms.count)")
@@ -184,16 +199,28 @@ final class SnapshotOracle {
                 env.constrain(env.domainConstraint(c, v.domain))
                 value = .term(c, bool: v.domain == .bool)
             }
+            effectsDefined = tr.conj(effectsDefined, defined)
             post[slot] = value
+            let bounded = v.domain != .bool && v.domain != .int(nil)
             if let t = value.symbolic {
-                open.append((t, e.variable, env.domainConstraint(t, v.domain)))
+                let inDomain = env.domainConstraint(t, v.domain)
+                open.append((t, e.variable, inDomain))
+                if bounded { rangeChecks.append((e.variable, ctx.and([ctx.not(inDomain)] + (defined.map { [$0] } ?? [])))) }
+            } else if let w = value.word, bounded, !system.inDomain(w, v.domain) {
+                alwaysFails = true
+                rangeChecks.append((e.variable, defined ?? ctx.bool(true)))
             }
         }
         let postEnv = ExplicitEnvironment(system: system, ctx: ctx, frame: frame, overrides: post, control: instance.to, sharing: env)
-        var contracts: [(property: Int, holds: Z3Term)] = []
+        var contracts: [(property: Int, failures: [Z3Term])] = []
         for (p, _, expr) in system.entryContracts[instance.to] {
             let c = tr.translate(expr, postEnv)
-            contracts.append((p, ctx.and([tr.term(c.value)] + (c.defined.map { [$0] } ?? []))))
+            let value = tr.term(c.value)
+            if let d = c.defined {
+                contracts.append((p, [ctx.and([d, ctx.not(value)]), ctx.not(d)]))
+            } else {
+                contracts.append((p, [ctx.not(value)]))
+            }
         }
         let side = env.side
         var found: [Witness] = []
@@ -209,11 +236,14 @@ final class SnapshotOracle {
         var base = [gT] + side
         if let d = g.defined { base.append(d) }
         if let d = effectsDefined { base.append(d) }
-        for o in open where model.variables[o.variable].domain != .bool && model.variables[o.variable].domain != .int(nil) {
-            if let w = try check(ctx.and(base + [ctx.not(o.inDomain)]), env, anyTerms: anyTerms) {
-                found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .range(variable: o.variable)))
+        var enabled = [gT] + side
+        if let d = g.defined { enabled.append(d) }
+        for r in rangeChecks {
+            if let w = try check(ctx.and(enabled + [r.outside]), env, anyTerms: anyTerms) {
+                found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .range(variable: r.variable)))
             }
         }
+        if alwaysFails { return found }
         base += open.map(\.inDomain)
         // Each distinct successor, then each contract it may fail.
         func fix(_ values: [Int64]) -> [Z3Term] {
@@ -230,13 +260,18 @@ final class SnapshotOracle {
             if tuples.count >= maxSuccessors {
                 throw .unknown("'\(transition.id)' has more than \(maxSuccessors) successors that depend on observations")
             }
+            if let reason = budget.exhausted { throw .unknown(reason) }
             blocks.append(ctx.not(ctx.and(fix(values))))
         }
         for values in tuples {
             let fixed = fix(values)
             for c in contracts {
-                if let w = try check(ctx.and(base + fixed + [ctx.not(c.holds)]), env, anyTerms: anyTerms) {
-                    found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .contract(property: c.property)))
+                // False for one snapshot and undefined for another breaks
+                // both the contract and eval-error: one witness each.
+                for failure in c.failures {
+                    if let w = try check(ctx.and(base + fixed + [failure]), env, anyTerms: anyTerms) {
+                        found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .contract(property: c.property)))
+                    }
                 }
             }
         }
@@ -290,4 +325,17 @@ final class ExplicitEnvironment: SMTEnvironment {
     }
 
     func domainConstraint(_ t: Z3Term, _ domain: Domain) -> Z3Term { system.model.constraint(t, in: domain, ctx) }
+}
+
+extension TransitionSystem {
+    /// Whether a word is a value of a domain (what `fire` range-checks).
+    func inDomain(_ w: Int64, _ domain: Domain) -> Bool {
+        switch domain {
+        case .bool: return w == 0 || w == 1
+        case .int(let r): return r?.contains(w) ?? true
+        case .enumeration(let e):
+            guard let s = Int32(exactly: w) else { return false }
+            return model.enums[e].values.contains(s)
+        }
+    }
 }

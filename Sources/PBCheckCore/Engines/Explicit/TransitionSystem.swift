@@ -137,12 +137,18 @@ public final class TransitionSystem: @unchecked Sendable {
         var forbidden: [Int: [Int]] = [:]
         var seenIDs = Set(props.map(\.id))
         for f in model.forbidden {
-            var id = "forbidden:\(f.fromText)->\(model.states[f.to].id)"
+            var id = "forbidden:\(f.fromText)->\(f.toText)"
             if seenIDs.contains(id) { id += "@\(f.loc.line)" }
             seenIDs.insert(id)
             let p = props.count
             props.append(Property(id: id, kind: .forbidden, description: f.reason, location: f.loc, severity: .error, isContract: false))
-            for s in Set(f.from) { forbidden[s * model.states.count + f.to, default: []].append(p) }
+            // Only edges some transition takes (`*` to `*` would be states² keys).
+            let sources = Set(f.from), targets = Set(f.to)
+            var edges = Set<Int>()
+            for t in model.transitions where targets.contains(t.to) {
+                for s in t.from where sources.contains(s) { edges.insert(s * model.states.count + t.to) }
+            }
+            for e in edges { forbidden[e, default: []].append(p) }
         }
         forbiddenByEdge = forbidden
 
@@ -264,25 +270,40 @@ public final class TransitionSystem: @unchecked Sendable {
 
     func makeWorkspace() -> Workspace { Workspace(self) }
 
-    /// Every initial state, packed, in a fixed order.
-    func initialStates() -> [[UInt64]] {
-        var result: [[UInt64]] = []
+    /// Calls `body` with each initial state, packed, in a fixed order (the
+    /// last variable varies fastest) until it returns false. Iterative: a
+    /// family of a million keys is a million slots, not a million frames.
+    func forEachInitialState(_ body: (UnsafePointer<UInt64>) -> Bool) {
         let frame = makeFrame()
+        let n = initialChoices.count
+        guard initialChoices.allSatisfy({ !$0.isEmpty }) else { return }
+        var index = [Int](repeating: 0, count: n)
+        frame.vars[0] = Int64(model.initial)
+        for s in 0..<n { frame.vars[s + 1] = initialChoices[s][0] }
         var packed = [UInt64](repeating: 0, count: layout.words)
-        func fill(_ slot: Int) {
-            if slot == initialChoices.count {
-                frame.vars[0] = Int64(model.initial)
-                let ok = packed.withUnsafeMutableBufferPointer { layout.pack(frame.vars, into: $0.baseAddress!) }
-                if ok { result.append(packed) }
-                return
+        while true {
+            let ok = packed.withUnsafeMutableBufferPointer { layout.pack(frame.vars, into: $0.baseAddress!) }
+            if ok, !packed.withUnsafeBufferPointer({ body($0.baseAddress!) }) { return }
+            var s = n - 1
+            while s >= 0 {
+                index[s] += 1
+                if index[s] < initialChoices[s].count {
+                    frame.vars[s + 1] = initialChoices[s][index[s]]
+                    break
+                }
+                index[s] = 0
+                frame.vars[s + 1] = initialChoices[s][0]
+                s -= 1
             }
-            for w in initialChoices[slot] {
-                frame.vars[slot + 1] = w
-                fill(slot + 1)
-            }
+            if s < 0 { return }
         }
-        fill(0)
-        return result
+    }
+
+    /// The first initial state, packed.
+    func firstInitialState() -> [UInt64]? {
+        var first: [UInt64]?
+        forEachInitialState { first = Array(UnsafeBufferPointer(start: $0, count: layout.words)); return false }
+        return first
     }
 
     // MARK: The property checker
@@ -337,6 +358,13 @@ public final class TransitionSystem: @unchecked Sendable {
         var anyIndex = 0
         var failed = false
         for e in inst.effects {
+            // An `any` effect's value is taken before its key is evaluated,
+            // so a failing key never shifts the values of the later ones.
+            var anyValue: Int64 = 0
+            if e.value == nil {
+                anyValue = anyIndex < any.count ? any[anyIndex] : 0
+                anyIndex += 1
+            }
             do throws(EvalError) {
                 var field = e.base
                 if let k = e.key, let ks = e.keySet {
@@ -347,7 +375,7 @@ public final class TransitionSystem: @unchecked Sendable {
                     field += p
                 }
                 let value: Int64
-                if let v = e.value { value = try v(src) } else { value = any[anyIndex]; anyIndex += 1 }
+                if let v = e.value { value = try v(src) } else { value = anyValue }
                 fields[count] = field
                 values[count] = value
                 count += 1

@@ -252,7 +252,7 @@ public enum ObligationChecker {
         case .int(nil): return "`\(name)` is an integer"
         case .int(let r?): return "`\(name)` ∈ \(r.lowerBound)..\(r.upperBound) (\(origin))"
         case .enumeration(let e):
-            let values = system.model.enums[e].values.map { system.model.symbols.name($0) } + (system.model.enums[e].isOpen ? ["<other>"] : [])
+            let values = system.model.enums[e].values.map { system.model.symbols.name($0) }
             return "`\(name)` ∈ {\(values.joined(separator: ", "))} (\(origin))"
         }
     }

@@ -62,9 +62,8 @@ struct ValueRanks {
         }
     }
 
-    /// The value of a rank; `observed` admits an open enum's "other" value
-    /// (observations only: a variable always holds a named value).
-    func value(_ rank: UInt64, _ domain: Domain, observed: Bool = false) -> Int64 {
+    /// The value of a rank (an open string's universe is its enum's values).
+    func value(_ rank: UInt64, _ domain: Domain) -> Int64 {
         switch domain {
         case .bool: return rank == 0 ? 0 : 1
         case .int(let r):
@@ -76,8 +75,7 @@ struct ValueRanks {
         case .enumeration(let e):
             let values = model.enums[e].values
             if rank < UInt64(values.count) { return Int64(values[Int(rank)]) }
-            if (observed && model.enums[e].isOpen) || values.isEmpty { return otherValue(ofEnum: e) }
-            return Int64(values[values.count - 1])
+            return values.last.map { Int64($0) } ?? 0
         }
     }
 

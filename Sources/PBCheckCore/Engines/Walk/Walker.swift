@@ -315,7 +315,7 @@ final class Walker {
                     let domain = model.observations[k.observation].domain
                     let exact = witness.snapshot.values[k] ?? 0
                     let r = source.random != nil ? ranks.rank(exact, domain) : (source.take() ?? ranks.rank(exact, domain))
-                    let v = ranks.value(r, domain, observed: true)
+                    let v = ranks.value(r, domain)
                     snapshot.values[k] = v
                     chosen.append(ranks.rank(v, domain))
                 }

@@ -120,8 +120,7 @@ public struct SMTTranslator {
                 // the type allows. Keyed by an integer: one fresh value,
                 // an over-approximation.
                 if case .enumeration(let e)? = info.keyType {
-                    var keys = model.enums[e].values.map { Int64($0) }
-                    if model.enums[e].isOpen { keys.append(otherValue(ofEnum: e)) }
+                    let keys = model.enums[e].values.map { Int64($0) }
                     let chosen = select(term(key.value), among: keys, isBoolKey: false) { _, w in env.observation(o, key: w) }
                     return Translated(value: chosen.value, defined: key.defined)
                 }
@@ -229,14 +228,29 @@ public struct SMTTranslator {
             let x = translate(a, env), y = translate(b, env)
             let defined = conj(x.defined, y.defined)
             let names = model.symbols.names
-            if let s = x.value.word, let t = y.value.word {
-                let r = s >= 0 && t >= 0 && s < names.count && t < names.count && names[Int(s)].contains(names[Int(t)])
-                return Translated(value: .word(r ? 1 : 0, bool: true), defined: defined)
+            func holds(_ s: Int64, _ t: Int64) -> Bool {
+                s >= 0 && t >= 0 && s < names.count && t < names.count && stringContains(names[Int(s)], names[Int(t)])
             }
-            // Substring over an observed string: the world decides; a free
-            // boolean over-approximates it.
-            freshCount += 1
-            return Translated(value: .term(ctx.boolConst("contains#\(freshCount)"), bool: true), defined: defined)
+            if let s = x.value.word, let t = y.value.word {
+                return Translated(value: .word(holds(s, t) ? 1 : 0, bool: true), defined: defined)
+            }
+            // Every string value is a symbol (open observations range over
+            // the open string universe), so substring is a finite table.
+            let all = Int64(0)..<Int64(names.count)
+            let lefts = x.value.word.map { [$0] } ?? Array(all)
+            let rights = y.value.word.map { [$0] } ?? Array(all)
+            var cases: [Z3Term] = []
+            for s in lefts {
+                let hits = rights.filter { holds(s, $0) }
+                guard !hits.isEmpty else { continue }
+                var parts: [Z3Term] = []
+                if x.value.word == nil { parts.append(ctx.eq(term(x.value), ctx.int(s))) }
+                if y.value.word == nil && hits.count < rights.count {
+                    parts.append(ctx.or(hits.map { ctx.eq(term(y.value), ctx.int($0)) }))
+                }
+                cases.append(ctx.and(parts))
+            }
+            return Translated(value: .term(ctx.or(cases), bool: true), defined: defined)
         case .member(let a, let set):
             let x = translate(a, env)
             if let w = x.value.word { return Translated(value: .word(setWords[set].contains(w) ? 1 : 0, bool: true), defined: x.defined) }
@@ -333,14 +347,13 @@ public struct SMTTranslator {
 }
 
 extension TypedModel {
-    /// `t` lies in `domain` (an open enum also admits its "other" value).
+    /// `t` lies in `domain` (an open string ranges over its universe).
     public func constraint(_ t: Z3Term, in domain: Domain, _ ctx: Z3Context) -> Z3Term {
         switch domain {
         case .bool, .int(nil): return ctx.bool(true)
         case .int(let r?): return ctx.and([ctx.ge(t, ctx.int(r.lowerBound)), ctx.le(t, ctx.int(r.upperBound))])
         case .enumeration(let e):
-            var values = enums[e].values.map { Int64($0) }
-            if enums[e].isOpen { values.append(otherValue(ofEnum: e)) }
+            let values = enums[e].values.map { Int64($0) }
             return ctx.or(values.map { ctx.eq(t, ctx.int($0)) })
         }
     }
