@@ -166,4 +166,6 @@ public struct ObligationReport: Sendable {
     public var states: [String]
     public var assumptions: String
     public var seconds: Double
+    /// Why not every obligation was generated (a limit), if so.
+    public var incomplete: String? = nil
 }

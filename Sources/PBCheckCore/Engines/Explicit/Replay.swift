@@ -98,8 +98,9 @@ extension ExplicitSearch {
             var limit: EvalError?, unknown: String?, errors: [String] = []
             _ = parent.withUnsafeBufferPointer { p in
                 expand(p.baseAddress!, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { _, choice, fired in
-                    guard chosen == nil, fired.successor else { return }
+                    guard fired.successor else { return true }
                     if (0..<store.words).allSatisfy({ ws.out[$0] == target[$0] }) { chosen = choice() }
+                    return chosen == nil
                 }
             }
             guard let c = chosen else { return (nil, "could not rebuild step \(k + 1) of the trace") }

@@ -3,6 +3,9 @@ import Foundation
 
 public struct ExplicitOptions: Sendable {
     public var maxStates: Int?
+    /// Bytes the explicit search may hold (visited states and successors
+    /// waiting to join them); nil: three quarters of the machine's memory.
+    public var memoryLimit: Int?
     /// Seconds for the whole search.
     public var timeout: Double?
     public var stopOnFirst = false
@@ -73,6 +76,10 @@ public final class ExplicitSearch {
     var found: [Int: Found] = [:]
     var firedTransitions: [Bool]
     var incomplete: String?
+    /// A limit reached in the middle of expanding a state or a level.
+    var aborted: String?
+    /// Bytes the visited set and pending successors may take.
+    let memoryLimit: Int
     var stateLimitReached = false
     var internalErrors: [String] = []
     var depth = 0
@@ -87,10 +94,13 @@ public final class ExplicitSearch {
     let workspaces: [Workspace]
     let finalStates: [Bool]
 
+    static var defaultMemoryLimit: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 4 * 3) }
+
     public init(system: TransitionSystem, options: ExplicitOptions) {
         self.system = system
         self.options = options
         store = StateStore(words: system.layout.words)
+        memoryLimit = options.memoryLimit ?? ExplicitSearch.defaultMemoryLimit
         let jobs = max(1, options.jobs)
         oracles = (0..<jobs).map { _ in SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         workspaces = (0..<jobs).map { _ in system.makeWorkspace() }
@@ -120,12 +130,12 @@ public final class ExplicitSearch {
 
     /// Expands the state `packed` with one thread's workspace and oracle,
     /// calling `emit` for each step (successor packed in `ws.out` when
-    /// `fired.successor`). Returns the state-level findings (deadlock,
-    /// determinism). `recordChoices` keeps snapshots for steps without
-    /// findings too (trace rebuilding).
+    /// `fired.successor`); `emit` returns false to stop the expansion there
+    /// (a limit was reached), and then no state-level finding is claimed.
+    /// Returns the state-level findings (deadlock, determinism).
     func expand(_ packed: UnsafePointer<UInt64>, ws: Workspace, oracle: SnapshotOracle,
                 limit: inout EvalError?, unknown: inout String?, internalErrors: inout [String],
-                emit: (_ instance: Int, _ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Void) -> [Finding] {
+                emit: (_ instance: Int, _ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Bool) -> [Finding] {
         let src = ws.src
         system.layout.unpack(packed, into: src.vars)
         let control = Int(src.vars[0])
@@ -143,14 +153,17 @@ public final class ExplicitSearch {
                         enabledCount += 1
                         if trackEnabled { enabled.append(i) }
                     }
-                    emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: []) }, f)
+                    if !emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: []) }, f) { return [] }
                 } else {
-                    for any in system.anyChoices(i) {
+                    var goOn = true
+                    system.forEachAnyChoice(i) { any in
                         let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &limit)
                         if f.enabled { enabledCount += 1 }
                         if f.enabled && trackEnabled && enabled.last != i { enabled.append(i) }
-                        emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: any) }, f)
+                        goOn = emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: any) }, f)
+                        return goOn
                     }
+                    if !goOn { return [] }
                 }
                 continue
             }
@@ -172,7 +185,7 @@ public final class ExplicitSearch {
                 }
                 if f.enabled { enabledCount += 1 }
                 if f.enabled && trackEnabled && enabled.last != i { enabled.append(i) }
-                emit(i, { StepChoice(instance: i, snapshot: w.snapshot, any: w.any) }, f)
+                if !emit(i, { StepChoice(instance: i, snapshot: w.snapshot, any: w.any) }, f) { return [] }
             }
         }
         var findings: [Finding] = []
@@ -248,6 +261,7 @@ public final class ExplicitSearch {
                 expandSequential(head, limit: &limit)
                 head += 1
             }
+            if let reason = aborted { incomplete = reason; break }
             checkCounter += 1
             if checkCounter & 255 == 0 || workspaces.count > 1 {
                 if let reason = stopReason() { incomplete = reason; break outer }
@@ -258,11 +272,26 @@ public final class ExplicitSearch {
         return outcome()
     }
 
-    private func stopReason() -> String? {
+    /// Why the search must stop now, if it must: Ctrl-C, `--timeout`, the
+    /// 32-bit state numbering, or memory (the visited set and the
+    /// successors waiting to join it, against `memoryLimit`).
+    private func stopReason(pendingBytes: Int = 0) -> String? {
         if stopFlag?.isStopped == true { return "interrupted" }
         if let t = options.timeout, Date().timeIntervalSince(started) > t { return "timeout after \(t) s (--timeout)" }
         if store.count >= StateStore.maxStates { return "more than \(StateStore.maxStates) states" }
+        // The next growth of the visited set must fit too, or it would
+        // abort the process instead of stopping the search.
+        if store.growthPeakBytes + pendingBytes > memoryLimit {
+            return "memory limit reached: \(store.count) states of \(store.words * 8) bytes each hold \(ExplicitSearch.size(store.bytes + pendingBytes)), and the next growth would pass \(ExplicitSearch.size(memoryLimit))"
+        }
         return nil
+    }
+
+    static func size(_ bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var v = Double(bytes), u = 0
+        while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+        return u == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", v, units[u])
     }
 
     private func reportProgress(queue: Int) {
@@ -281,6 +310,7 @@ public final class ExplicitSearch {
         var errors: [String] = []
         var stateLimit: EvalError?
         defer { if limit == nil { limit = stateLimit } }
+        var emitted = 0
         let stateFindings =
             expand(ws.cur, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { i, choice, f in
                 if f.enabled {
@@ -288,12 +318,24 @@ public final class ExplicitSearch {
                     firedTransitions[system.instances[i].transition] = true
                 }
                 if !f.findings.isEmpty { record(f.findings, state: index, step: choice()) }
-                guard f.successor else { return }
+                emitted += 1
+                if emitted & 255 == 0, let reason = stopReason(pendingBytes: pending.count * 8) {
+                    aborted = reason
+                    return false
+                }
+                guard f.successor else { return true }
                 // Looked up together after the expansion, so the cache
                 // misses of the lookups overlap.
                 store.prefetch(ws.out)
                 pending.append(contentsOf: UnsafeBufferPointer(start: ws.out, count: words))
+                return true
             }
+        if aborted != nil {
+            // A state expanded only in part: its successors are not kept.
+            pending.removeAll()
+            internalErrors += errors
+            return
+        }
         pending.withUnsafeBufferPointer { buf in
             for n in 0..<(buf.count / words) {
                 let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: index)
@@ -322,7 +364,11 @@ public final class ExplicitSearch {
             var next = 0
             let lock = NSLock()
             init(_ n: Int, _ jobs: Int) { results = Array(repeating: Chunk(), count: n); limits = Array(repeating: nil, count: jobs) }
+            private var reason: String?
             func take() -> Int { lock.lock(); defer { lock.unlock() }; next += 1; return next - 1 }
+            /// Set when a worker reached a limit mid-level: every worker stops.
+            var stopped: String? { lock.lock(); defer { lock.unlock() }; return reason }
+            func stop(_ r: String) { lock.lock(); defer { lock.unlock() }; reason = reason ?? r }
         }
         let box = Box(ranges.count, jobs)
         let words = store.words
@@ -338,6 +384,7 @@ public final class ExplicitSearch {
                     let offset = Int32(index - ranges[c].lowerBound)
                     ws.cur.update(from: store.state(index), count: words)
                     var unknown: String?
+                    var emitted = 0
                     let level = expand(ws.cur, ws: ws, oracle: oracle, limit: &workerLimit, unknown: &unknown,
                                        internalErrors: &out.internalErrors) { i, choice, f in
                         if f.enabled {
@@ -345,10 +392,20 @@ public final class ExplicitSearch {
                             out.fired.insert(system.instances[i].transition)
                         }
                         if !f.findings.isEmpty { out.stepFindings.append((offset, f.findings, choice())) }
-                        guard f.successor else { return }
+                        emitted += 1
+                        if emitted & 255 == 0 {
+                            // Every worker's chunk may be this large.
+                            if let reason = box.stopped ?? stopReason(pendingBytes: out.successors.count * 8 * jobs) {
+                                box.stop(reason)
+                                return false
+                            }
+                        }
+                        guard f.successor else { return true }
                         out.successors.append(contentsOf: UnsafeBufferPointer(start: ws.out, count: words))
                         out.parentOffset.append(offset)
+                        return true
                     }
+                    if box.stopped != nil { break }
                     if !level.isEmpty { out.stateLevel.append((offset, level)) }
                     if out.unknown == nil { out.unknown = unknown }
                 }
@@ -357,6 +414,11 @@ public final class ExplicitSearch {
             box.limits[worker] = workerLimit
         }
         if limit == nil { limit = box.limits.compactMap { $0 }.first }
+        if let reason = box.stopped {
+            // The level was expanded only in part: its successors are not kept.
+            aborted = reason
+            return lo
+        }
         // Merge in state order: the numbering of the sequential search, and
         // per state the same order of findings (steps, new states, then
         // deadlock and determinism).

@@ -34,6 +34,10 @@ final class SnapshotOracle {
     private(set) var queries = 0
     /// Distinct successors enumerated for one step before giving up.
     var maxSuccessors = 10_000
+    /// A sampler (the walker) keeps the first `maxSuccessors` successors of
+    /// a step instead of giving up; `truncatedSteps` counts the steps cut so.
+    var sampleSuccessors = false
+    private(set) var truncatedSteps = 0
     /// The run's deadline and stop flag, asked while enumerating.
     var budget = Budget.unlimited
 
@@ -258,6 +262,7 @@ final class SnapshotOracle {
             tuples.append(values)
             if open.isEmpty { break }
             if tuples.count >= maxSuccessors {
+                if sampleSuccessors { truncatedSteps += 1; break }
                 throw .unknown("'\(transition.id)' has more than \(maxSuccessors) successors that depend on observations")
             }
             if let reason = budget.exhausted { throw .unknown(reason) }

@@ -20,7 +20,8 @@ final class StateStore {
 
     init(words: Int, expected: Int = 1 << 16) {
         self.words = words
-        capacity = max(expected, 1024)
+        // A first allocation of at most 64 MiB, however large a state is.
+        capacity = max(16, min(expected, (1 << 26) / max(1, words * 8)))
         data = .allocate(capacity: capacity * words)
         parents = .allocate(capacity: capacity)
         tableSize = 1
@@ -36,6 +37,13 @@ final class StateStore {
     }
 
     var bytes: Int { capacity * (words * 8 + 4) + tableSize * 8 }
+
+    /// What the next growth holds at its peak: the old and the new arrays
+    /// side by side, and the doubled table.
+    var growthPeakBytes: Int {
+        let perState = words * 8 + 4
+        return (capacity + capacity + capacity / 2) * perState + tableSize * 16
+    }
 
     @inline(__always) func state(_ i: Int) -> UnsafeMutablePointer<UInt64> { data + i * words }
     @inline(__always) func parent(_ i: Int) -> Int? {

@@ -275,27 +275,12 @@ public final class TransitionSystem: @unchecked Sendable {
     /// family of a million keys is a million slots, not a million frames.
     func forEachInitialState(_ body: (UnsafePointer<UInt64>) -> Bool) {
         let frame = makeFrame()
-        let n = initialChoices.count
-        guard initialChoices.allSatisfy({ !$0.isEmpty }) else { return }
-        var index = [Int](repeating: 0, count: n)
         frame.vars[0] = Int64(model.initial)
-        for s in 0..<n { frame.vars[s + 1] = initialChoices[s][0] }
         var packed = [UInt64](repeating: 0, count: layout.words)
-        while true {
-            let ok = packed.withUnsafeMutableBufferPointer { layout.pack(frame.vars, into: $0.baseAddress!) }
-            if ok, !packed.withUnsafeBufferPointer({ body($0.baseAddress!) }) { return }
-            var s = n - 1
-            while s >= 0 {
-                index[s] += 1
-                if index[s] < initialChoices[s].count {
-                    frame.vars[s + 1] = initialChoices[s][index[s]]
-                    break
-                }
-                index[s] = 0
-                frame.vars[s + 1] = initialChoices[s][0]
-                s -= 1
-            }
-            if s < 0 { return }
+        forEachCombination(initialChoices) { values in
+            for (s, v) in values.enumerated() { frame.vars[s + 1] = v }
+            guard packed.withUnsafeMutableBufferPointer({ layout.pack(frame.vars, into: $0.baseAddress!) }) else { return true }
+            return packed.withUnsafeBufferPointer { body($0.baseAddress!) }
         }
     }
 
@@ -454,14 +439,11 @@ public final class TransitionSystem: @unchecked Sendable {
     }
 
     /// Every combination of values for an instance's `:= any` effects.
-    func anyChoices(_ i: Int) -> [[Int64]] {
-        var result: [[Int64]] = [[]]
-        for e in instances[i].anyEffects {
-            let v = model.variables[instances[i].effects[e].variable]
-            let words = (model.values(of: v.domain) ?? []).map(Word.encode)
-            result = result.flatMap { r in words.map { r + [$0] } }
+    func forEachAnyChoice(_ i: Int, _ body: ([Int64]) -> Bool) {
+        let lists = instances[i].anyEffects.map { e in
+            (model.values(of: model.variables[instances[i].effects[e].variable].domain) ?? []).map(Word.encode)
         }
-        return result
+        forEachCombination(lists, body)
     }
 
     // MARK: Names for traces
@@ -582,5 +564,30 @@ extension TransitionSystem {
             let (name, text) = observationText(k, s.values[k] ?? 0)
             return "\(name)=\(text.text)"
         }.joined(separator: ", ")
+    }
+}
+
+/// Calls `body` with every way to take one value from each list, in
+/// odometer order (the last list turns fastest), until `body` returns
+/// false; never materialises the product, which may be astronomically
+/// large. No list: one empty combination. An empty list: none.
+func forEachCombination(_ lists: [[Int64]], _ body: ([Int64]) -> Bool) {
+    guard lists.allSatisfy({ !$0.isEmpty }) else { return }
+    var index = [Int](repeating: 0, count: lists.count)
+    var values = lists.map { $0[0] }
+    while true {
+        if !body(values) { return }
+        var k = lists.count - 1
+        while k >= 0 {
+            index[k] += 1
+            if index[k] < lists[k].count {
+                values[k] = lists[k][index[k]]
+                break
+            }
+            index[k] = 0
+            values[k] = lists[k][0]
+            k -= 1
+        }
+        if k < 0 { return }
     }
 }

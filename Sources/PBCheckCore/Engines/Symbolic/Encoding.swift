@@ -111,6 +111,18 @@ final class SymbolicModel {
     /// Per instance, each contract it must establish: broken in `post`.
     var contractBroken: [[(property: Int, bad: Z3Term)]] = []
 
+    /// Each instance's step equates every slot of the state entered, so the
+    /// encoding grows as instances × slots; past this many terms it is not
+    /// built (a million-instance family would take hours and all memory).
+    static let maxTerms = 10_000_000
+
+    /// Why the model is too large to encode, if it is.
+    static func tooLarge(_ system: TransitionSystem) -> String? {
+        let (terms, overflow) = system.instances.count.multipliedReportingOverflow(by: system.slotCount + 1)
+        guard overflow || terms > maxTerms else { return nil }
+        return "too large to encode for Z3: \(system.instances.count) transition instances over \(system.slotCount) variable slots (more than \(maxTerms) terms)"
+    }
+
     init(system: TransitionSystem, ctx: Z3Context) {
         self.system = system
         self.ctx = ctx

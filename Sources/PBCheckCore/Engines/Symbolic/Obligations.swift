@@ -20,9 +20,19 @@ public enum ObligationChecker {
     /// One translation of the model, in a context of its own (so the
     /// witnesses do not depend on what an engine asked Z3 before).
     public static func run(system: TransitionSystem, reachable: [Int], holds: Set<Int>,
-                           queryTimeoutMilliseconds: UInt32?) -> (ObligationReport, [Diagnostic]) {
+                           queryTimeoutMilliseconds: UInt32?, budget: Budget = .unlimited) -> (ObligationReport, [Diagnostic]) {
         let started = Date()
         let model = system.model
+        let assumptions = model.variables.isEmpty
+            ? "exact: the playbook has no variables"
+            : "local: source variables free in their domains, its proven invariants assumed, and the invariant itself for its preservation;"
+                + " a failure here may be unreachable (the verdicts above decide)"
+        func stopped(_ reason: String) -> (ObligationReport, [Diagnostic]) {
+            (ObligationReport(obligations: [], states: reachable.map { model.states[$0].id }, assumptions: assumptions,
+                              seconds: Date().timeIntervalSince(started), incomplete: reason), [])
+        }
+        if let reason = SymbolicModel.tooLarge(system) { return stopped(reason) }
+        if let reason = budget.exhausted { return stopped(reason) }
         let sym = SymbolicModel(system: system, ctx: Z3Context())
         let ctx = sym.ctx
         let solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
@@ -84,7 +94,9 @@ public enum ObligationChecker {
 
         func words(_ w: [NamedValue]) -> String { w.map { "\($0.name)=\($0.text)" }.joined(separator: ", ") }
 
-        for s in reachable {
+        var incomplete: String?
+        states: for s in reachable {
+            if let reason = budget.exhausted { incomplete = reason; break states }
             let sid = model.states[s].id
             let assumed = observationDomains + system.stateChecks[s].compactMap { holds.contains($0.property) ? invariantLits[$0.property] : nil }
             let here = system.byState[s]
@@ -126,6 +138,7 @@ public enum ObligationChecker {
                 obligations.append(ob)
             }
             for i in here where feasible.contains(i) {
+                if let reason = budget.exhausted { incomplete = reason; break states }
                 let inst = system.instances[i]
                 let t = model.transitions[inst.transition]
                 let name = instanceName(system, i)
@@ -222,16 +235,13 @@ public enum ObligationChecker {
             }
         }
         var diagnostics: [Diagnostic] = []
-        for (t, info) in model.transitions.enumerated() where hasSource[t] && !feasibleSomewhere[t] {
+        // A transition is dead only if every state was asked about it.
+        for (t, info) in model.transitions.enumerated() where incomplete == nil && hasSource[t] && !feasibleSomewhere[t] {
             let core = deadCore[t] ?? []
             diagnostics.append(.warning(.deadTransition, "transition '\(info.id)' can never fire: \(coreText(core))", at: info.loc))
         }
-        let assumptions = model.variables.isEmpty
-            ? "exact: the playbook has no variables"
-            : "local: source variables free in their domains, its proven invariants assumed, and the invariant itself for its preservation;"
-                + " a failure here may be unreachable (the verdicts above decide)"
         let report = ObligationReport(obligations: obligations, states: reachable.map { model.states[$0].id }, assumptions: assumptions,
-                                      seconds: Date().timeIntervalSince(started))
+                                      seconds: Date().timeIntervalSince(started), incomplete: incomplete)
         return (report, diagnostics)
     }
 
@@ -251,6 +261,8 @@ public enum ObligationChecker {
         case .bool: return "`\(name)` is a boolean"
         case .int(nil): return "`\(name)` is an integer"
         case .int(let r?): return "`\(name)` ∈ \(r.lowerBound)..\(r.upperBound) (\(origin))"
+        case .enumeration(let e) where system.model.enums[e].isOpen:
+            return "`\(name)` is a string (\(origin))"
         case .enumeration(let e):
             let values = system.model.enums[e].values.map { system.model.symbols.name($0) }
             return "`\(name)` ∈ {\(values.joined(separator: ", "))} (\(origin))"

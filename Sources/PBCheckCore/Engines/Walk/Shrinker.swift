@@ -36,6 +36,11 @@ struct Shrinker {
         self.walker = walker
         self.target = target
         self.maxReplays = maxReplays
+        // The run that broke it replays whatever the budget says: it is one
+        // run the walk already took, and without it there is no trace.
+        let budget = walker.budget
+        walker.budget = .unlimited
+        defer { walker.budget = budget }
         guard let run = Shrinker.replay(walker, target, choices) else { return nil }
         best = run
         replays = 1
@@ -52,7 +57,10 @@ struct Shrinker {
     /// Replays a candidate; keeps it when it still breaks the property and
     /// is smaller.
     mutating func attempt(_ candidate: [UInt64]) -> Bool {
-        guard replays < maxReplays && replayedSteps < maxReplaySteps else { exhausted = true; return false }
+        guard replays < maxReplays && replayedSteps < maxReplaySteps && walker.budget.exhausted == nil else {
+            exhausted = true
+            return false
+        }
         guard shortlexLess(candidate, best.record) else { return false }
         replays += 1
         replayedSteps += best.stepStarts.count
@@ -242,12 +250,14 @@ extension Walker {
             for (pos, i) in system.byState[Int(src.vars[0])].enumerated() {
                 let inst = system.instances[i]
                 if !inst.needsSolver {
-                    let choices = system.anyChoices(i)
-                    for any in choices.prefix(256) {
+                    var tried = 0
+                    system.forEachAnyChoice(i) { any in
                         let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &overflow)
                         if f.enabled || !f.findings.isEmpty {
                             blocks.append(([1, UInt64(pos)] + any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }, reached(f)))
                         }
+                        tried += 1
+                        return tried < 256
                     }
                 } else {
                     guard let witnesses = try? oracle.witnesses(i, src) else { continue }

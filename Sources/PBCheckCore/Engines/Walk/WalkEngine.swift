@@ -53,7 +53,12 @@ public enum WalkEngine {
         let started = Date()
         let jobs = max(1, min(options.jobs, max(options.runs, 1)))
         let walkers = (0..<jobs).map { _ in Walker(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
-        for w in walkers { w.coverageBias = options.coverageBias }
+        // --timeout and Ctrl-C bound the walks and the shrinking alike.
+        let budget = Budget(timeout: options.timeout, stop: stop, from: started)
+        for w in walkers {
+            w.coverageBias = options.coverageBias
+            w.budget = budget
+        }
         let propertyCount = system.properties.count
         let severe = system.properties.map { $0.severity != .warning }
 
@@ -75,17 +80,19 @@ public enum WalkEngine {
                 var local: [(run: Int, finding: WalkFinding)] = []
                 var done = 0
                 for r in (t * chunk)..<min(options.runs, (t + 1) * chunk) {
-                    if r % 64 == 0 || options.stopOnFirst {
-                        if stop?.isStopped == true { shared.lock.withLock { shared.stopped = shared.stopped ?? "interrupted" }; break }
-                        if let limit = options.timeout, Date().timeIntervalSince(started) > limit {
-                            shared.lock.withLock { shared.stopped = shared.stopped ?? "time limit of \(limit) s reached (--timeout)" }
-                            break
-                        }
-                        if shared.lock.withLock({ shared.stopped != nil }) { break }
+                    if let reason = budget.exhausted {
+                        shared.lock.withLock { shared.stopped = shared.stopped ?? reason }
+                        break
                     }
+                    if shared.lock.withLock({ shared.stopped != nil }) { break }
                     var source = Walker.Source.generate(WalkRandom(seed: options.seed, run: UInt64(r)))
                     let run = walker.run(&source, wanted: &wanted, depth: options.depth, stopOnHit: false, trace: false)
-                    done += 1
+                    if let reason = walker.stopped {
+                        // A run cut short still counts what it found.
+                        shared.lock.withLock { shared.stopped = shared.stopped ?? reason }
+                    } else {
+                        done += 1
+                    }
                     if !run.findings.isEmpty {
                         let now = Date().timeIntervalSince(started)
                         shared.lock.withLock {
@@ -187,6 +194,10 @@ public enum WalkEngine {
         var notes: [String] = []
         if let u = walkers.compactMap(\.unknown).first { notes.append("Z3 could not decide some steps (\(u)); runs did not take them") }
         if let l = walkers.compactMap(\.limit).first { notes.append("some runs stopped at \(l) (values are 64-bit)") }
+        let truncated = walkers.map(\.oracle.truncatedSteps).reduce(0, +)
+        if truncated > 0 {
+            notes.append("\(truncated) step\(truncated == 1 ? " has" : "s have") more than \(Walker.sampledSuccessors) successors that depend on observations; runs chose among the first \(Walker.sampledSuccessors)")
+        }
         if !notes.isEmpty { outcome.engineNote! += "; " + notes.joined(separator: "; ") }
         outcome.walk = stats
         return outcome

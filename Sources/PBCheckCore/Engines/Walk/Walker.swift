@@ -67,11 +67,21 @@ final class Walker {
     var limit: String?
     var internalErrors: [String] = []
     var coverageBias = false
+    /// The run's deadline and stop flag, asked before every step and while
+    /// Z3 enumerates a step's snapshots.
+    var budget = Budget.unlimited { didSet { oracle.budget = budget } }
+    /// Why a run was cut short by the budget, once one was.
+    var stopped: String?
+    /// Observation-dependent successors a walk samples per step (a walk
+    /// takes one of them; the explicit search needs them all).
+    static let sampledSuccessors = 16
 
     init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32?) {
         self.system = system
         ws = system.makeWorkspace()
         oracle = SnapshotOracle(system: system, queryTimeoutMilliseconds: queryTimeoutMilliseconds)
+        oracle.maxSuccessors = Walker.sampledSuccessors
+        oracle.sampleSuccessors = true
         let model = system.model
         ranks = ValueRanks(model: model)
         var slots: [InitialSlot] = []
@@ -186,6 +196,10 @@ final class Walker {
         }
 
         while true {
+            if let reason = budget.exhausted {
+                stopped = stopped ?? reason
+                return finish()
+            }
             let control = Int(src.vars[0])
             visitedControl[control] = true
             if coverageBias { visitCounts[control] += 1 }
