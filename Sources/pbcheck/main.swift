@@ -399,7 +399,15 @@ struct Test: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Option(help: "Stop after this many seconds per spec (a scenario not finished by then is unknown).")
+    var timeout: Double?
+
+    func validate() throws {
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
     func run() throws {
+        Interrupt.install()
         var worst = ExitStatus.ok
         var json: [String] = []
         for path in specs {
@@ -409,7 +417,7 @@ struct Test: ParsableCommand {
                 worst = worst.combined(with: .invalid)
                 continue
             }
-            let outcome = Verifier.scenarios(model: model)
+            let outcome = Verifier.scenarios(model: model, budget: Budget(timeout: timeout, stop: Interrupt.flag))
             switch format {
             case .json:
                 json.append(ResultJSON(path: path, name: model.name, sha256: nil, outcome: outcome, diagnostics: []).encoded())
@@ -418,15 +426,25 @@ struct Test: ParsableCommand {
                 var out = "\(style.emphasis(path))\n"
                 for d in outcome.diagnostics { out += "  " + style.dim("skipped: \(d.message)") + "\n" }
                 for r in outcome.properties {
-                    out += "  " + (r.verdict == .holds ? style.dim("passed") : style.severity(.error, "FAILED")) + "  \(r.property.id)\n"
+                    let mark = switch r.verdict {
+                    case .holds: style.dim("passed")
+                    case .violated: style.severity(.error, "FAILED")
+                    case .bounded, .unknown: style.severity(.warning, "UNKNOWN")
+                    }
+                    out += "  " + mark + "  \(r.property.id)\n"
                     if r.verdict != .holds, let d = r.detail { out += "          \(d)\n" }
                 }
                 if outcome.properties.isEmpty { out += "  no scenarios\n" }
-                let failed = outcome.properties.filter { $0.verdict != .holds }.count
-                out += "\(outcome.properties.count - failed) passed, \(failed) failed\n"
+                let failed = outcome.properties.filter { $0.verdict == .violated }.count
+                let unsettled = outcome.properties.filter { $0.verdict == .unknown || $0.verdict == .bounded }.count
+                out += "\(outcome.properties.count - failed - unsettled) passed, \(failed) failed"
+                    + (unsettled > 0 ? ", \(unsettled) unknown" : "") + "\n"
                 Terminal.write(out)
             }
-            if outcome.properties.contains(where: { $0.verdict != .holds }) { worst = worst.combined(with: .violated) }
+            if outcome.properties.contains(where: { $0.verdict == .violated }) { worst = worst.combined(with: .violated) }
+            if outcome.properties.contains(where: { $0.verdict == .unknown || $0.verdict == .bounded }) {
+                worst = worst.combined(with: .inconclusive)
+            }
         }
         if format == .json {
             SpecOutput.write(json: json)

@@ -6,10 +6,15 @@
 public struct ScenarioRunner {
     let system: TransitionSystem
     let oracle: SnapshotOracle
+    /// The run's `--timeout` and Ctrl-C: a scenario that has not ended by
+    /// then is `unknown` (a `repeat` may be a million steps long).
+    let budget: Budget
 
-    public init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32? = 10_000) {
+    public init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32? = 10_000, budget: Budget = .unlimited) {
         self.system = system
+        self.budget = budget
         oracle = SnapshotOracle(system: system, queryTimeoutMilliseconds: queryTimeoutMilliseconds)
+        oracle.budget = budget
     }
 
     var model: TypedModel { system.model }
@@ -22,7 +27,11 @@ public struct ScenarioRunner {
         var visited: [Int]
     }
 
-    enum Failure: Error { case failed(String) }
+    enum Failure: Error {
+        case failed(String)
+        /// The budget ran out, or Z3 could not decide a step: `unknown`.
+        case undecided(String)
+    }
 
     public func runAll() -> (results: [PropertyResult], skipped: [Diagnostic]) {
         var results: [PropertyResult] = []
@@ -50,12 +59,12 @@ public struct ScenarioRunner {
     }
 
     func result(_ p: Property, _ run: Run, failure: String?) -> PropertyResult {
+        guard let failure else {
+            return PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: "scenario run")
+        }
         let replay = run.initial.withUnsafeBufferPointer { Replayer(system: system).replay(initial: $0.baseAddress!, choices: run.choices) }
         let trace = replay.error == nil ? replay.trace : nil
-        if let failure {
-            return PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: failure, settledBy: "scenario run")
-        }
-        return PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: "scenario run")
+        return PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: failure, settledBy: "scenario run")
     }
 
     func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult {
@@ -64,7 +73,10 @@ public struct ScenarioRunner {
             for (k, step) in sc.steps.enumerated() {
                 switch step {
                 case .action(let name, let params, let observe, let count):
-                    for _ in 0..<count { try fire(name, params: params, observe: observe, &r) }
+                    for _ in 0..<count {
+                        if let reason = budget.exhausted { throw .undecided(reason) }
+                        try fire(name, params: params, observe: observe, &r)
+                    }
                 case .assert(let source):
                     let checked = index < model.scenarioAsserts.count && k < model.scenarioAsserts[index].count
                         ? model.scenarioAsserts[index][k] : nil
@@ -72,9 +84,20 @@ public struct ScenarioRunner {
                 }
             }
         } catch {
-            if case .failed(let message) = error { return result(p, r, failure: message) }
+            return result(p, r, error)
         }
         return result(p, r, failure: nil)
+    }
+
+    /// A run that ended early: `violated` when it failed, `unknown` when
+    /// it could not go on.
+    func result(_ p: Property, _ r: Run, _ error: Failure) -> PropertyResult {
+        switch error {
+        case .failed(let message): return result(p, r, failure: message)
+        case .undecided(let reason):
+            return PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil,
+                                  detail: "stopped after \(r.choices.count) steps: \(reason)", settledBy: "scenario run")
+        }
     }
 
     /// Fires the transition with id `name`, or the single enabled one whose
@@ -103,6 +126,10 @@ public struct ScenarioRunner {
         let frame = system.makeFrame()
         system.layout.unpack(r.packed, into: frame.vars)
         let control = Int(frame.vars[0])
+        let ws = system.makeWorkspace()
+        system.layout.unpack(r.packed, into: ws.src.vars)
+        var snapshot = Snapshot()
+        for (k, w) in fixed { snapshot.values[k] = w }
         var enabled: [(instance: Int, witness: Witness)] = []
         var enabledNames: [String] = []
         for i in system.byState[control] {
@@ -116,19 +143,26 @@ public struct ScenarioRunner {
                 }
             }
             let found: Witness?
-            do throws(SnapshotOracle.Failure) {
-                found = try oracle.witness(i, frame, fixed: fixed)
-            } catch {
-                if case .unknown(let reason) = error { throw .failed("Z3 could not decide '\(t.id)': \(reason)") }
-                found = nil
+            if !inst.needsSolver {
+                // The guard reads no observation: the evaluator decides it.
+                var limit: EvalError?
+                ws.src.snapshot = Snapshot()
+                let f = r.packed.withUnsafeBufferPointer {
+                    system.fire(i, ws, packed: $0.baseAddress!, any: anyValues(inst), out: ws.out, limit: &limit)
+                }
+                found = f.enabled ? Witness(snapshot: snapshot, any: [], purpose: .successor) : nil
+            } else {
+                do throws(SnapshotOracle.Failure) {
+                    found = try oracle.witness(i, frame, fixed: fixed)
+                } catch {
+                    if case .unknown(let reason) = error { throw .undecided("Z3 could not decide '\(t.id)': \(reason)") }
+                    found = nil
+                }
             }
             guard var w = found else { continue }
             if !enabledNames.contains(t.id) { enabledNames.append(t.id) }
             if matches {
-                w.any = inst.anyEffects.map { e in
-                    let v = model.variables[inst.effects[e].variable]
-                    return (model.values(of: v.domain)?.first).map(Word.encode) ?? 0
-                }
+                w.any = anyValues(inst)
                 enabled.append((i, w))
             }
         }
@@ -140,8 +174,6 @@ public struct ScenarioRunner {
             let names = distinct.sorted().map { model.transitions[$0].id }
             throw .failed("event '\(name.value)' (line \(name.loc.line)) enables several transitions in \(model.states[control].id): \(names.joined(separator: ", ")); name one")
         }
-        let ws = system.makeWorkspace()
-        system.layout.unpack(r.packed, into: ws.src.vars)
         ws.src.snapshot = chosen.witness.snapshot
         var limit: EvalError?
         let fired = r.packed.withUnsafeBufferPointer {
@@ -154,6 +186,14 @@ public struct ScenarioRunner {
         r.choices.append(StepChoice(instance: chosen.instance, snapshot: chosen.witness.snapshot, any: chosen.witness.any))
         r.packed = Array(UnsafeBufferPointer(start: ws.out, count: system.layout.words))
         r.visited.append(system.instances[chosen.instance].to)
+    }
+
+    /// What a scenario's `:= any` takes: the first value of the domain.
+    func anyValues(_ inst: Instance) -> [Int64] {
+        inst.anyEffects.map { e in
+            let v = model.variables[inst.effects[e].variable]
+            return (model.values(of: v.domain)?.first).map(Word.encode) ?? 0
+        }
     }
 
     func domainOf(_ set: Int) -> Domain {
@@ -222,8 +262,12 @@ public struct ScenarioRunner {
                     guard model.transitions.contains(where: { $0.id == t.value }) else {
                         throw .failed("\(run.name): '\(t.value)' (line \(t.loc.line)) is not a transition id")
                     }
+                    if let reason = budget.exhausted { throw .undecided(reason) }
                     do throws(Failure) { try fire(t, params: [], observe: [], &r) } catch {
-                        if case .failed(let m) = error { throw .failed("\(run.name): \(m)") }
+                        switch error {
+                        case .failed(let m): throw .failed("\(run.name): \(m)")
+                        case .undecided(let m): throw .undecided("\(run.name): \(m)")
+                        }
                     }
                 }
             }
@@ -242,7 +286,7 @@ public struct ScenarioRunner {
                 }
             }
         } catch {
-            if case .failed(let m) = error { return (result(p, r, failure: m), skipped) }
+            return (result(p, r, error), skipped)
         }
         return (result(p, r, failure: nil), skipped)
     }

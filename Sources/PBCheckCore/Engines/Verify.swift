@@ -18,6 +18,7 @@ public enum Verifier {
     /// machine it cannot enumerate), for the properties it left unsettled.
     public static func run(model: TypedModel, engine: Engine = .auto, options: ExplicitOptions, walk: WalkOptions = WalkOptions(),
                            symbolic: SymbolicOptions = SymbolicOptions(), progress: SearchProgress? = nil, stop: StopFlag? = nil) -> CheckOutcome {
+        let budget = Budget(timeout: options.timeout, stop: stop)
         let system = TransitionSystem(model: model, deadlock: options.deadlock)
         var symbolic = symbolic
         symbolic.deadlock = options.deadlock
@@ -46,8 +47,8 @@ public enum Verifier {
             // The obligations get a context of their own: their witnesses
             // then depend only on the model, not on what the engine asked
             // Z3 before (reruns and machines give the same words).
-            addObligations(&outcome, system, options)
-            addScenarios(&outcome, system, options)
+            addObligations(&outcome, system, options, budget)
+            addScenarios(&outcome, system, options, budget)
             outcome.stats.seconds = Date().timeIntervalSince(started)
             return outcome
         }
@@ -57,7 +58,7 @@ public enum Verifier {
         walk.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
         if engine == .walk {
             var outcome = WalkEngine.run(system: system, options: walk, stop: stop)
-            addScenarios(&outcome, system, options)
+            addScenarios(&outcome, system, options, budget)
             return outcome
         }
         let note: String
@@ -88,8 +89,8 @@ public enum Verifier {
             if let t = options.timeout { walkOptions.timeout = max(1, t - outcome.stats.seconds) }
             outcome = withWalks(outcome, WalkEngine.run(system: system, options: walkOptions, stop: stop))
         }
-        addObligations(&outcome, system, options)
-        addScenarios(&outcome, system, options)
+        addObligations(&outcome, system, options, budget)
+        addScenarios(&outcome, system, options, budget)
         return outcome
     }
 
@@ -125,20 +126,20 @@ public enum Verifier {
 
     /// The per-transition obligations over the control states the engine
     /// reached, assuming the invariants it proved.
-    static func addObligations(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions) {
+    static func addObligations(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions, _ budget: Budget) {
         let names = Dictionary(uniqueKeysWithValues: system.model.states.enumerated().map { ($1.id, $0) })
         let reachable = outcome.coverage.reachableStates.compactMap { names[$0] }.sorted()
         let holds = Set(outcome.properties.filter { $0.verdict == .holds }.compactMap { r in system.properties.firstIndex { $0.id == r.property.id } })
         let (report, diagnostics) = ObligationChecker.run(system: system, reachable: reachable, holds: holds,
-                                                          queryTimeoutMilliseconds: options.queryTimeoutMilliseconds)
+                                                          queryTimeoutMilliseconds: options.queryTimeoutMilliseconds, budget: budget)
         outcome.obligations = report
         outcome.stalls = report.obligations.filter { $0.kind == .stall && $0.status == .fails }.map { $0.message ?? $0.state }
         outcome.diagnostics += diagnostics
         outcome.stats.solverQueries += report.obligations.count
     }
 
-    private static func addScenarios(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions) {
-        let scenarios = ScenarioRunner(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds).runAll()
+    private static func addScenarios(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: ExplicitOptions, _ budget: Budget) {
+        let scenarios = ScenarioRunner(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds, budget: budget).runAll()
         outcome.properties += scenarios.results
         outcome.diagnostics += scenarios.skipped
     }
@@ -168,9 +169,9 @@ public enum Verifier {
     }
 
     /// Only the scenarios and the scripted run (`pbcheck test`).
-    public static func scenarios(model: TypedModel) -> CheckOutcome {
+    public static func scenarios(model: TypedModel, budget: Budget = .unlimited) -> CheckOutcome {
         let system = TransitionSystem(model: model)
-        let (results, skipped) = ScenarioRunner(system: system).runAll()
+        let (results, skipped) = ScenarioRunner(system: system, budget: budget).runAll()
         return CheckOutcome(engine: "scenarios", engineNote: nil, complete: true, stopReason: nil, stats: SearchStats(),
                             properties: results, coverage: Coverage(), diagnostics: skipped)
     }

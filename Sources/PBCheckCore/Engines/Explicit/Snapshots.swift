@@ -39,7 +39,7 @@ final class SnapshotOracle {
     var sampleSuccessors = false
     private(set) var truncatedSteps = 0
     /// The run's deadline and stop flag, asked while enumerating.
-    var budget = Budget.unlimited
+    var budget = Budget.unlimited { didSet { solver.deadline = budget.deadline } }
 
     init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32?) {
         self.system = system

@@ -36,6 +36,7 @@ public enum ObligationChecker {
         let sym = SymbolicModel(system: system, ctx: Z3Context())
         let ctx = sym.ctx
         let solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
+        solver.deadline = budget.deadline
         solver.assert(sym.preDomain)
         var labels: [String] = []
         var literals: [Z3Term] = []

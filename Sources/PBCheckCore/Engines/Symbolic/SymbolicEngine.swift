@@ -50,6 +50,8 @@ public final class SymbolicEngine {
     let induction: Z3Solver
     var stats = SymbolicStats()
     let started = Date()
+    /// The end of the run (`--timeout`): no query runs past it.
+    var deadline: Date? { options.timeout.map { started.addingTimeInterval($0) } }
     public var stopFlag: StopFlag?
     public var progress: SearchProgress?
 
@@ -79,6 +81,9 @@ public final class SymbolicEngine {
     let chcAfterDepth = 2
     let firstCHCBudget: UInt32 = 2_000
     var chcUndecided = Set<Int>()
+    /// Checks whose k-induction query Z3 could not decide, with the k and
+    /// the reason: a larger k only grows the query, so it is not retried.
+    var inductionGaveUp: [Int: (k: Int, reason: String)] = [:]
     /// The instances of each transition (coverage asks for any of them).
     let instancesOf: [[Int]]
 
@@ -144,6 +149,8 @@ public final class SymbolicEngine {
     }
 
     public func run() -> CheckOutcome {
+        bmc.deadline = deadline
+        induction.deadline = deadline
         bmc.assert(path.at(sym.initial, 0))
         bmc.assert(path.at(sym.preDomain, 0))
         induction.assert(path.at(sym.preDomain, 0))
@@ -291,14 +298,19 @@ public final class SymbolicEngine {
             }
             inductionDepth += 1
         }
-        for c in checks.indices where unsettled(c) {
+        for c in checks.indices where unsettled(c) && inductionGaveUp[c] == nil {
             guard timeLeft() else { return }
             let lits = Array(literals[c].prefix(k))
             guard lits.count == k else { continue }
-            if case .unsat = query(induction, path.at(checks[c].bad, k), assuming: lits) {
+            switch query(induction, path.at(checks[c].bad, k), assuming: lits) {
+            case .unsat:
                 state[c] = .proven(k: k)
                 // What is proven holds in every reachable state: assume it.
                 for j in 0...k { induction.assert(ctx.not(path.at(checks[c].bad, j))) }
+            case .unknown(let reason):
+                if timeLeft() { inductionGaveUp[c] = (k, reason) }
+            case .sat:
+                break
             }
         }
     }
@@ -315,6 +327,7 @@ public final class SymbolicEngine {
             let t0 = Date()
             chcUndecided.remove(c)
             let h = Z3Horn(timeoutMilliseconds: budget)
+            h.deadline = deadline
             let hc = h.context
             let pre = sym.pre.all.map(hc.translated), post = sym.post.all.map(hc.translated)
             let vars = bound.map(hc.translated)
@@ -351,7 +364,9 @@ public final class SymbolicEngine {
             var maxK = 0
             var allProven = true
             var byCHC = false
+            var gaveUp: (k: Int, reason: String)?
             for c in mine {
+                if let g = inductionGaveUp[c], g.k < gaveUp?.k ?? Int.max { gaveUp = g }
                 switch state[c] {
                 case .violated(let l, let t, let m):
                     if l < best?.length ?? Int.max { best = (l, t, m) }
@@ -380,7 +395,9 @@ public final class SymbolicEngine {
             } else {
                 let b = max(depth, 0)
                 results.append(PropertyResult(property: prop, verdict: .bounded, bound: b, trace: nil,
-                                              detail: "no violation up to depth \(b); k-induction did not succeed up to k = \(inductionDepth)"
+                                              detail: "no violation up to depth \(b); "
+                                                + (gaveUp.map { "k-induction could not decide k = \($0.k) (\($0.reason))" }
+                                                    ?? "k-induction did not succeed up to k = \(inductionDepth)")
                                                 + (stopReason.map { " (\($0))" } ?? ""),
                                               settledBy: "bounded model checking to depth \(b)"))
             }

@@ -153,11 +153,29 @@ public final class Z3Context {
     /// leaves the context usable. Without one the whole context is
     /// interrupted, and Z3 4.8.12 leaves it canceled for good (later
     /// rewrites fail): only throwaway contexts are watched that way.
-    func watched(_ timeout: DispatchTimeInterval?, solver: Z3_solver? = nil, _ body: () -> Z3_lbool) -> (Z3_lbool, timedOut: Bool) {
-        guard let timeout else { return (body(), false) }
-        let id = Watchdog.shared.arm(context: UInt(bitPattern: raw), solver: solver.map { UInt(bitPattern: $0) }, after: timeout.seconds)
+    ///
+    /// `deadline` (the run's `--timeout`) shortens the query's own budget
+    /// when less time is left: a query never runs past the end of the run.
+    /// The returned reason names whichever limit interrupted it.
+    func watched(_ timeout: DispatchTimeInterval?, deadline: Date? = nil, solver: Z3_solver? = nil,
+                 _ body: () -> Z3_lbool) -> (Z3_lbool, timedOut: String?) {
+        var seconds = timeout?.seconds
+        var reason = timeout.map { "timeout after \($0.text)" }
+        if let deadline {
+            let left = max(0.001, deadline.timeIntervalSinceNow)
+            if seconds.map({ left < $0 }) ?? true { seconds = left; reason = "the run's --timeout ran out" }
+        }
+        guard let seconds else { return (body(), nil) }
+        let id = Watchdog.shared.arm(context: UInt(bitPattern: raw), solver: solver.map { UInt(bitPattern: $0) }, after: seconds)
         let result = body()
-        return (result, Watchdog.shared.disarm(id))
+        return (result, Watchdog.shared.disarm(id) ? reason : nil)
+    }
+
+    /// An error's first line, without a trailing colon: Z3 appends the
+    /// whole offending rule or formula, which no reason should carry.
+    static func firstLine(_ error: String) -> String {
+        let line = error.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? error
+        return line.hasSuffix(":") ? String(line.dropLast()) : line
     }
 
     public func solver(timeoutMilliseconds: UInt32? = nil) -> Z3Solver {
@@ -200,6 +218,8 @@ public final class Z3Solver {
     let context: Z3Context
     let raw: Z3_solver
     let timeout: DispatchTimeInterval?
+    /// The end of the run: no query runs past it.
+    public var deadline: Date?
 
     init(_ context: Z3Context, timeoutMilliseconds: UInt32?) {
         self.context = context
@@ -218,7 +238,7 @@ public final class Z3Solver {
     /// Checks the assertions, under `assumptions` (boolean constants) if any.
     public func check(assuming assumptions: [Z3Term] = []) -> Z3Result {
         let asts: [Z3_ast?] = assumptions.map { $0.ast }
-        let (result, timedOut) = context.watched(timeout, solver: raw) {
+        let (result, timedOut) = context.watched(timeout, deadline: deadline, solver: raw) {
             if asts.isEmpty { return Z3_solver_check(context.raw, raw) }
             return withExtendedLifetime(assumptions) {
                 asts.withUnsafeBufferPointer { buffer in
@@ -227,8 +247,8 @@ public final class Z3Solver {
             }
         }
         let error = context.takeError()
-        if timedOut && result == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t.text)") }
-        if let error { return .unknown("Z3 error: \(error)") }
+        if let timedOut, result == Z3_L_UNDEF { return .unknown(timedOut) }
+        if let error { return .unknown("Z3 error: \(Z3Context.firstLine(error))") }
         switch result {
         case Z3_L_TRUE:
             guard let m = Z3_solver_get_model(context.raw, raw) else { return .unknown("Z3 gave no model") }
@@ -300,6 +320,8 @@ public final class Z3Horn {
     public let context = Z3Context()
     let raw: Z3_fixedpoint
     let timeout: DispatchTimeInterval?
+    /// The end of the run: no query runs past it.
+    public var deadline: Date?
     private var decls: [Z3_func_decl] = []
 
     public init(timeoutMilliseconds: UInt32?) {
@@ -348,10 +370,10 @@ public final class Z3Horn {
 
     /// Whether `goal` (an application of a relation) is derivable.
     public func query(_ goal: Z3Term) -> Answer {
-        let (r, timedOut) = context.watched(timeout) { Z3_fixedpoint_query(context.raw, raw, goal.ast) }
+        let (r, timedOut) = context.watched(timeout, deadline: deadline) { Z3_fixedpoint_query(context.raw, raw, goal.ast) }
         let error = context.takeError()
-        if timedOut && r == Z3_L_UNDEF, let t = timeout { return .unknown("timeout after \(t.text)") }
-        if let error { return .unknown("Z3 error: \(error)") }
+        if let timedOut, r == Z3_L_UNDEF { return .unknown(timedOut) }
+        if let error { return .unknown("Z3 error: \(Z3Context.firstLine(error))") }
         switch r {
         case Z3_L_TRUE: return .reachable
         case Z3_L_FALSE: return .unreachable
