@@ -473,9 +473,9 @@ public struct ModelBuilder {
 
     /// The states a `from` (or an end of a forbidden edge) stands for: every
     /// state for `*`, each named state with its descendants otherwise (each
-    /// once, in the order named), and the endpoint's text for property ids.
+    /// once, ascending), and the endpoint's text for property ids.
     ///
-    /// - Complexity: O(n + size of the result) per call.
+    /// - Complexity: O(n + size of the result · log) per call.
     mutating func expandFrom(_ from: FromDecl, role: String) -> ([Int], String)? {
         switch from {
         case .any: return (Array(states.indices), "*")
@@ -494,6 +494,7 @@ public struct ModelBuilder {
                 }
             }
             let text = names.count == 1 ? names[0].value : "[" + names.map(\.value).joined(separator: ", ") + "]"
+            result.sort()
             return ok ? (result, text) : nil
         }
     }

@@ -6,6 +6,9 @@ struct Scope {
     var locals: [String: (slot: Int, type: PType)] = [:]
     var substitutions: [String: (TExpr, PType)] = [:]
     var nextSlot = 0
+    /// The product of the sizes of the sets the enclosing aggregates range
+    /// over: how often one evaluation runs the expression being checked.
+    var aggregateWork = 1
 }
 
 typealias Typed = (TExpr, PType)
@@ -319,12 +322,22 @@ extension ModelBuilder {
                           at: scope.text?.loc(setNameOffset(e, setName, scope)) ?? loc(scope, e))
                 return nil
             }
+            let (work, overflow) = scope.aggregateWork.multipliedReportingOverflow(by: max(1, sets[si].elements.count))
+            if overflow || work > InputLimits.maxAggregateWork {
+                bag.error(.aggregateTooLarge,
+                          "nested aggregates evaluate their body more than 1,000,000 times per evaluation; "
+                          + "range over smaller sets or nest fewer aggregates", at: loc(scope, e))
+                return nil
+            }
+            let savedWork = scope.aggregateWork
+            scope.aggregateWork = work
             let saved = scope.locals[v]
             let slot = scope.nextSlot
             scope.locals[v] = (slot, sets[si].elementType)
             scope.nextSlot += 1
             defer {
                 scope.locals[v] = saved
+                scope.aggregateWork = savedWork
             }
             let bodyType: PType = (kind == .all || kind == .any || kind == .count) ? .bool : .int
             guard let (bt, _) = check(body, &scope, expected: bodyType, atomize: bodyType == .bool && atomize) else { return nil }
@@ -551,6 +564,7 @@ extension ModelBuilder {
         }
         var inner = Scope(text: d.body.text)
         inner.nextSlot = scope.nextSlot
+        inner.aggregateWork = scope.aggregateWork
         for (p, a) in zip(d.params, args) {
             guard let typed = check(a, &scope, expected: nil, atomize: false) else { return nil }
             inner.substitutions[p] = typed

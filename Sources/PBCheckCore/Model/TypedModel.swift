@@ -130,7 +130,8 @@ public struct Effect: Sendable {
 public struct TransitionInfo: Sendable {
     public var id: String
     public var event: String
-    /// Every state this transition leaves from (wildcards and superstates expanded).
+    /// Every state this transition leaves from (wildcards and superstates
+    /// expanded), each once, ascending.
     public var from: [Int]
     public var fromText: String
     public var to: Int
@@ -200,6 +201,23 @@ public struct TypedModel: Sendable {
             current = states[p].parent
         }
         return result
+    }
+
+    /// Which states are covered when the `visited` ones are: a superstate
+    /// is covered when one of its descendants is.
+    ///
+    /// - Complexity: O(states): each visited state marks its ancestors up
+    ///   to the first one already marked.
+    public func covered(visited: [Bool]) -> [Bool] {
+        var covered = Array(repeating: false, count: states.count)
+        for s in states.indices where s < visited.count && visited[s] {
+            var current: Int? = s
+            while let a = current, !covered[a] {
+                covered[a] = true
+                current = states[a].parent
+            }
+        }
+        return covered
     }
 
     /// A state and all its descendants.

@@ -94,6 +94,7 @@ public struct DiagnosticCode: RawRepresentable, Hashable, Sendable, Comparable,
     public static let unknownEnumValue: DiagnosticCode = "unknown-enum-value"
     public static let definitionCycle: DiagnosticCode = "definition-cycle"
     public static let definitionTooLarge: DiagnosticCode = "definition-too-large"
+    public static let aggregateTooLarge: DiagnosticCode = "aggregate-too-large"
     public static let opaqueAtom: DiagnosticCode = "opaque-atom"
     // Lint (SPEC §1.1).
     public static let unreachableState: DiagnosticCode = "unreachable-state"

@@ -54,6 +54,9 @@ public enum InputLimits {
     public static let maxYAMLDepth = 512
     /// Nesting of expressions.
     public static let maxExprDepth = 256
+    /// How many times nested aggregates may evaluate their innermost body
+    /// (the product of the sets they range over) in one evaluation.
+    public static let maxAggregateWork = 1_000_000
 }
 
 /// Reads bytes into a `YNode` tree, or a diagnostic saying why it could not.

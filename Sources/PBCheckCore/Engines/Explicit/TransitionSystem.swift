@@ -113,25 +113,34 @@ public final class TransitionSystem: @unchecked Sendable {
             props.append(Property(id: "global:\(i)", kind: .globalInvariant, description: inv.description ?? inv.source,
                                   location: inv.loc, severity: inv.severity, isContract: inv.isContract))
         }
-        var checks: [[(property: Int, fn: CompiledExpr)]] = []
-        var contracts: [[(property: Int, fn: CompiledExpr, expr: TExpr)]] = []
-        for s in model.states.indices {
-            var c: [(property: Int, fn: CompiledExpr)] = []
-            var k: [(property: Int, fn: CompiledExpr, expr: TExpr)] = []
-            for a in model.ancestry(of: s).reversed() {
+        // A state checks its ancestors' invariants, outermost first, then
+        // its own: each state's list extends its parent's, computed once
+        // (linear in the model, however deep the parent chain).
+        typealias Check = (property: Int, fn: CompiledExpr)
+        typealias Contract = (property: Int, fn: CompiledExpr, expr: TExpr)
+        var inherited: [(checks: [Check], contracts: [Contract])?] = Array(repeating: nil, count: model.states.count)
+        for s in model.states.indices where inherited[s] == nil {
+            var chain: [Int] = []
+            var current: Int? = s
+            while let a = current, inherited[a] == nil, chain.count <= model.states.count {
+                chain.append(a)
+                current = model.states[a].parent
+            }
+            for a in chain.reversed() {
+                var entry = model.states[a].parent.flatMap { inherited[$0] } ?? ([], [])
                 for (i, inv) in model.states[a].invariants.enumerated() {
-                    if inv.isContract { k.append((own[a][i], compiledInv[a][i], inv.condition)) }
-                    else { c.append((own[a][i], compiledInv[a][i])) }
+                    if inv.isContract { entry.contracts.append((own[a][i], compiledInv[a][i], inv.condition)) }
+                    else { entry.checks.append((own[a][i], compiledInv[a][i])) }
                 }
+                inherited[a] = entry
             }
-            for (p, fn, inv) in globals {
-                if inv.isContract { k.append((p, fn, inv.condition)) } else { c.append((p, fn)) }
-            }
-            checks.append(c)
-            contracts.append(k)
         }
-        stateChecks = checks
-        entryContracts = contracts
+        var globalChecks: [Check] = [], globalContracts: [Contract] = []
+        for (p, fn, inv) in globals {
+            if inv.isContract { globalContracts.append((p, fn, inv.condition)) } else { globalChecks.append((p, fn)) }
+        }
+        stateChecks = inherited.map { ($0?.checks ?? []) + globalChecks }
+        entryContracts = inherited.map { ($0?.contracts ?? []) + globalContracts }
 
         // Forbidden edges.
         var forbidden: [Int: [Int]] = [:]
@@ -210,21 +219,24 @@ public final class TransitionSystem: @unchecked Sendable {
                 effects.append(.init(variable: e.variable, base: v.slot + 1, keySet: v.keySet,
                                      key: e.key.map { compiler.compile($0) }, value: e.value.map { compiler.compile($0) }, loc: e.loc))
             }
-            for (_, _, expr) in contracts[t.to] {
+            for (_, _, expr) in entryContracts[t.to] {
                 // Contracts read the state entered: the assigned variables'
                 // old values matter through the effects, the rest directly.
                 reads.formUnion(Reads(expr, model))
             }
-            let needsSolver = reads.observations || !contracts[t.to].isEmpty
+            let needsSolver = reads.observations || !entryContracts[t.to].isEmpty
             let keyed = t.effects.filter { $0.key != nil }.map(\.variable)
             let mayAssignTwice = Set(keyed).count < keyed.count
+            // Each state's list gets the instances in index order whatever
+            // order the sources are visited in.
+            let sources = Set(t.from)
             for b in bindings {
                 let index = instances.count
                 instances.append(Instance(transition: ti, binding: b, guardFn: guardFn, effects: effects, anyEffects: anyEffects,
                                           to: t.to, needsSolver: needsSolver, guardReadsObservations: guardReadsObservations,
                                           reads: reads, mayAssignTwice: mayAssignTwice))
                 instanceEvent.append(ev)
-                for s in Set(t.from).sorted() { byState[s].append(index) }
+                for s in sources { byState[s].append(index) }
             }
         }
         self.instances = instances
@@ -236,7 +248,7 @@ public final class TransitionSystem: @unchecked Sendable {
         for (s, state) in model.states.enumerated() {
             var byEvent: [Int: Set<Int>] = [:]
             for i in byState[s] { byEvent[instanceEvent[i], default: []].insert(instances[i].transition) }
-            for (ev, ts) in byEvent.sorted(by: { $0.key < $1.key }) where ts.count > 1 {
+            for (ev, ts) in byEvent.filter({ $0.value.count > 1 }).sorted(by: { $0.key < $1.key }) {
                 let name = events.first { $0.value == ev }?.key ?? ""
                 determinism[s * max(events.count, 1) + ev] = props.count
                 props.append(Property(id: "determinism:\(state.id):\(name)", kind: .determinism,

@@ -201,7 +201,7 @@ final class SymbolicModel {
             for (k, w) in inst.binding.enumerated() {
                 tr.locals[k] = .word(w, bool: model.sets[t.params[k].set].elementType == .bool)
             }
-            let atSource = isControl(Array(Set(t.from)).sorted(), pre)
+            let atSource = isControl(t.from, pre)
             // The guard, conjunct by conjunct: `a && b` holds and is defined
             // exactly when each conjunct holds and is defined.
             let typed = conjuncts(t.guardExpr)
@@ -308,7 +308,7 @@ final class SymbolicModel {
             fires.append(ctx.and([ctx.eq(sel, ctx.int(Int64(i))), success]))
             // Forbidden edges taken by a successful step.
             var edges: [Int: [Int]] = [:]
-            for f in Set(t.from).sorted() {
+            for f in t.from {
                 for p in system.forbiddenByEdge[f * model.states.count + inst.to] ?? [] { edges[p, default: []].append(f) }
             }
             for (p, from) in edges { addStepBad(p, i, ctx.and([success, isControl(from, pre)])) }

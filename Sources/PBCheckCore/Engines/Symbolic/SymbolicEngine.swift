@@ -180,9 +180,7 @@ public final class SymbolicEngine {
             }
             if d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: min(firstCHCBudget, options.queryTimeoutMilliseconds ?? UInt32.max)) }
             let stillOpen = checks.indices.contains(where: unsettled)
-            // A superstate is covered when one of its descendants is.
-            let covered = !firedTransitions.contains(false)
-                && system.model.states.indices.allSatisfy { s in system.model.descendants(of: s).contains { reachedStates[$0] } }
+            let covered = !firedTransitions.contains(false) && !system.model.covered(visited: reachedStates).contains(false)
             if !stillOpen && covered { break }
             d += 1
         }

@@ -217,9 +217,9 @@ extension Coverage {
     /// superstate is covered when one of its descendants is.
     init(model: TypedModel, visited: [Bool], fired: [Bool]) {
         self.init()
-        let covered = model.states.indices.filter { s in model.descendants(of: s).contains { visited[$0] } }
-        reachableStates = covered.map { model.states[$0].id }
-        unreachableStates = model.states.indices.filter { !covered.contains($0) }.map { model.states[$0].id }
+        let covered = model.covered(visited: visited)
+        reachableStates = model.states.indices.filter { covered[$0] }.map { model.states[$0].id }
+        unreachableStates = model.states.indices.filter { !covered[$0] }.map { model.states[$0].id }
         firedTransitions = model.transitions.indices.filter { fired[$0] }.map { model.transitions[$0].id }
         neverFired = model.transitions.indices.filter { !fired[$0] }.map { model.transitions[$0].id }
     }
