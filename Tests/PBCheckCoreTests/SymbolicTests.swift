@@ -210,7 +210,8 @@ import Testing
     /// Deadlock here is not k-inductive (an endless unreachable chain
     /// -6 → -5 → 10 ends in a deadlock at 10) and, being quantified over
     /// the snapshot, not for Spacer; but `x` only ever takes 0..3, so
-    /// `verify` lets the explicit search settle it exhaustively.
+    /// `verify` tries the explicit search first, which settles it
+    /// exhaustively.
     @Test func explicitSearchSettlesWhatProofsLeaveOpen() throws {
         let model = try #require(validate("""
         version: "1.0"
@@ -233,11 +234,46 @@ import Testing
         let symbolic = Verifier.run(model: model, engine: .symbolic, options: ExplicitOptions(), symbolic: options)
         #expect(symbolic.properties.first { $0.property.id == "deadlock" }?.verdict == .bounded)
         let auto = Verifier.run(model: model, options: ExplicitOptions(), symbolic: options)
-        #expect(auto.engine == "symbolic+explicit")
+        #expect(auto.engine == "explicit" && auto.complete)
         let deadlock = try #require(auto.properties.first { $0.property.id == "deadlock" })
         #expect(deadlock.verdict == .holds && deadlock.settledBy == "exhaustive search")
         #expect(auto.stats.states == 4)
         #expect(auto.coverage.neverFired == ["jump"])
+    }
+
+    /// `x` grows without bound, so the explicit search stops at its share
+    /// of states; the symbolic engine proves `x >= 0` by induction, and the
+    /// violation of `y < 8` the search found (8 steps) is kept although BMC
+    /// only looked 6 deep.
+    @Test func incompleteExplicitSearchKeepsItsViolations() throws {
+        let model = try #require(validate("""
+        version: "1.0"
+        machine:
+          id: grow
+          initial: run
+          variables:
+            x: { type: int, init: 0 }
+            y: { type: int, range: [0, 9], init: 0 }
+          states:
+            run: {}
+          invariants:
+            - "x >= 0"
+            - "y < 8"
+          transitions:
+            - { id: "inc", from: "run", to: "run", event: "inc", guard: "y >= 8", effects: ["x := x + 1"] }
+            - { id: "step", from: "run", to: "run", event: "step", guard: "y < 9", effects: ["y := y + 1"] }
+        """).model)
+        var options = SymbolicOptions()
+        options.depth = 6
+        var explicit = ExplicitOptions()
+        explicit.maxStates = 2_000
+        let auto = Verifier.run(model: model, options: explicit, symbolic: options)
+        #expect(auto.engine == "symbolic+explicit")
+        let grows = try #require(auto.properties.first { $0.property.id == "global:0" })
+        #expect(grows.verdict == .holds)
+        let bounded = try #require(auto.properties.first { $0.property.id == "global:1" })
+        #expect(bounded.verdict == .violated && bounded.trace?.length == 8)
+        #expect(auto.coverage.neverFired.isEmpty)
     }
 }
 

@@ -20,9 +20,16 @@ public struct Budget: Sendable {
     /// Why the run must stop now, if it must.
     public var exhausted: String? {
         if stop?.isStopped == true { return "interrupted" }
-        if let d = deadline, Date() >= d { return "timeout after \(Budget.seconds(timeout ?? 0)) s (--timeout)" }
+        if let d = deadline, Date() >= d { return Budget.timedOut(timeout ?? 0) }
         return nil
     }
 
-    static func seconds(_ t: Double) -> String { t == t.rounded() ? String(Int(t)) : String(t) }
+    /// Seconds as a person writes them: `10`, `2.5`, `29.9`.
+    static func seconds(_ t: Double) -> String {
+        let tenths = (t * 10).rounded() / 10
+        return tenths == tenths.rounded() ? String(Int(tenths)) : String(tenths)
+    }
+
+    /// Why a run with `timeout` seconds stops.
+    static func timedOut(_ t: Double) -> String { "timeout after \(seconds(t)) s (--timeout)" }
 }

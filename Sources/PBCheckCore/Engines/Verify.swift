@@ -13,114 +13,154 @@ public enum Verifier {
         }
     }
 
-    /// `--engine walk` runs only the random walks; `auto` also runs them
-    /// when the explicit search cannot finish (over `--max-states`, or a
-    /// machine it cannot enumerate), for the properties it left unsettled.
+    /// `--engine walk` runs only the random walks. `auto` runs the
+    /// explicit search when every domain is finite (and the random walks
+    /// for what it left unsettled when it stops at `--max-states`); with
+    /// unbounded integers it first tries the explicit search on a small
+    /// budget (their reachable values often stay finite, and then it is
+    /// exhaustive), and otherwise the symbolic engine, keeping the
+    /// violations the search found.
     public static func run(model: TypedModel, engine: Engine = .auto, options: ExplicitOptions, walk: WalkOptions = WalkOptions(),
                            symbolic: SymbolicOptions = SymbolicOptions(), progress: SearchProgress? = nil, stop: StopFlag? = nil) -> CheckOutcome {
-        let budget = Budget(timeout: options.timeout, stop: stop)
+        let started = Date()
+        let budget = Budget(timeout: options.timeout, stop: stop, from: started)
         let system = TransitionSystem(model: model, deadlock: options.deadlock)
         var symbolic = symbolic
         symbolic.deadlock = options.deadlock
         symbolic.stopOnFirst = options.stopOnFirst
         symbolic.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
         if symbolic.timeout == nil { symbolic.timeout = options.timeout }
-        if engine == .symbolic || (engine == .auto && (!domainsFinite(model) || system.unsupported != nil)) {
-            let started = Date()
-            let engineRun = SymbolicEngine(system: system, options: symbolic)
-            engineRun.stopFlag = stop
-            engineRun.progress = progress
-            var outcome = engineRun.run()
-            outcome.engineNote = (engine == .auto ? (system.unsupported != nil ? "an unbounded `any` cannot be enumerated, so " : "some integers are unbounded, so ") : "")
-                + "bounded model checking up to depth \(symbolic.depth) (--depth), k-induction and CHC (Z3); coverage is what BMC reached"
-            let unsettled = outcome.properties.contains { $0.verdict == .bounded || $0.verdict == .unknown }
-            if engine == .auto && unsettled && system.unsupported == nil && outcome.stopReason == nil && stop?.isStopped != true {
-                // An unbounded integer may still take finitely many values:
-                // then the search settles what the proofs could not.
-                var budget = options
-                budget.maxStates = min(options.maxStates ?? Int.max, explicitBudget)
-                if let t = options.timeout { budget.timeout = max(1, t - Date().timeIntervalSince(started)) }
-                let search = ExplicitSearch(system: system, options: budget)
-                search.stopFlag = stop
-                outcome = withExplicit(outcome, search.run())
-            }
-            // The obligations get a context of their own: their witnesses
-            // then depend only on the model, not on what the engine asked
-            // Z3 before (reruns and machines give the same words).
-            addObligations(&outcome, system, options, budget)
-            addScenarios(&outcome, system, options, budget)
-            outcome.stats.seconds = Date().timeIntervalSince(started)
-            return outcome
-        }
         var walk = walk
         walk.deadlock = options.deadlock
         walk.jobs = options.jobs
         walk.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
-        if engine == .walk {
-            var outcome = WalkEngine.run(system: system, options: walk, stop: stop)
-            addScenarios(&outcome, system, options, budget)
-            return outcome
+        let symbolicNote = "bounded model checking up to depth \(symbolic.depth) (--depth), k-induction and CHC (Z3); coverage is what BMC reached"
+
+        func runSymbolic(_ options: SymbolicOptions) -> CheckOutcome {
+            if let reason = SymbolicModel.tooLarge(system) { return undecided(system, engine: "symbolic", reason: reason) }
+            let engineRun = SymbolicEngine(system: system, options: options)
+            engineRun.stopFlag = stop
+            engineRun.progress = progress
+            return engineRun.run()
         }
-        let note: String
-        if domainsFinite(model) {
-            note = engine == .auto ? "exhaustive breadth-first search (every declared domain is finite)" : "exhaustive breadth-first search"
-        } else {
-            note = "breadth-first search; some integers are unbounded, so it is exhaustive only if their reachable values stay finite (else it stops at --max-states)"
-        }
-        var outcome: CheckOutcome
-        if let reason = system.unsupported {
-            let props = system.properties.map {
-                PropertyResult(property: $0, verdict: .unknown, bound: nil, trace: nil, detail: reason, settledBy: "explicit search")
-            }
-            outcome = CheckOutcome(engine: "explicit", engineNote: note, complete: false, stopReason: reason, stats: SearchStats(),
-                                   properties: props,
-                                   coverage: Coverage(model: model, visited: model.states.map { _ in false }, fired: model.transitions.map { _ in false }),
-                                   diagnostics: [])
-        } else {
+        func runExplicit(_ options: ExplicitOptions) -> CheckOutcome {
+            if let reason = system.unsupported { return undecided(system, engine: "explicit", reason: reason) }
             let search = ExplicitSearch(system: system, options: options)
             search.progress = progress
             search.stopFlag = stop
-            outcome = search.run()
-            outcome.engineNote = note
+            return search.run()
         }
-        if engine == .auto && (system.unsupported != nil || outcome.stateLimitReached) && stop?.isStopped != true {
-            var walkOptions = walk
-            // The walks get what is left of --timeout.
-            if let t = options.timeout { walkOptions.timeout = max(1, t - outcome.stats.seconds) }
-            outcome = withWalks(outcome, WalkEngine.run(system: system, options: walkOptions, stop: stop))
+
+        var outcome: CheckOutcome
+        switch engine {
+        case .walk:
+            outcome = WalkEngine.run(system: system, options: walk, stop: stop)
+            addScenarios(&outcome, system, options, budget)
+            return outcome
+        case .symbolic:
+            outcome = runSymbolic(symbolic)
+            outcome.engineNote = symbolicNote
+        case .explicit:
+            outcome = runExplicit(options)
+            outcome.engineNote = domainsFinite(model) ? "exhaustive breadth-first search"
+                : "breadth-first search; some integers are unbounded, so it is exhaustive only if their reachable values stay finite (else it stops at --max-states)"
+        case .auto where system.unsupported != nil:
+            outcome = runSymbolic(symbolic)
+            outcome.engineNote = "an unbounded `any` cannot be enumerated, so " + symbolicNote
+        case .auto where domainsFinite(model):
+            outcome = runExplicit(options)
+            outcome.engineNote = "exhaustive breadth-first search (every declared domain is finite)"
+            if outcome.stateLimitReached && stop?.isStopped != true {
+                var walkOptions = walk
+                // The walks get what is left of --timeout.
+                if let t = options.timeout { walkOptions.timeout = max(1, t - Date().timeIntervalSince(started)) }
+                outcome = withWalks(outcome, WalkEngine.run(system: system, options: walkOptions, stop: stop))
+            }
+        case .auto:
+            var first = options
+            first.maxStates = min(options.maxStates ?? Int.max, autoExplicitStates)
+            first.timeout = min(options.timeout.map { $0 / 4 } ?? autoExplicitSeconds, autoExplicitSeconds)
+            first.maxSolverQueries = autoExplicitQueries
+            // One thread: the query share is then checked after every state.
+            first.jobs = 1
+            let explicit = runExplicit(first)
+            let stoppedAtViolation = options.stopOnFirst && explicit.properties.contains { $0.verdict == .violated && $0.property.severity != .warning }
+            if explicit.complete || stoppedAtViolation || stop?.isStopped == true {
+                outcome = explicit
+                outcome.engineNote = explicit.complete
+                    ? "some integers are unbounded, but their reachable values stay finite: exhaustive breadth-first search"
+                    : "breadth-first search; some integers are unbounded"
+                break
+            }
+            var rest = symbolic
+            let spent = Date().timeIntervalSince(started)
+            rest.timeout = max(1, (symbolic.timeout ?? autoSymbolicSeconds) - spent)
+            outcome = withExplicit(runSymbolic(rest), explicit)
+            let timeShare = first.timeout.map { explicit.stats.seconds >= $0 && $0 < (options.timeout ?? .infinity) } == true
+            let stateShare = explicit.stateLimitReached && first.maxStates != options.maxStates
+            let share = timeShare ? "its share of \(Budget.seconds(first.timeout ?? 0)) s"
+                : stateShare ? "its share of \(autoExplicitStates) states" : explicit.stopReason ?? "incomplete"
+            outcome.engineNote = "some integers are unbounded and the explicit search stopped after \(explicit.stats.states) states (\(share)), so "
+                + symbolicNote + (symbolic.timeout == nil ? "; without --timeout the symbolic engine has \(Budget.seconds(autoSymbolicSeconds)) s" : "")
+                + (outcome.engineNote.map { "; " + $0 } ?? "")
         }
+        // The obligations get a context of their own: their witnesses
+        // then depend only on the model, not on what the engine asked
+        // Z3 before (reruns and machines give the same words).
         addObligations(&outcome, system, options, budget)
         addScenarios(&outcome, system, options, budget)
+        outcome.stats.seconds = Date().timeIntervalSince(started)
         return outcome
     }
 
-    /// States the explicit search may visit after the symbolic engine left
-    /// properties open on an unbounded machine.
-    public static let explicitBudget = 1_000_000
+    /// States and seconds `auto` gives the explicit search before the
+    /// symbolic engine on a machine with unbounded integers.
+    public static let autoExplicitStates = 100_000
+    public static let autoExplicitQueries = 2_000
+    /// A safety net: the query and state shares end the search first on any
+    /// ordinary machine, so the outcome does not depend on its speed.
+    public static let autoExplicitSeconds = 10.0
+    /// Seconds `auto` gives the symbolic engine when no `--timeout` is set
+    /// (Spacer and k-induction need not terminate on unbounded machines).
+    public static let autoSymbolicSeconds = 30.0
 
-    /// The symbolic outcome with what a finished explicit search settled
-    /// among the properties it left open (bounded or unknown): exhaustive
-    /// `holds` or a (shortest) violation. A search that did not finish
-    /// settles nothing.
+    /// Every property `unknown` for `reason`: the engine cannot run.
+    static func undecided(_ system: TransitionSystem, engine: String, reason: String) -> CheckOutcome {
+        let model = system.model
+        let props = system.properties.map {
+            PropertyResult(property: $0, verdict: .unknown, bound: nil, trace: nil, detail: reason, settledBy: engine == "explicit" ? "explicit search" : engine)
+        }
+        return CheckOutcome(engine: engine, engineNote: nil, complete: false, stopReason: reason, stats: SearchStats(),
+                            properties: props,
+                            coverage: Coverage(model: model, visited: model.states.map { _ in false }, fired: model.transitions.map { _ in false }),
+                            diagnostics: [])
+    }
+
+    /// The symbolic outcome with what the explicit search settled among
+    /// the properties it left open (bounded or unknown). A finished search
+    /// settles them (exhaustive `holds` or a shortest violation) and its
+    /// coverage is exact; one that stopped early contributes its
+    /// violations (each replays) and what it reached.
     static func withExplicit(_ symbolic: CheckOutcome, _ explicit: CheckOutcome) -> CheckOutcome {
-        guard explicit.complete else { return symbolic }
         var o = symbolic
         let byID = Dictionary(explicit.properties.map { ($0.property.id, $0) }, uniquingKeysWith: { a, _ in a })
         var settled = 0
         for (i, r) in o.properties.enumerated() where r.verdict == .bounded || r.verdict == .unknown {
-            guard let e = byID[r.property.id], e.verdict == .holds || e.verdict == .violated else { continue }
+            guard let e = byID[r.property.id], e.verdict == .violated || (explicit.complete && e.verdict == .holds) else { continue }
             o.properties[i] = e
             settled += 1
         }
+        o.coverage = explicit.complete ? explicit.coverage : symbolic.coverage.union(explicit.coverage)
+        o.diagnostics += explicit.diagnostics
+        o.stats.solverQueries += explicit.stats.solverQueries
         guard settled > 0 else { return o }
         o.complete = o.stopReason == nil && o.properties.allSatisfy { $0.verdict == .holds || $0.verdict == .violated }
         o.engine = "symbolic+explicit"
-        o.engineNote = (o.engineNote ?? "") + "; then the explicit search found \(explicit.stats.states) reachable states (the unbounded values stay finite) and settled \(settled) propert\(settled == 1 ? "y" : "ies") left open"
-        o.coverage = explicit.coverage
+        o.engineNote = explicit.complete
+            ? "the explicit search found \(explicit.stats.states) reachable states (the unbounded values stay finite) and settled \(settled) propert\(settled == 1 ? "y" : "ies") left open"
+            : "the explicit search found \(settled) violation\(settled == 1 ? "" : "s") the symbolic engine left open"
         o.stats.states = explicit.stats.states
         o.stats.steps = explicit.stats.steps
-        o.stats.solverQueries += explicit.stats.solverQueries
-        o.diagnostics += explicit.diagnostics
         return o
     }
 
@@ -156,12 +196,7 @@ public enum Verifier {
         for (i, r) in o.properties.enumerated() where r.verdict == .unknown {
             if let w = byID[r.property.id] { o.properties[i] = w }
         }
-        let states = Set(explicit.coverage.reachableStates + walks.coverage.reachableStates)
-        let fired = Set(explicit.coverage.firedTransitions + walks.coverage.firedTransitions)
-        o.coverage.reachableStates = (explicit.coverage.reachableStates + explicit.coverage.unreachableStates).filter { states.contains($0) }
-        o.coverage.unreachableStates = (explicit.coverage.reachableStates + explicit.coverage.unreachableStates).filter { !states.contains($0) }
-        o.coverage.firedTransitions = (explicit.coverage.firedTransitions + explicit.coverage.neverFired).filter { fired.contains($0) }
-        o.coverage.neverFired = (explicit.coverage.firedTransitions + explicit.coverage.neverFired).filter { !fired.contains($0) }
+        o.coverage = explicit.coverage.union(walks.coverage)
         o.diagnostics += walks.diagnostics
         o.walk = walks.walk
         o.stats.solverQueries += walks.stats.solverQueries

@@ -94,6 +94,19 @@ public struct Coverage: Sendable {
     public var firedTransitions: [String] = []
     public var neverFired: [String] = []
     public init() {}
+
+    /// What either coverage reached or fired, in this one's order.
+    public func union(_ other: Coverage) -> Coverage {
+        let states = Set(reachableStates + other.reachableStates)
+        let fired = Set(firedTransitions + other.firedTransitions)
+        let allStates = reachableStates + unreachableStates, allTransitions = firedTransitions + neverFired
+        var c = Coverage()
+        c.reachableStates = allStates.filter { states.contains($0) }
+        c.unreachableStates = allStates.filter { !states.contains($0) }
+        c.firedTransitions = allTransitions.filter { fired.contains($0) }
+        c.neverFired = allTransitions.filter { !fired.contains($0) }
+        return c
+    }
 }
 
 /// What every engine returns: a verdict per property, statistics, coverage.

@@ -3,6 +3,9 @@ import Foundation
 
 public struct ExplicitOptions: Sendable {
     public var maxStates: Int?
+    /// Z3 queries the search may make deciding observation-dependent steps
+    /// (a limit counted in work, not seconds, so the same on every machine).
+    public var maxSolverQueries: Int?
     /// Bytes the explicit search may hold (visited states and successors
     /// waiting to join them); nil: three quarters of the machine's memory.
     public var memoryLimit: Int?
@@ -255,6 +258,7 @@ public final class ExplicitSearch {
             if let l = limit { incomplete = "a value beyond 64 bits at \(l.loc) (the explicit engine computes in 64 bits)"; break }
             if shouldStopOnFirst { incomplete = "stopped at the first violation (--stop-on-first)"; break }
             if let m = options.maxStates, store.count >= m { incomplete = "state limit of \(m) reached (--max-states)"; stateLimitReached = true; break }
+            if let m = options.maxSolverQueries, oracles.reduce(0, { $0 + $1.queries }) >= m { incomplete = "solver query limit of \(m) reached"; break }
             if workspaces.count > 1 && levelEnd - head >= options.parallelThreshold {
                 head = runLevelInParallel(from: head, to: levelEnd, limit: &limit)
             } else {
@@ -277,7 +281,7 @@ public final class ExplicitSearch {
     /// successors waiting to join it, against `memoryLimit`).
     private func stopReason(pendingBytes: Int = 0) -> String? {
         if stopFlag?.isStopped == true { return "interrupted" }
-        if let t = options.timeout, Date().timeIntervalSince(started) > t { return "timeout after \(t) s (--timeout)" }
+        if let t = options.timeout, Date().timeIntervalSince(started) > t { return Budget.timedOut(t) }
         if store.count >= StateStore.maxStates { return "more than \(StateStore.maxStates) states" }
         // The next growth of the visited set must fit too, or it would
         // abort the process instead of stopping the search.

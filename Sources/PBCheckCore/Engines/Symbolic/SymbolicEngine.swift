@@ -144,7 +144,7 @@ public final class SymbolicEngine {
 
     func timeLeft() -> Bool {
         if stopFlag?.isStopped == true { stopReason = "interrupted"; return false }
-        if let t = options.timeout, Date().timeIntervalSince(started) > t { stopReason = "timeout after \(t) s (--timeout)"; return false }
+        if let t = options.timeout, Date().timeIntervalSince(started) > t { stopReason = Budget.timedOut(t); return false }
         return true
     }
 
