@@ -173,6 +173,10 @@ private struct TXSymbolicEnv: SMTEnvironment {
         let name = "o\(o)" + (key.map { "_\($0)" } ?? "")
         return obsIsBool[o] ? .term(ctx.boolConst(name), bool: true) : .term(ctx.intConst(name), bool: false)
     }
+    func observation(_ o: Int, keyTerm: Z3Term) -> SMTValue {
+        Issue.record("the generated expressions read only declared families")
+        return observation(o, key: nil)
+    }
 }
 
 /// Known words for everything, as the explicit engine answers.
@@ -191,6 +195,10 @@ private struct TXFoldedEnv: SMTEnvironment {
             slot += p
         }
         return .word(Word.encode(a.obs[slot]), bool: txIsBool(a.obs[slot]))
+    }
+    func observation(_ o: Int, keyTerm: Z3Term) -> SMTValue {
+        Issue.record("the generated expressions read only declared families")
+        return observation(o, key: nil)
     }
 }
 

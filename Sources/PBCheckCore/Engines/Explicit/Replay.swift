@@ -14,6 +14,9 @@ public struct Replayer {
         /// What the last state breaks (state properties).
         public var finalStateFindings: [Finding]
         public var error: String?
+        /// The first value beyond 64 bits the replay met (the explicit
+        /// evaluator computes in 64 bits; Z3 does not).
+        public var overflow: EvalError?
 
         /// Whether the replay shows the property broken: by its last step
         /// (`atStep`) or in its last state. Deadlock and determinism are
@@ -51,7 +54,7 @@ public struct Replayer {
             // A guard that fails to evaluate is an evaluation error and the
             // step is not enabled: it can only end a trace.
             guard fired.enabled || (isLast && !fired.findings.isEmpty) else {
-                return Result(trace: trace, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) ('\(t.id)') is not enabled on replay")
+                return Result(trace: trace, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) ('\(t.id)') is not enabled on replay", overflow: limit)
             }
             let params = t.params.enumerated().map { i, p in system.named(p.name, inst.binding[i], system.model.sets[p.set].elementType) }
             let observations = c.snapshot.values.keys.sorted().map { system.observationText($0, c.snapshot.values[$0] ?? 0).1 }
@@ -70,7 +73,7 @@ public struct Replayer {
                 reached = stateText(ws.src.vars)
                 reached.state = system.model.states[inst.to].id
             } else {
-                return Result(trace: trace, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) ('\(t.id)') has no successor on replay")
+                return Result(trace: trace, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) ('\(t.id)') has no successor on replay", overflow: limit)
             }
             trace.steps.append(TraceStep(transition: t.id, event: t.event, params: params, observations: observations, chosen: chosen,
                                          state: reached.state, vars: reached.vars, location: t.loc))
@@ -78,7 +81,7 @@ public struct Replayer {
         }
         system.layout.unpack(current, into: ws.post.vars)
         let stateFindings = system.checkState(ws.post, limit: &limit)
-        return Result(trace: trace, lastStepFindings: last, finalStateFindings: stateFindings, error: nil)
+        return Result(trace: trace, lastStepFindings: last, finalStateFindings: stateFindings, error: nil, overflow: limit)
     }
 }
 

@@ -135,8 +135,8 @@ final class SnapshotOracle {
         case .unknown(let reason): throw .unknown("Z3: \(reason)")
         case .sat(let m):
             var snap = Snapshot()
-            for (key, term) in env.observationTerms {
-                guard let v = m.value(term) else { throw .unknown("an observation value beyond 64 bits") }
+            for (j, term) in env.observations.terms.enumerated() {
+                guard let key = env.observations.key(j, { m.value($0) }), let v = m.value(term) else { throw .unknown("an observation value beyond 64 bits") }
                 snap.values[key] = Word.encode(v)
             }
             func values(_ terms: [Z3Term]) throws(Failure) -> [Int64] {
@@ -301,7 +301,7 @@ final class ExplicitEnvironment: SMTEnvironment {
     /// left and of the state entered (one snapshot per step).
     private let shared: SnapshotTerms
 
-    var observationTerms: Zip2Sequence<[Snapshot.Key], [Z3Term]> { zip(shared.keys, shared.terms) }
+    var observations: SnapshotTerms { shared }
     var side: [Z3Term] { shared.side }
 
     /// A constraint on a constant the step chose (`:= any`), kept with the
@@ -327,6 +327,9 @@ final class ExplicitEnvironment: SMTEnvironment {
 
     func observation(_ o: Int, key: Int64?) -> SMTValue {
         .term(shared.term(Snapshot.Key(observation: o, key: key), system.model, ctx), bool: system.model.observations[o].domain == .bool)
+    }
+    func observation(_ o: Int, keyTerm: Z3Term) -> SMTValue {
+        .term(shared.read(o, keyTerm: keyTerm, system.model, ctx), bool: system.model.observations[o].domain == .bool)
     }
 
     func domainConstraint(_ t: Z3Term, _ domain: Domain) -> Z3Term { system.model.constraint(t, in: domain, ctx) }

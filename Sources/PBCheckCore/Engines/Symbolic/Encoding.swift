@@ -13,25 +13,96 @@ final class SnapshotTerms {
     let prefix: String
     private(set) var keys: [Snapshot.Key] = []
     private(set) var terms: [Z3Term] = []
+    /// Per term: for a read of an undeclared family at a key the
+    /// translation does not know (`u(x)` over a symbolic `x`), the key's
+    /// term; nil for a term at a known key.
+    private(set) var readKeys: [Z3Term?] = []
     private var index: [Snapshot.Key: Int] = [:]
-    private(set) var side: [Z3Term] = []
+    /// Reads by observation and key term (Z3 shares equal terms).
+    private var readIndex: [ReadKey: Int] = [:]
+    /// Per term, its observation's domain.
+    private(set) var domains: [Z3Term] = []
+    /// The other side conditions: choices of `:= any`, and that two terms
+    /// of one family at equal keys are equal (Ackermann's reduction of the
+    /// family, read as a function of its key).
+    private(set) var extra: [Z3Term] = []
+
+    private struct ReadKey: Hashable {
+        let observation: Int
+        let key: UnsafeMutableRawPointer
+    }
 
     init(prefix: String) { self.prefix = prefix }
+
+    /// What the snapshot's step assumes: every domain and side condition.
+    var side: [Z3Term] { domains + extra }
 
     func term(_ k: Snapshot.Key, _ model: TypedModel, _ ctx: Z3Context) -> Z3Term {
         if let i = index[k] { return terms[i] }
         let info = model.observations[k.observation]
-        let name = prefix + info.name + (k.key.map { "[\($0)]" } ?? "")
-        let t = info.domain == .bool ? ctx.boolConst(name) : ctx.intConst(name)
+        let t = info.domain == .bool ? ctx.boolConst(prefix + info.name + (k.key.map { "[\($0)]" } ?? ""))
+            : ctx.intConst(prefix + info.name + (k.key.map { "[\($0)]" } ?? ""))
         index[k] = terms.count
-        keys.append(k)
-        terms.append(t)
-        side.append(model.constraint(t, in: info.domain, ctx))
+        add(k, t, readKey: nil, info.domain, model, ctx)
         return t
     }
 
+    /// Family `o` read at the key `keyTerm` stands for.
+    func read(_ o: Int, keyTerm: Z3Term, _ model: TypedModel, _ ctx: Z3Context) -> Z3Term {
+        let rk = ReadKey(observation: o, key: UnsafeMutableRawPointer(keyTerm.ast))
+        if let i = readIndex[rk] { return terms[i] }
+        let info = model.observations[o]
+        let name = prefix + info.name + "[?\(terms.count)]"
+        let t = info.domain == .bool ? ctx.boolConst(name) : ctx.intConst(name)
+        readIndex[rk] = terms.count
+        add(Snapshot.Key(observation: o, key: nil), t, readKey: keyTerm, info.domain, model, ctx)
+        return t
+    }
+
+    private func add(_ k: Snapshot.Key, _ t: Z3Term, readKey: Z3Term?, _ domain: Domain, _ model: TypedModel, _ ctx: Z3Context) {
+        // Equal keys, equal values: against every term of the same family
+        // when one of the two is a read.
+        for j in terms.indices where keys[j].observation == k.observation && (readKey != nil || readKeys[j] != nil) {
+            guard let a = readKey ?? k.key.map({ ctx.literal($0, like: readKeys[j]!) }),
+                  let b = readKeys[j] ?? keys[j].key.map({ ctx.literal($0, like: a) }) else { continue }
+            extra.append(ctx.implies(ctx.eq(a, b), ctx.eq(t, terms[j])))
+        }
+        keys.append(k)
+        terms.append(t)
+        readKeys.append(readKey)
+        domains.append(model.constraint(t, in: domain, ctx))
+    }
+
     /// Another side condition of the snapshot's step.
-    func constrain(_ c: Z3Term) { side.append(c) }
+    func constrain(_ c: Z3Term) { extra.append(c) }
+
+    /// The snapshot key of term `j` in a model: its own key, or for a read
+    /// the key the model gives its key term (`value` evaluates a term).
+    func key(_ j: Int, _ value: (Z3Term) -> Value?) -> Snapshot.Key? {
+        guard let kt = readKeys[j] else { return keys[j] }
+        guard let v = value(kt) else { return nil }
+        return Snapshot.Key(observation: keys[j].observation, key: Word.encode(v))
+    }
+
+    /// The same snapshot over fresh constants (a second snapshot of one
+    /// step: the bound variables of deadlock's ∀, determinism's pair).
+    func copy(prefix: String, _ ctx: Z3Context) -> SnapshotTerms {
+        let c = SnapshotTerms(prefix: prefix)
+        let fresh = terms.enumerated().map { j, t in ctx.const(prefix + "\(j)", like: t) }
+        func moved(_ f: Z3Term) -> Z3Term { terms.isEmpty ? f : ctx.substitute(f, terms, fresh) }
+        c.keys = keys
+        c.terms = fresh
+        c.index = index
+        c.readKeys = readKeys.map { $0.map(moved) }
+        c.domains = domains.map(moved)
+        c.extra = extra.map(moved)
+        return c
+    }
+}
+
+extension Z3Context {
+    /// A key word as a term of `t`'s sort.
+    func literal(_ w: Int64, like t: Z3Term) -> Z3Term { isBool(t) ? bool(w != 0) : int(w) }
 }
 
 /// Where a symbolic translation reads: variables and the control state
@@ -47,6 +118,9 @@ struct SymbolicEnvironment: SMTEnvironment {
     func control() -> SMTValue { .term(state.control, bool: false) }
     func observation(_ o: Int, key: Int64?) -> SMTValue {
         .term(snapshot.term(Snapshot.Key(observation: o, key: key), model, ctx), bool: model.observations[o].domain == .bool)
+    }
+    func observation(_ o: Int, keyTerm: Z3Term) -> SMTValue {
+        .term(snapshot.read(o, keyTerm: keyTerm, model, ctx), bool: model.observations[o].domain == .bool)
     }
 }
 
@@ -142,7 +216,6 @@ final class SymbolicModel {
         let sel = ctx.intConst("t.sel")
         self.sel = sel
         stepObs = SnapshotTerms(prefix: "t.o.")
-        detObs = SnapshotTerms(prefix: "t.d.")
         var tr = SMTTranslator(ctx: ctx, model: model)
         let preEnv = SymbolicEnvironment(model: model, ctx: ctx, state: pre, slotIsBool: slotIsBool, snapshot: stepObs)
         let postEnv = SymbolicEnvironment(model: model, ctx: ctx, state: post, slotIsBool: slotIsBool, snapshot: stepObs)
@@ -341,14 +414,13 @@ final class SymbolicModel {
         // The step's observations become bound variables of a ∀.
         if let p = system.deadlockProperty {
             let nonFinal = isControl(model.states.indices.filter { !model.states[$0].isFinal }, pre)
-            let quantified = SnapshotTerms(prefix: "t.q.")
-            for k in stepObs.keys { _ = quantified.term(k, model, ctx) }
+            let quantified = stepObs.copy(prefix: "t.q.", ctx)
             let someEnabled = ctx.substitute(ctx.or(instances.map(\.enabled)), stepObs.terms, quantified.terms)
             let none = ctx.forall(quantified.terms, ctx.implies(ctx.and(quantified.side), ctx.not(someEnabled)))
             checks.append(PropertyCheck(property: p, kind: .state, bad: ctx.and([nonFinal, none])))
         }
         // Determinism: two transitions on one event enabled by one snapshot.
-        for k in stepObs.keys { _ = detObs.term(k, model, ctx) }
+        detObs = stepObs.copy(prefix: "t.d.", ctx)
         let events = max(system.eventIndex.count, 1)
         for (key, p) in system.determinismProperty.sorted(by: { $0.value < $1.value }) {
             let s = key / events, ev = key % events
@@ -374,7 +446,7 @@ final class SymbolicModel {
     /// Whether check `c`'s formula has a quantifier (deadlock over
     /// observations), which Horn clauses cannot hold.
     func quantified(_ c: PropertyCheck) -> Bool {
-        system.properties[c.property].kind == .deadlock && !stepObs.keys.isEmpty
+        system.properties[c.property].kind == .deadlock && !stepObs.terms.isEmpty
     }
 
     /// The template terms an unrolling replaces at each depth, in a fixed order.

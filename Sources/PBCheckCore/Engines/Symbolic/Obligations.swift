@@ -47,9 +47,10 @@ public enum ObligationChecker {
             literals.append(a)
             return a
         }
-        let observationDomains = zip(sym.stepObs.keys, sym.stepObs.side).map { k, side in
+        let observationDomains = zip(sym.stepObs.keys, sym.stepObs.domains).map { k, side in
             label(domainText(k, system), side)
         }
+        solver.assert(ctx.and(sym.stepObs.extra))
         let invariants = invariantsByProperty(model, system)
         var invariantLits: [Int: Z3Term] = [:]
         for (p, holdsIn) in sym.invariantHolds.sorted(by: { $0.key < $1.key }) {
@@ -87,7 +88,12 @@ public enum ObligationChecker {
                     out.append(system.named(p.name, system.instances[i].binding[k], model.sets[p.set].elementType))
                 }
             }
-            for (k, term) in zip(sym.stepObs.keys, sym.stepObs.terms).sorted(by: { $0.0 < $1.0 }) where reads.observed.contains(k.observation) {
+            let observed = sym.stepObs.terms.enumerated().compactMap { j, term -> (Snapshot.Key, Z3Term)? in
+                guard let k = sym.stepObs.key(j, { m.value($0) }), reads.observed.contains(k.observation) else { return nil }
+                return (k, term)
+            }
+            var shown = Set<Snapshot.Key>()
+            for (k, term) in observed.sorted(by: { $0.0 < $1.0 }) where shown.insert(k).inserted {
                 if let v = m.value(term) { out.append(system.observationText(k, Word.encode(v)).1) }
             }
             return out

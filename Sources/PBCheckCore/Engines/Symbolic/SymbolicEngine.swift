@@ -227,6 +227,11 @@ public final class SymbolicEngine {
         }
         let result = initial.withUnsafeBufferPointer { Replayer(system: system).replay(initial: $0.baseAddress!, choices: choices) }
         let atStep = checks[c].kind == .step
+        if let l = result.overflow, result.error != nil || !result.shows(p, kind: system.properties[p].kind, atStep: atStep) {
+            // Z3's integers are mathematical; the replayer's are 64-bit.
+            state[c] = .unknown("the counterexample of \(steps) step\(steps == 1 ? "" : "s") computes a value beyond 64 bits at \(l.loc), which the replayer cannot confirm")
+            return
+        }
         if let e = result.error {
             internalErrors.append("\(system.properties[p].id): BMC trace does not replay: \(e)")
             state[c] = .unknown("internal error: the BMC counterexample does not replay (\(e))")

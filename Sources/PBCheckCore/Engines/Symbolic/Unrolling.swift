@@ -39,12 +39,10 @@ final class Unrolling {
             let p = "d\(n)."
             let sel = ctx.intConst(p + "sel")
             let any = sym.any.enumerated().map { i, list in
-                list.enumerated().map { k, t in
-                    isBoolTerm(t) ? ctx.boolConst(p + "any.\(i).\(k)") : ctx.intConst(p + "any.\(i).\(k)")
-                }
+                list.enumerated().map { k, t in ctx.const(p + "any.\(i).\(k)", like: t) }
             }
-            let obs = sym.stepObs.terms.enumerated().map { j, t in isBoolTerm(t) ? ctx.boolConst(p + "o\(j)") : ctx.intConst(p + "o\(j)") }
-            let det = sym.detObs.terms.enumerated().map { j, t in isBoolTerm(t) ? ctx.boolConst(p + "det\(j)") : ctx.intConst(p + "det\(j)") }
+            let obs = sym.stepObs.terms.enumerated().map { j, t in ctx.const(p + "o\(j)", like: t) }
+            let det = sym.detObs.terms.enumerated().map { j, t in ctx.const(p + "det\(j)", like: t) }
             sels.append(sel)
             dets.append(det)
             stepAny.append(any)
@@ -54,7 +52,6 @@ final class Unrolling {
         return targets[d]
     }
 
-    private func isBoolTerm(_ t: Z3Term) -> Bool { Z3_get_sort_kind(ctx.raw, Z3_get_sort(ctx.raw, t.ast)) == Z3_BOOL_SORT }
 
     /// A template formula at depth `d` (cached per template and depth).
     func at(_ f: Z3Term, _ d: Int) -> Z3Term {
@@ -71,8 +68,8 @@ final class Unrolling {
     func determinismSnapshot(_ m: Z3Model, _ d: Int) -> Snapshot {
         _ = terms(d)
         var snapshot = Snapshot()
-        for (k, t) in zip(sym.detObs.keys, dets[d]) {
-            if let v = m.value(t) { snapshot.values[k] = Word.encode(v) }
+        for (j, t) in dets[d].enumerated() {
+            if let k = sym.detObs.key(j, { m.value(at($0, d)) }), let v = m.value(t) { snapshot.values[k] = Word.encode(v) }
         }
         return snapshot
     }
@@ -100,8 +97,8 @@ final class Unrolling {
             _ = terms(d)
             guard case .int(let i)? = m.value(sels[d]), i >= 0, Int(i) < system.instances.count else { return nil }
             var snapshot = Snapshot()
-            for (k, t) in zip(sym.stepObs.keys, stepObs[d]) {
-                guard let v = m.value(t) else { return nil }
+            for (j, t) in stepObs[d].enumerated() {
+                guard let k = sym.stepObs.key(j, { m.value(at($0, d)) }), let v = m.value(t) else { return nil }
                 snapshot.values[k] = Word.encode(v)
             }
             var any: [Int64] = []

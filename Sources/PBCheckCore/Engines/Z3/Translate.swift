@@ -28,10 +28,12 @@ public protocol SMTEnvironment {
     func variable(_ slot: Int) -> SMTValue
     /// The control state's index.
     func control() -> SMTValue
-    /// An observation, keyed by a known key word (nil when not keyed; for an
-    /// undeclared keyed observation read at a key that is not known,
-    /// `Int64.min`: one fresh value, an over-approximation).
+    /// An observation, keyed by a known key word (nil when not keyed).
     func observation(_ o: Int, key: Int64?) -> SMTValue
+    /// An undeclared keyed observation read at the key `keyTerm` stands
+    /// for: a fresh value, equal to every other read of the family at an
+    /// equal key.
+    func observation(_ o: Int, keyTerm: Z3Term) -> SMTValue
 }
 
 /// Translates typed expressions into Z3 terms with the semantics of SPEC §2:
@@ -117,14 +119,14 @@ public struct SMTTranslator {
             }
             guard let ks = info.keySet else {
                 // An undeclared family keyed by an enum: one value per key
-                // the type allows. Keyed by an integer: one fresh value,
-                // an over-approximation.
+                // the type allows. Keyed otherwise: one value per read,
+                // equal at equal keys.
                 if case .enumeration(let e)? = info.keyType {
                     let keys = model.enums[e].values.map { Int64($0) }
                     let chosen = select(term(key.value), among: keys, isBoolKey: false) { _, w in env.observation(o, key: w) }
                     return Translated(value: chosen.value, defined: key.defined)
                 }
-                return Translated(value: env.observation(o, key: Int64.min), defined: key.defined)
+                return Translated(value: env.observation(o, keyTerm: term(key.value)), defined: key.defined)
             }
             let chosen = select(term(key.value), in: ks) { _, w in env.observation(o, key: w) }
             return Translated(value: chosen.value, defined: conj(key.defined, chosen.defined))

@@ -70,6 +70,10 @@ public final class Z3Context {
 
     public func int(_ v: Int64) -> Z3Term { wrap(Z3_mk_int64(raw, v, intSort)) }
     public func bool(_ b: Bool) -> Z3Term { wrap(b ? Z3_mk_true(raw) : Z3_mk_false(raw)) }
+    /// Whether `t` is a formula (Bool sort) rather than an integer.
+    public func isBool(_ t: Z3Term) -> Bool { Z3_get_sort_kind(raw, Z3_get_sort(raw, t.ast)) == Z3_BOOL_SORT }
+    /// A fresh constant of `t`'s sort.
+    public func const(_ name: String, like t: Z3Term) -> Z3Term { isBool(t) ? boolConst(name) : intConst(name) }
 
     func many(_ terms: [Z3Term], _ make: (Z3_context, UInt32, UnsafePointer<Z3_ast?>) -> Z3_ast?) -> Z3Term {
         let asts: [Z3_ast?] = terms.map { $0.ast }
