@@ -258,6 +258,7 @@ struct Verify: ParsableCommand {
         var jsonResults: [String] = []
         let seed = walk.seed ?? WalkOptions.randomSeed()
         for path in specs {
+            let clockStart = Date()
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
             guard let model = validation.model else {
                 SpecOutput.invalid(validation, format: format, json: &jsonResults)
@@ -265,6 +266,7 @@ struct Verify: ParsableCommand {
                 continue
             }
             var options = ExplicitOptions()
+            options.clockStart = clockStart
             options.maxStates = maxStates
             options.timeout = timeout
             options.stopOnFirst = stopOnFirst
@@ -354,6 +356,7 @@ struct Walk: ParsableCommand {
         var json: [String] = []
         let seed = walk.seed ?? WalkOptions.randomSeed()
         for path in specs {
+            let clockStart = Date()
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
             guard let model = validation.model else {
                 SpecOutput.invalid(validation, format: format, json: &json)
@@ -361,6 +364,7 @@ struct Walk: ParsableCommand {
                 continue
             }
             var options = walk.options(seed: seed)
+            options.clockStart = clockStart
             options.jobs = jobs
             options.timeout = timeout
             options.stopOnFirst = stopOnFirst
@@ -411,13 +415,14 @@ struct Test: ParsableCommand {
         var worst = ExitStatus.ok
         var json: [String] = []
         for path in specs {
+            let clockStart = Date()
             let validation = Pipeline.validate(path: path)
             guard let model = validation.model else {
                 SpecOutput.invalid(validation, format: format, json: &json)
                 worst = worst.combined(with: .invalid)
                 continue
             }
-            let outcome = Verifier.scenarios(model: model, budget: Budget(timeout: timeout, stop: Interrupt.flag))
+            let outcome = Verifier.scenarios(model: model, budget: Budget(timeout: timeout, stop: Interrupt.flag, from: clockStart))
             switch format {
             case .json:
                 json.append(ResultJSON(path: path, name: model.name, sha256: nil, outcome: outcome, diagnostics: []).encoded())

@@ -22,7 +22,9 @@ public enum Verifier {
     /// violations the search found.
     public static func run(model: TypedModel, engine: Engine = .auto, options: ExplicitOptions, walk: WalkOptions = WalkOptions(),
                            symbolic: SymbolicOptions = SymbolicOptions(), progress: SearchProgress? = nil, stop: StopFlag? = nil) -> CheckOutcome {
-        let started = Date()
+        let started = options.clockStart ?? Date()
+        var options = options
+        options.clockStart = started
         let budget = Budget(timeout: options.timeout, stop: stop, from: started)
         let system = TransitionSystem(model: model, deadlock: options.deadlock)
         var symbolic = symbolic
@@ -30,10 +32,13 @@ public enum Verifier {
         symbolic.stopOnFirst = options.stopOnFirst
         symbolic.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
         if symbolic.timeout == nil { symbolic.timeout = options.timeout }
+        symbolic.clockStart = started
         var walk = walk
         walk.deadlock = options.deadlock
         walk.jobs = options.jobs
         walk.queryTimeoutMilliseconds = options.queryTimeoutMilliseconds
+        if walk.timeout == nil { walk.timeout = options.timeout }
+        walk.clockStart = started
         let symbolicNote = "bounded model checking up to depth \(symbolic.depth) (--depth), k-induction and CHC (Z3); coverage is what BMC reached"
 
         func runSymbolic(_ options: SymbolicOptions) -> CheckOutcome {
@@ -71,10 +76,8 @@ public enum Verifier {
             outcome = runExplicit(options)
             outcome.engineNote = "exhaustive breadth-first search (every declared domain is finite)"
             if outcome.stateLimitReached && stop?.isStopped != true {
-                var walkOptions = walk
                 // The walks get what is left of --timeout.
-                if let t = options.timeout { walkOptions.timeout = max(1, t - Date().timeIntervalSince(started)) }
-                outcome = withWalks(outcome, WalkEngine.run(system: system, options: walkOptions, stop: stop))
+                outcome = withWalks(outcome, WalkEngine.run(system: system, options: walk, stop: stop))
             }
         case .auto:
             var first = options
@@ -84,6 +87,7 @@ public enum Verifier {
             // One thread: the query share is then checked after every state.
             first.jobs = 1
             let explicit = runExplicit(first)
+            let explicitSeconds = Date().timeIntervalSince(started)
             let stoppedAtViolation = options.stopOnFirst && explicit.properties.contains { $0.verdict == .violated && $0.property.severity != .warning }
             if explicit.complete || stoppedAtViolation || stop?.isStopped == true {
                 outcome = explicit
@@ -93,10 +97,12 @@ public enum Verifier {
                 break
             }
             var rest = symbolic
-            let spent = Date().timeIntervalSince(started)
-            rest.timeout = max(1, (symbolic.timeout ?? autoSymbolicSeconds) - spent)
+            if rest.timeout == nil {
+                rest.timeout = autoSymbolicSeconds
+                rest.clockStart = Date()
+            }
             outcome = withExplicit(runSymbolic(rest), explicit)
-            let timeShare = first.timeout.map { explicit.stats.seconds >= $0 && $0 < (options.timeout ?? .infinity) } == true
+            let timeShare = first.timeout.map { explicitSeconds >= $0 && $0 < (options.timeout ?? .infinity) } == true
             let stateShare = explicit.stateLimitReached && first.maxStates != options.maxStates
             let share = timeShare ? "its share of \(Budget.seconds(first.timeout ?? 0)) s"
                 : stateShare ? "its share of \(autoExplicitStates) states" : explicit.stopReason ?? "incomplete"

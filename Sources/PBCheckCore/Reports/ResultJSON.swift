@@ -153,6 +153,8 @@ public struct ResultJSON: Codable, Sendable {
         public var counts: [String: Int]
         /// The obligations that do not discharge (fail or unknown).
         public var list: [ObligationJSON]
+        /// Why not every obligation was checked (a limit), if so.
+        public var incomplete: String?
     }
 
     /// What the symbolic engine measured.
@@ -259,7 +261,8 @@ public struct ResultJSON: Codable, Sendable {
                                 ObligationJSON(kind: ob.kind.rawValue, status: ob.status.rawValue, state: ob.state, transition: ob.transition,
                                                other: ob.other, property: ob.property, witness: ob.witness.isEmpty ? nil : ResultJSON.vars(ob.witness),
                                                message: ob.message, line: ob.location?.line, seconds: ResultJSON.rounded(ob.seconds))
-                            })
+                            },
+                            incomplete: r.incomplete)
         }
         symbolic = o.symbolic.map { st in
             SymbolicJSON(bmcSeconds: st.bmcSeconds.map(ResultJSON.rounded), inductionSeconds: st.inductionSeconds.map(ResultJSON.rounded),

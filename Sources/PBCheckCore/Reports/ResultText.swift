@@ -144,7 +144,7 @@ public struct ResultRenderer {
     /// discharge, in words, with its witness.
     func obligations(_ r: ObligationReport) -> String {
         let obs = r.obligations
-        guard !obs.isEmpty else { return "" }
+        guard !obs.isEmpty || r.incomplete != nil else { return "" }
         func count(_ k: Obligation.Kind, _ s: Obligation.Status) -> Int { obs.filter { $0.kind == k && $0.status == s }.count }
         var parts = ["\(obs.filter { $0.status == .discharged }.count) discharged"]
         let failing = count(.establishment, .fails)
@@ -159,6 +159,7 @@ public struct ResultRenderer {
         if notInductive > 0 { parts.append("\(notInductive) not inductive (unreachable witnesses: the property holds)") }
         let unknown = obs.filter { $0.status == .unknown }.count
         if unknown > 0 { parts.append("\(unknown) unknown") }
+        if let reason = r.incomplete { parts.append("the rest not checked (\(reason))") }
         var out = "\n" + style.emphasis("Obligations") + " (per reachable state and transition, by Z3): " + parts.joined(separator: ", ") + "\n"
         if obs.contains(where: { $0.status != .discharged && $0.status != .notInductive }) { out += style.dim("  \(r.assumptions)\n") }
         // One line per distinct finding, with the source states it holds in.
@@ -185,7 +186,7 @@ public struct ResultRenderer {
             case (.stall, _): tag = style.severity(.note, "stall   ")
             }
             out += "  \(tag)  \(ob.message ?? "\(ob.kind.rawValue) in \(ob.state)")"
-            if ob.kind != .stall { out += style.dim(states.count == 1 ? "  [from \(states[0])]" : "  [from \(states.count) states: \(states.joined(separator: ", "))]") }
+            if ob.kind != .stall { out += style.dim(states.count == 1 ? "  [from \(states[0])]" : "  [from \(states.count) states: \(ResultRenderer.some(states, first: 8))]") }
             out += "\n"
         }
         if groups.count > ResultRenderer.obligationLines {
@@ -199,9 +200,15 @@ public struct ResultRenderer {
         let states = c.reachableStates.count + c.unreachableStates.count
         let transitions = c.firedTransitions.count + c.neverFired.count
         var out = "coverage: \(c.reachableStates.count)/\(states) states reached"
-        if !c.unreachableStates.isEmpty { out += " (never: \(c.unreachableStates.joined(separator: ", ")))" }
+        if !c.unreachableStates.isEmpty { out += " (never: \(ResultRenderer.some(c.unreachableStates)))" }
         out += "; \(c.firedTransitions.count)/\(transitions) transitions fired"
-        if !c.neverFired.isEmpty { out += " (never: \(c.neverFired.joined(separator: ", ")))" }
+        if !c.neverFired.isEmpty { out += " (never: \(ResultRenderer.some(c.neverFired)))" }
         return out + "\n"
+    }
+
+    /// Names a terminal line can hold: the first few, then how many more.
+    static func some(_ names: [String], first: Int = 20) -> String {
+        guard names.count > first + 3 else { return names.joined(separator: ", ") }
+        return names.prefix(first).joined(separator: ", ") + " and \(names.count - first) more (--format json lists them all)"
     }
 }

@@ -11,6 +11,9 @@ public struct ExplicitOptions: Sendable {
     public var memoryLimit: Int?
     /// Seconds for the whole search.
     public var timeout: Double?
+    /// When `timeout` started counting (the run's start: loading the spec
+    /// and building the model count too); nil: when the engine starts.
+    public var clockStart: Date?
     public var stopOnFirst = false
     public var deadlock = true
     public var jobs = 1
@@ -228,7 +231,7 @@ public final class ExplicitSearch {
         let ws = workspaces[0]
         var limit: EvalError?
         for o in oracles {
-            o.budget = Budget(timeout: options.timeout, stop: stopFlag, from: started)
+            o.budget = Budget(timeout: options.timeout, stop: stopFlag, from: options.clockStart ?? started)
             if let m = options.maxStates { o.maxSuccessors = max(1, min(o.maxSuccessors, m)) }
         }
         var counter = 0
@@ -281,7 +284,7 @@ public final class ExplicitSearch {
     /// successors waiting to join it, against `memoryLimit`).
     private func stopReason(pendingBytes: Int = 0) -> String? {
         if stopFlag?.isStopped == true { return "interrupted" }
-        if let t = options.timeout, Date().timeIntervalSince(started) > t { return Budget.timedOut(t) }
+        if let t = options.timeout, Date().timeIntervalSince(options.clockStart ?? started) > t { return Budget.timedOut(t) }
         if store.count >= StateStore.maxStates { return "more than \(StateStore.maxStates) states" }
         // The next growth of the visited set must fit too, or it would
         // abort the process instead of stopping the search.
@@ -323,7 +326,7 @@ public final class ExplicitSearch {
                 }
                 if !f.findings.isEmpty { record(f.findings, state: index, step: choice()) }
                 emitted += 1
-                if emitted & 255 == 0, let reason = stopReason(pendingBytes: pending.count * 8) {
+                if emitted & 15 == 0, let reason = stopReason(pendingBytes: pending.count * 8) {
                     aborted = reason
                     return false
                 }

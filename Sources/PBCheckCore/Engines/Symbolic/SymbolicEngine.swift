@@ -5,6 +5,9 @@ public struct SymbolicOptions: Sendable {
     public var depth = 30
     /// Seconds for the whole run.
     public var timeout: Double?
+    /// When `timeout` started counting (the run's start: loading the spec
+    /// and building the model count too); nil: when the engine starts.
+    public var clockStart: Date?
     /// Budget of one Z3 query.
     public var queryTimeoutMilliseconds: UInt32? = 10_000
     public var deadlock = true
@@ -51,7 +54,7 @@ public final class SymbolicEngine {
     var stats = SymbolicStats()
     let started = Date()
     /// The end of the run (`--timeout`): no query runs past it.
-    var deadline: Date? { options.timeout.map { started.addingTimeInterval($0) } }
+    var deadline: Date? { options.timeout.map { (options.clockStart ?? started).addingTimeInterval($0) } }
     public var stopFlag: StopFlag?
     public var progress: SearchProgress?
 
@@ -144,7 +147,7 @@ public final class SymbolicEngine {
 
     func timeLeft() -> Bool {
         if stopFlag?.isStopped == true { stopReason = "interrupted"; return false }
-        if let t = options.timeout, Date().timeIntervalSince(started) > t { stopReason = Budget.timedOut(t); return false }
+        if let t = options.timeout, let d = deadline, Date() > d { stopReason = Budget.timedOut(t); return false }
         return true
     }
 

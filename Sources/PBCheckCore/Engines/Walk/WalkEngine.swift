@@ -11,6 +11,9 @@ public struct WalkOptions: Sendable {
     public var deadlock = true
     /// Seconds for the walks (shrinking is not counted).
     public var timeout: Double?
+    /// When `timeout` started counting (the run's start: loading the spec
+    /// and building the model count too); nil: when the engine starts.
+    public var clockStart: Date?
     public var queryTimeoutMilliseconds: UInt32? = 10_000
     /// Replays one shrink may spend.
     public var maxShrinkReplays = 200_000
@@ -54,7 +57,7 @@ public enum WalkEngine {
         let jobs = max(1, min(options.jobs, max(options.runs, 1)))
         let walkers = (0..<jobs).map { _ in Walker(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         // --timeout and Ctrl-C bound the walks and the shrinking alike.
-        let budget = Budget(timeout: options.timeout, stop: stop, from: started)
+        let budget = Budget(timeout: options.timeout, stop: stop, from: options.clockStart ?? started)
         for w in walkers {
             w.coverageBias = options.coverageBias
             w.budget = budget
