@@ -82,7 +82,8 @@ public enum Verifier {
         case .auto:
             var first = options
             first.maxStates = min(options.maxStates ?? Int.max, autoExplicitStates)
-            first.timeout = min(options.timeout.map { $0 / 4 } ?? autoExplicitSeconds, autoExplicitSeconds)
+            let timeShare = min(options.timeout.map { $0 / 4 } ?? autoExplicitSeconds, autoExplicitSeconds)
+            first.timeout = timeShare
             first.maxSolverQueries = autoExplicitQueries
             // One thread: the query share is then checked after every state.
             first.jobs = 1
@@ -102,9 +103,9 @@ public enum Verifier {
                 rest.clockStart = Date()
             }
             outcome = withExplicit(runSymbolic(rest), explicit)
-            let timeShare = first.timeout.map { explicitSeconds >= $0 && $0 < (options.timeout ?? .infinity) } == true
+            let timeShareUsed = explicitSeconds >= timeShare && timeShare < (options.timeout ?? .infinity)
             let stateShare = explicit.stateLimitReached && first.maxStates != options.maxStates
-            let share = timeShare ? "its share of \(Budget.seconds(first.timeout ?? 0)) s"
+            let share = timeShareUsed ? "its share of \(Budget.seconds(timeShare)) s"
                 : stateShare ? "its share of \(autoExplicitStates) states" : explicit.stopReason ?? "incomplete"
             outcome.engineNote = "some integers are unbounded and the explicit search stopped after \(explicit.stats.states) states (\(share)), so "
                 + symbolicNote + (symbolic.timeout == nil ? "; without --timeout the symbolic engine has \(Budget.seconds(autoSymbolicSeconds)) s" : "")

@@ -96,6 +96,9 @@ public final class ExplicitSearch {
     var pending: [UInt64] = []
     public var progress: SearchProgress?
     public var stopFlag: StopFlag?
+    /// `--timeout` and Ctrl-C, the whole run's from its start (set when
+    /// the search starts, after `stopFlag`).
+    private var budget = Budget.unlimited
     let oracles: [SnapshotOracle]
     let workspaces: [Workspace]
     let finalStates: [Bool]
@@ -230,8 +233,9 @@ public final class ExplicitSearch {
     public func run() -> CheckOutcome {
         let ws = workspaces[0]
         var limit: EvalError?
+        budget = Budget(timeout: options.timeout, stop: stopFlag, from: options.clockStart ?? started)
         for o in oracles {
-            o.budget = Budget(timeout: options.timeout, stop: stopFlag, from: options.clockStart ?? started)
+            o.budget = budget
             if let m = options.maxStates { o.maxSuccessors = max(1, min(o.maxSuccessors, m)) }
         }
         var counter = 0
@@ -283,8 +287,7 @@ public final class ExplicitSearch {
     /// 32-bit state numbering, or memory (the visited set and the
     /// successors waiting to join it, against `memoryLimit`).
     private func stopReason(pendingBytes: Int = 0) -> String? {
-        if stopFlag?.isStopped == true { return "interrupted" }
-        if let t = options.timeout, Date().timeIntervalSince(options.clockStart ?? started) > t { return Budget.timedOut(t) }
+        if let reason = budget.exhausted { return reason }
         if store.count >= StateStore.maxStates { return "more than \(StateStore.maxStates) states" }
         // The next growth of the visited set must fit too, or it would
         // abort the process instead of stopping the search.

@@ -135,9 +135,9 @@ final class SnapshotOracle {
         case .unknown(let reason): throw .unknown("Z3: \(reason)")
         case .sat(let m):
             var snap = Snapshot()
-            for (j, term) in env.observations.terms.enumerated() {
-                guard let key = env.observations.key(j, { m.value($0) }), let v = m.value(term) else { throw .unknown("an observation value beyond 64 bits") }
-                snap.values[key] = Word.encode(v)
+            for e in env.observations.entries(env.observations.terms, in: m) {
+                guard let e else { throw .unknown("an observation value beyond 64 bits") }
+                snap.values[e.key] = e.word
             }
             func values(_ terms: [Z3Term]) throws(Failure) -> [Int64] {
                 var out: [Int64] = []

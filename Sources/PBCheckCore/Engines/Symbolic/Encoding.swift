@@ -40,8 +40,8 @@ final class SnapshotTerms {
     func term(_ k: Snapshot.Key, _ model: TypedModel, _ ctx: Z3Context) -> Z3Term {
         if let i = index[k] { return terms[i] }
         let info = model.observations[k.observation]
-        let t = info.domain == .bool ? ctx.boolConst(prefix + info.name + (k.key.map { "[\($0)]" } ?? ""))
-            : ctx.intConst(prefix + info.name + (k.key.map { "[\($0)]" } ?? ""))
+        let name = prefix + info.name + (k.key.map { "[\($0)]" } ?? "")
+        let t = info.domain == .bool ? ctx.boolConst(name) : ctx.intConst(name)
         index[k] = terms.count
         add(k, t, readKey: nil, info.domain, model, ctx)
         return t
@@ -62,9 +62,14 @@ final class SnapshotTerms {
     private func add(_ k: Snapshot.Key, _ t: Z3Term, readKey: Z3Term?, _ domain: Domain, _ model: TypedModel, _ ctx: Z3Context) {
         // Equal keys, equal values: against every term of the same family
         // when one of the two is a read.
-        for j in terms.indices where keys[j].observation == k.observation && (readKey != nil || readKeys[j] != nil) {
-            guard let a = readKey ?? k.key.map({ ctx.literal($0, like: readKeys[j]!) }),
-                  let b = readKeys[j] ?? keys[j].key.map({ ctx.literal($0, like: a) }) else { continue }
+        for j in terms.indices where keys[j].observation == k.observation {
+            let a: Z3Term, b: Z3Term
+            switch (readKey, readKeys[j]) {
+            case (nil, nil): continue // two known keys: distinct terms
+            case let (r?, s?): (a, b) = (r, s)
+            case let (r?, nil): guard let w = keys[j].key else { continue }; (a, b) = (r, ctx.literal(w, like: r))
+            case let (nil, s?): guard let w = k.key else { continue }; (a, b) = (ctx.literal(w, like: s), s)
+            }
             extra.append(ctx.implies(ctx.eq(a, b), ctx.eq(t, terms[j])))
         }
         keys.append(k)
@@ -76,12 +81,17 @@ final class SnapshotTerms {
     /// Another side condition of the snapshot's step.
     func constrain(_ c: Z3Term) { extra.append(c) }
 
-    /// The snapshot key of term `j` in a model: its own key, or for a read
-    /// the key the model gives its key term (`value` evaluates a term).
-    func key(_ j: Int, _ value: (Z3Term) -> Value?) -> Snapshot.Key? {
-        guard let kt = readKeys[j] else { return keys[j] }
-        guard let v = value(kt) else { return nil }
-        return Snapshot.Key(observation: keys[j].observation, key: Word.encode(v))
+    /// What a model gives each of `values` (these terms, or their copies
+    /// at one depth): the key (its own, or for a read the key the model
+    /// gives its key term, mapped by `at` like the values) and the word;
+    /// nil where a value lies beyond 64 bits.
+    func entries(_ values: [Z3Term], in m: Z3Model, at: (Z3Term) -> Z3Term = { $0 }) -> [(key: Snapshot.Key, word: Int64)?] {
+        values.indices.map { j in
+            guard let v = m.value(values[j]) else { return nil }
+            guard let kt = readKeys[j] else { return (keys[j], Word.encode(v)) }
+            guard let w = m.value(at(kt)) else { return nil }
+            return (Snapshot.Key(observation: keys[j].observation, key: Word.encode(w)), Word.encode(v))
+        }
     }
 
     /// The same snapshot over fresh constants (a second snapshot of one

@@ -88,13 +88,10 @@ public enum ObligationChecker {
                     out.append(system.named(p.name, system.instances[i].binding[k], model.sets[p.set].elementType))
                 }
             }
-            let observed = sym.stepObs.terms.enumerated().compactMap { j, term -> (Snapshot.Key, Z3Term)? in
-                guard let k = sym.stepObs.key(j, { m.value($0) }), reads.observed.contains(k.observation) else { return nil }
-                return (k, term)
-            }
+            let observed = sym.stepObs.entries(sym.stepObs.terms, in: m).compactMap { $0 }.filter { reads.observed.contains($0.key.observation) }
             var shown = Set<Snapshot.Key>()
-            for (k, term) in observed.sorted(by: { $0.0 < $1.0 }) where shown.insert(k).inserted {
-                if let v = m.value(term) { out.append(system.observationText(k, Word.encode(v)).1) }
+            for e in observed.sorted(by: { $0.key < $1.key }) where shown.insert(e.key).inserted {
+                out.append(system.observationText(e.key, e.word).1)
             }
             return out
         }

@@ -53,8 +53,10 @@ public final class SymbolicEngine {
     let induction: Z3Solver
     var stats = SymbolicStats()
     let started = Date()
+    /// `--timeout` and Ctrl-C, the whole run's from its start.
+    var budget: Budget { Budget(timeout: options.timeout, stop: stopFlag, from: options.clockStart ?? started) }
     /// The end of the run (`--timeout`): no query runs past it.
-    var deadline: Date? { options.timeout.map { (options.clockStart ?? started).addingTimeInterval($0) } }
+    var deadline: Date? { budget.deadline }
     public var stopFlag: StopFlag?
     public var progress: SearchProgress?
 
@@ -146,9 +148,9 @@ public final class SymbolicEngine {
     }
 
     func timeLeft() -> Bool {
-        if stopFlag?.isStopped == true { stopReason = "interrupted"; return false }
-        if let t = options.timeout, let d = deadline, Date() > d { stopReason = Budget.timedOut(t); return false }
-        return true
+        guard let reason = budget.exhausted else { return true }
+        stopReason = reason
+        return false
     }
 
     public func run() -> CheckOutcome {

@@ -68,9 +68,7 @@ final class Unrolling {
     func determinismSnapshot(_ m: Z3Model, _ d: Int) -> Snapshot {
         _ = terms(d)
         var snapshot = Snapshot()
-        for (j, t) in dets[d].enumerated() {
-            if let k = sym.detObs.key(j, { m.value(at($0, d)) }), let v = m.value(t) { snapshot.values[k] = Word.encode(v) }
-        }
+        for case let e? in sym.detObs.entries(dets[d], in: m, at: { self.at($0, d) }) { snapshot.values[e.key] = e.word }
         return snapshot
     }
 
@@ -97,9 +95,9 @@ final class Unrolling {
             _ = terms(d)
             guard case .int(let i)? = m.value(sels[d]), i >= 0, Int(i) < system.instances.count else { return nil }
             var snapshot = Snapshot()
-            for (j, t) in stepObs[d].enumerated() {
-                guard let k = sym.stepObs.key(j, { m.value(at($0, d)) }), let v = m.value(t) else { return nil }
-                snapshot.values[k] = Word.encode(v)
+            for e in sym.stepObs.entries(stepObs[d], in: m, at: { self.at($0, d) }) {
+                guard let e else { return nil }
+                snapshot.values[e.key] = e.word
             }
             var any: [Int64] = []
             for t in stepAny[d][Int(i)] {
