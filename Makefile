@@ -30,6 +30,7 @@ run: release
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+	PBCHECK_LEAK_TEST=1 $(SWIFT) test --skip-build --filter noZ3ObjectLeaks
 	$(MAKE) cli-test
 
 # Exit codes and crash-freedom of the real binary over the corpora.

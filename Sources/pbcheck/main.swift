@@ -369,7 +369,9 @@ struct Walk: ParsableCommand {
             options.timeout = timeout
             options.stopOnFirst = stopOnFirst
             options.deadlock = !noDeadlock
-            let outcome = WalkEngine.run(system: TransitionSystem(model: model, deadlock: !noDeadlock), options: options, stop: Interrupt.flag)
+            let system = TransitionSystem(model: model, deadlock: !noDeadlock,
+                                          budget: Budget(timeout: timeout, stop: Interrupt.flag, from: clockStart))
+            let outcome = WalkEngine.run(system: system, options: options, stop: Interrupt.flag)
             SpecOutput.result(outcome, path: path, validation: validation, format: format, quiet: quiet, contractsWarn: contracts == .warn,
                               json: &json)
             worst = worst.combined(with: Walk.status(outcome, contractsWarn: contracts == .warn, strict: strict))

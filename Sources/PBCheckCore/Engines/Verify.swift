@@ -26,7 +26,12 @@ public enum Verifier {
         var options = options
         options.clockStart = started
         let budget = Budget(timeout: options.timeout, stop: stop, from: started)
-        let system = TransitionSystem(model: model, deadlock: options.deadlock)
+        let system = TransitionSystem(model: model, deadlock: options.deadlock, budget: budget)
+        if let reason = system.stoppedWhileBuilding {
+            var outcome = undecided(system, engine: engine == .auto ? Verifier.Engine.explicit.rawValue : engine.rawValue, reason: reason)
+            outcome.stats.seconds = Date().timeIntervalSince(started)
+            return outcome
+        }
         var symbolic = symbolic
         symbolic.deadlock = options.deadlock
         symbolic.stopOnFirst = options.stopOnFirst
@@ -82,7 +87,7 @@ public enum Verifier {
         case .auto:
             var first = options
             first.maxStates = min(options.maxStates ?? Int.max, autoExplicitStates)
-            let timeShare = min(options.timeout.map { $0 / 4 } ?? autoExplicitSeconds, autoExplicitSeconds)
+            let timeShare = min(options.timeout.map { $0 / 4 } ?? options.autoExplicitSeconds, options.autoExplicitSeconds)
             first.timeout = timeShare
             first.maxSolverQueries = autoExplicitQueries
             // One thread: the query share is then checked after every state.
@@ -124,9 +129,6 @@ public enum Verifier {
     /// symbolic engine on a machine with unbounded integers.
     public static let autoExplicitStates = 100_000
     public static let autoExplicitQueries = 2_000
-    /// A safety net: the query and state shares end the search first on any
-    /// ordinary machine, so the outcome does not depend on its speed.
-    public static let autoExplicitSeconds = 10.0
     /// Seconds `auto` gives the symbolic engine when no `--timeout` is set
     /// (Spacer and k-induction need not terminate on unbounded machines).
     public static let autoSymbolicSeconds = 30.0

@@ -21,6 +21,11 @@ public struct ExplicitOptions: Sendable {
     public var queryTimeoutMilliseconds: UInt32? = 10_000
     /// Levels smaller than this are expanded by one thread.
     public var parallelThreshold = 64
+    /// With unbounded integers, `auto` gives the explicit search at most
+    /// this many seconds before the symbolic engine: a safety net, since
+    /// its state and query shares end it first on an unloaded machine.
+    /// (Tests that pin the outcome lift it: a loaded machine is slower.)
+    public var autoExplicitSeconds = 10.0
     public init() {}
 }
 
@@ -211,6 +216,7 @@ public final class ExplicitSearch {
         switch purpose {
         case .successor: return f.successor
         case .evalError: return f.findings.contains { $0.property == system.evalErrorProperty }
+        case .effectError: return f.enabled && f.findings.contains { $0.property == system.evalErrorProperty }
         case .range(let v): return f.findings.contains { $0.property == (system.rangeProperty[v] ?? system.evalErrorProperty) }
         case .contract(let p): return f.findings.contains { $0.property == p || $0.property == system.evalErrorProperty }
         case .determinism: return true

@@ -7,7 +7,11 @@ import Foundation
 struct Witness {
     enum Purpose: Equatable {
         case successor
+        /// The guard fails to evaluate.
         case evalError
+        /// The step is enabled and an effect fails to evaluate (or assigns
+        /// one location twice).
+        case effectError
         case range(variable: Int)
         case contract(property: Int)
         case determinism
@@ -169,6 +173,10 @@ final class SnapshotOracle {
         var rangeChecks: [(variable: Int, outside: Z3Term)] = []
         // A known value outside its domain: the step never has a successor.
         var alwaysFails = false
+        // Locations assigned so far: keys are known words here, so a second
+        // assignment to one is certain, and every enabled step then fails
+        // to evaluate (twice assigned, or one of the two effects failed).
+        var assigned = Set<Int>()
         for e in transition.effects {
             let v = model.variables[e.variable]
             var slot = v.slot
@@ -204,6 +212,10 @@ final class SnapshotOracle {
                 value = .term(c, bool: v.domain == .bool)
             }
             effectsDefined = tr.conj(effectsDefined, defined)
+            if !assigned.insert(slot).inserted {
+                effectsDefined = tr.conj(effectsDefined, ctx.bool(false))
+                alwaysFails = true
+            }
             post[slot] = value
             let bounded = v.domain != .bool && v.domain != .int(nil)
             if let t = value.symbolic {
@@ -229,12 +241,16 @@ final class SnapshotOracle {
         let side = env.side
         var found: [Witness] = []
 
-        // Evaluation errors: the guard, or an effect of an enabled step.
-        if g.defined != nil || effectsDefined != nil {
-            let gd = g.defined ?? ctx.bool(true), ed = effectsDefined ?? ctx.bool(true)
-            let err = ctx.or([ctx.not(gd), ctx.and([gT, gd, ctx.not(ed)])])
-            if let w = try check(ctx.and(side + [err]), env, anyTerms: anyTerms) {
-                found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .evalError))
+        // Evaluation errors: the guard, and apart from it an effect of an
+        // enabled step (one witness for both could be the guard's, and the
+        // step would then look disabled: no fired transition, a false deadlock).
+        if let gd = g.defined, let w = try check(ctx.and(side + [ctx.not(gd)]), env, anyTerms: anyTerms) {
+            found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .evalError))
+        }
+        if let ed = effectsDefined {
+            let enabledHere = [gT] + (g.defined.map { [$0] } ?? [])
+            if let w = try check(ctx.and(side + enabledHere + [ctx.not(ed)]), env, anyTerms: anyTerms) {
+                found.append(Witness(snapshot: w.snapshot, any: w.any, purpose: .effectError))
             }
         }
         var base = [gT] + side

@@ -85,7 +85,13 @@ public final class TransitionSystem: @unchecked Sendable {
 
     public var slotCount: Int { model.variableSlots }
 
-    public init(model: TypedModel, deadlock: Bool = true) {
+    /// Why building stopped before every instance was made (the run's
+    /// `--timeout` or Ctrl-C: a family keyed over a million keys is a
+    /// million instances). Such a system must not be searched: every
+    /// property is `unknown` for this reason.
+    public let stoppedWhileBuilding: String?
+
+    public init(model: TypedModel, deadlock: Bool = true, budget: Budget = .unlimited) {
         self.model = model
         layout = StateLayout(model: model)
         var compiler = ExprCompiler(model: model)
@@ -193,14 +199,10 @@ public final class TransitionSystem: @unchecked Sendable {
         var byState: [[Int]] = Array(repeating: [], count: model.states.count)
         var events: [String: Int] = [:]
         var instanceEvent: [Int] = []
+        var stopped: String?
         for (ti, t) in model.transitions.enumerated() {
             let ev = events[t.event] ?? events.count
             events[t.event] = ev
-            var bindings: [[Int64]] = [[]]
-            for p in t.params {
-                let words = model.sets[p.set].elements.map(Word.encode)
-                bindings = bindings.flatMap { b in words.map { b + [$0] } }
-            }
             let guardFn = t.guardExpr.map { compiler.compile($0) }
             var reads = t.guardExpr.map { Reads($0, model) } ?? Reads()
             let guardReadsObservations = reads.observations
@@ -230,15 +232,22 @@ public final class TransitionSystem: @unchecked Sendable {
             // Each state's list gets the instances in index order whatever
             // order the sources are visited in.
             let sources = Set(t.from)
-            for b in bindings {
+            forEachCombination(t.params.map { p in model.sets[p.set].elements.map(Word.encode) }) { b in
                 let index = instances.count
+                if index & 1023 == 1023, let reason = budget.exhausted {
+                    stopped = "\(reason) while building the transition system (\(index) transition instances made)"
+                    return false
+                }
                 instances.append(Instance(transition: ti, binding: b, guardFn: guardFn, effects: effects, anyEffects: anyEffects,
                                           to: t.to, needsSolver: needsSolver, guardReadsObservations: guardReadsObservations,
                                           reads: reads, mayAssignTwice: mayAssignTwice))
                 instanceEvent.append(ev)
                 for s in sources { byState[s].append(index) }
+                return true
             }
+            if stopped != nil { break }
         }
+        stoppedWhileBuilding = stopped
         self.instances = instances
         self.byState = byState
         self.instanceEvent = instanceEvent
@@ -387,11 +396,14 @@ public final class TransitionSystem: @unchecked Sendable {
             }
         }
         if inst.mayAssignTwice {
-            for t in 0..<count where fields[t] >= 0 {
+            // Reported once per step; the values are still range-checked
+            // (one failure never hides another, SPEC §3.1).
+            twice: for t in 0..<count where fields[t] >= 0 {
                 for u in 0..<t where fields[u] == fields[t] {
                     fired.findings.append(Finding(property: evalErrorProperty,
                                                   message: "'\(model.transitions[inst.transition].id)' assigns \(slotName(fields[t] - 1)) twice in one step"))
-                    return fired
+                    failed = true
+                    break twice
                 }
             }
         }
@@ -490,7 +502,7 @@ final class Workspace {
     init(_ system: TransitionSystem) {
         src = system.makeFrame()
         post = system.makeFrame()
-        maxEffects = max(system.instances.map(\.effects.count).max() ?? 0, 1)
+        maxEffects = max(system.model.transitions.map(\.effects.count).max() ?? 0, 1)
         fields = .allocate(capacity: maxEffects)
         values = .allocate(capacity: maxEffects)
         out = .allocate(capacity: system.layout.words)

@@ -263,10 +263,14 @@ final class SymbolicModel {
         for (p, inv) in invariantsByProperty(model, system).sorted(by: { $0.key < $1.key }) where !inv.isContract {
             let x = tr.translate(inv.condition, preEnv)
             let inP = isControl(statesChecking[p] ?? [], pre)
-            checks.append(PropertyCheck(property: p, kind: .state, bad: ctx.and([inP, defined(x), ctx.not(tr.term(x.value))])))
+            let bad = ctx.and([inP, defined(x), ctx.not(tr.term(x.value))])
+            checks.append(PropertyCheck(property: p, kind: .state, bad: bad))
             if x.defined != nil { evalStateBad.append(ctx.and([inP, ctx.not(defined(x))])) }
+            // What the verdict `holds` says: never false where it applies (a
+            // state where it fails to evaluate breaks eval-error, not it), so
+            // obligations may assume it even where it cannot be evaluated.
             // It reads no observation, so over `post` it is the same term renamed.
-            let holdsPre = ctx.implies(inP, holds(x))
+            let holdsPre = ctx.not(bad)
             invariantHolds[p] = (holdsPre, ctx.substitute(holdsPre, pre.all, post.all))
         }
 
@@ -373,7 +377,7 @@ final class SymbolicModel {
             let evalBad = ctx.and([atSource, ctx.or([ctx.not(guardDefined), ctx.and([guardHolds, ctx.or([ctx.not(allDefined), double])])])])
             addStepBad(system.evalErrorProperty, i, ctx.and(anyDomain + [evalBad]))
             for (p, bads) in rangeBad {
-                addStepBad(p, i, ctx.and(anyDomain + [enabled, ctx.not(double), ctx.or(bads)]))
+                addStepBad(p, i, ctx.and(anyDomain + [enabled, ctx.or(bads)]))
             }
             // The successor: each slot keeps its value unless an effect sets it.
             var next: [Z3Term] = pre.slots

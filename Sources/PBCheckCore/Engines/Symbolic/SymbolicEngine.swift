@@ -159,12 +159,14 @@ public final class SymbolicEngine {
         bmc.assert(path.at(sym.initial, 0))
         bmc.assert(path.at(sym.preDomain, 0))
         induction.assert(path.at(sym.preDomain, 0))
+        coverStates(0)
         var d = 0
         while d <= options.depth && timeLeft() {
             let t0 = Date()
             bmcDepth = d
             check(.state, d)
             check(.step, d)
+            coverTransitions(d)
             if options.stopOnFirst && checks.indices.contains(where: { c in
                 guard case .violated = state[c] else { return false }
                 return system.properties[checks[c].property].severity != .warning
@@ -174,7 +176,7 @@ public final class SymbolicEngine {
             }
             // Step d belongs to the path from here on.
             bmc.assert(path.at(sym.transition, d))
-            cover(d)
+            coverStates(d + 1)
             stats.bmcSeconds.append(Date().timeIntervalSince(t0))
             progress?.update(bmcDepth: d, open: checks.indices.filter { isOpen($0) }.count, seconds: Date().timeIntervalSince(started))
             let anyOpen = checks.indices.contains(where: unsettled)
@@ -267,20 +269,25 @@ public final class SymbolicEngine {
         }
     }
 
-    private func cover(_ d: Int) {
+    /// The states some path of exactly `d` successful steps reaches (the
+    /// path's first `d` steps are asserted when this is asked).
+    private func coverStates(_ d: Int) {
         let model = system.model
         for s in model.states.indices where !reachedStates[s] {
             guard timeLeft() else { return }
             if case .sat = query(bmc, ctx.eq(path.state(d).control, ctx.int(Int64(s)))) { reachedStates[s] = true }
         }
+    }
+
+    /// The transitions enabled at step `d`, asked before step `d` joins the
+    /// path: a step whose effects fail has no successor but still fired
+    /// (SPEC §3.1), as in the explicit search.
+    private func coverTransitions(_ d: Int) {
+        let model = system.model
         for t in model.transitions.indices where !firedTransitions[t] {
             guard timeLeft() else { return }
-            let sel = path.sel(d)
-            let which = ctx.or(instancesOf[t].map { ctx.eq(sel, ctx.int(Int64($0))) })
-            if case .sat = query(bmc, which) {
-                firedTransitions[t] = true
-                reachedStates[model.transitions[t].to] = true
-            }
+            let enabled = ctx.and(sym.stepObs.side + [ctx.or(instancesOf[t].map { sym.instances[$0].enabled })])
+            if case .sat = query(bmc, path.at(enabled, d)) { firedTransitions[t] = true }
         }
     }
 

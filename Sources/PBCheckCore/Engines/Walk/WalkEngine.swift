@@ -53,6 +53,7 @@ public struct ShrinkInfo: Sendable {
 /// `bounded`: it held on the runs sampled, which proves nothing.
 public enum WalkEngine {
     public static func run(system: TransitionSystem, options: WalkOptions, stop: StopFlag? = nil) -> CheckOutcome {
+        if let reason = system.stoppedWhileBuilding { return Verifier.undecided(system, engine: "walk", reason: reason) }
         let started = Date()
         let jobs = max(1, min(options.jobs, max(options.runs, 1)))
         let walkers = (0..<jobs).map { _ in Walker(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }

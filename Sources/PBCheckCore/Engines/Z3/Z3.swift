@@ -32,6 +32,11 @@ public final class Z3Context {
         Z3_del_context(raw)
     }
 
+    /// Bytes Z3 has allocated and not freed, in every context of the
+    /// process (Z3's own counter): a leak check that Swift's allocations
+    /// and the machine's load cannot disturb.
+    public static var liveBytes: UInt64 { Z3_get_estimated_alloc_size() }
+
     /// The last error Z3 reported on this context, cleared by reading.
     func takeError() -> String? {
         let code = Z3_get_error_code(raw)
