@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps cli-test clean golden bench bench-quick bench-walk bench-walk-quick
+.PHONY: all build release run test deps cli-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick
 
 all: build
 
@@ -32,6 +32,19 @@ test: deps
 	$(SWIFT) test
 	PBCHECK_LEAK_TEST=1 $(SWIFT) test --skip-build --filter noZ3ObjectLeaks
 	$(MAKE) cli-test
+	$(MAKE) robustness
+
+# Every reproducer of ../shared/robustness (copied under specs/robustness)
+# through the commands of the fuzzing campaign, then a seeded fuzz run of our
+# own over the spec corpus: exit 0-3, no signal, no internal error, within
+# each command's --timeout. `make fuzz FUZZ_ARGS="--count 2000 --seed 7"`
+# runs a longer campaign.
+robustness:
+	@sh Tests/robustness.sh $(DEBUG_BIN)
+	python3 Tests/fuzz.py $(DEBUG_BIN)
+
+fuzz:
+	python3 Tests/fuzz.py $(DEBUG_BIN) $(FUZZ_ARGS)
 
 # Exit codes and crash-freedom of the real binary over the corpora.
 cli-test:

@@ -1,88 +1,332 @@
+import Foundation
 import Testing
 @testable import PBCheckCore
 
 /// A deliberately naive checker: states are (control, [Value]) in a Set,
 /// expressions go through the tree-walking `Evaluator`, nothing is packed
-/// or compiled. The explicit engine must agree with it.
-struct BruteForce: EvalContext {
-    let model: TypedModel
-    var controlState = 0
-    var values: [Value] = []
-    func variable(_ slot: Int) -> Value { values[slot] }
-    func observation(_ slot: Int) -> Value { .bool(false) }
+/// or compiled, and no solver is asked anything: every step is tried with
+/// EVERY snapshot of the observations it reads. The engines must agree
+/// with it. It implements SPEC §3/§3.1 directly:
+///
+/// * a step (transition, binding, snapshot) is enabled iff its guard
+///   evaluates to true; a guard that fails to evaluate is not enabled and
+///   an `eval-error` at the step's length;
+/// * an enabled step evaluates every effect on the old state (each one, so
+///   one failure never hides another): an evaluation error is `eval-error`,
+///   a value outside the variable's range or enum is `range:VAR`; either
+///   way the step has no successor (but it counted as fired);
+/// * a step with a successor breaks every forbidden entry whose expanded
+///   `from` holds its source and whose expanded `to` holds its target, and
+///   every contract (an invariant that mentions an observation) of the
+///   target (its own, its ancestors', the global ones) that is false for
+///   the step's snapshot in the successor (`eval-error` when one fails to
+///   evaluate); the successor is reached all the same;
+/// * every reachable state is checked against the invariants that mention
+///   no observation (its own, its ancestors', the global ones);
+/// * a reachable non-final state is a deadlock when no step is enabled for
+///   any snapshot (a step enabled whose effects fail has fired: SPEC's
+///   forbidden-edge row says it "still counts as fired", so it is no
+///   deadlock);
+/// * lengths: a state property at the state's BFS depth, a step property
+///   at the depth of its source plus one; the minimum is kept.
+///
+/// Observations range over: a declared one (or an inferred bool) its whole
+/// domain; an undeclared string observation every string of `strings` (a
+/// universe the caller argues is exact for its literals, see
+/// `ObservedMachine.strings`). The snapshot of a step only enumerates the
+/// observations the step reads (guard, effects, the target's contracts):
+/// the others cannot change anything it does. Keyed variables and keyed
+/// observations are not supported (the generators make none).
+enum BruteForce {
+    /// What an expression sees: the control state, the variables, and the
+    /// snapshot (indexed by observation slot).
+    struct Context: EvalContext {
+        var controlState = 0
+        var values: [Value] = []
+        var snapshot: [Value] = []
+        func variable(_ slot: Int) -> Value { values[slot] }
+        func observation(_ slot: Int) -> Value { slot < snapshot.count ? snapshot[slot] : .bool(false) }
+    }
 
     struct State: Hashable { var control: Int; var values: [Value] }
 
-    /// Reachable states and, per violated property id, the shortest length.
-    static func run(_ model: TypedModel) -> (states: Int, violated: [String: Int]) {
-        let ev = Evaluator(model: model)
-        var violated: [String: Int] = [:]
-        func note(_ id: String, _ len: Int) { if violated[id] == nil { violated[id] = len } }
-        let start = State(control: model.initial, values: model.variables.flatMap { v -> [Value] in
-            guard case .value(let x) = v.initial else { return [] }
-            return Array(repeating: x, count: v.slotCount)
-        })
-        var seen: Set<State> = [start]
-        var frontier = [start]
-        var depth = 0
-        func checkInvariants(_ s: State, _ len: Int) {
-            var c = BruteForce(model: model, controlState: s.control, values: s.values)
-            c.controlState = s.control
-            var locals: [Value] = []
-            for a in model.ancestry(of: s.control) {
-                for (i, inv) in model.states[a].invariants.enumerated() {
-                    do {
-                        if try !ev.bool(inv.condition, c, &locals) { note("invariant:\(model.states[a].id):\(i)", len) }
-                    } catch { note("eval-error", len) }
+    struct Result {
+        /// Reachable states (control, values).
+        var states: Int
+        /// Per violated property id, the shortest counterexample length.
+        var violated: [String: Int]
+        /// Reachable control states (ids) and fired transitions (ids).
+        var reachable: Set<String>
+        var fired: Set<String>
+        /// Steps tried (transition × state × snapshot), for the record.
+        var snapshotsTried: Int
+        /// Enabled steps where two or more effects failed, and among them
+        /// those where one failed to evaluate while another left its range
+        /// (what "one failure never hides another" is about).
+        var multiFailureSteps = 0
+        var rangeAndEvalSteps = 0
+        /// Steps entering a state whose contracts were checked, and those
+        /// where a contract was broken.
+        var contractSteps = 0
+        var contractFailures = 0
+    }
+
+    // MARK: Naive views of the model (no engine code)
+
+    /// The observations an expression reads.
+    static func observationsRead(_ e: TExpr, into out: inout Set<Int>) {
+        switch e {
+        case .lit, .variable, .local, .state, .inState: break
+        case .observation(let o): out.insert(o)
+        case .keyedObservation(let o, let k, _): out.insert(o); observationsRead(k, into: &out)
+        case .keyedVariable(_, let k, _): observationsRead(k, into: &out)
+        case .not(let a), .negate(let a, _), .abs(let a, _), .member(let a, _), .aggregate(_, _, _, let a, _):
+            observationsRead(a, into: &out)
+        case .arith(_, let a, let b, _), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b),
+             .implies(let a, let b), .contains(let a, let b), .min2(let a, let b), .max2(let a, let b):
+            observationsRead(a, into: &out); observationsRead(b, into: &out)
+        case .conditional(let c, let a, let b):
+            observationsRead(c, into: &out); observationsRead(a, into: &out); observationsRead(b, into: &out)
+        }
+    }
+
+    static func reads(_ e: TExpr) -> Set<Int> {
+        var s = Set<Int>()
+        observationsRead(e, into: &s)
+        return s
+    }
+
+    /// A `from`/`to` as written (`*`, `name`, `[a, b]`), expanded: each
+    /// named state with all its descendants (found from the `parent` links).
+    static func expand(_ text: String, _ model: TypedModel) -> Set<Int> {
+        if text == "*" { return Set(model.states.indices) }
+        var names = [text]
+        if text.hasPrefix("[") && text.hasSuffix("]") {
+            names = text.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        var out = Set<Int>()
+        for n in names {
+            guard let s = model.states.firstIndex(where: { $0.id == n }) else { continue }
+            for d in model.states.indices {
+                var cur: Int? = d
+                var hops = 0
+                while let c = cur, hops <= model.states.count {
+                    if c == s { out.insert(d); break }
+                    cur = model.states[c].parent
+                    hops += 1
                 }
             }
-            for (i, inv) in model.globalInvariants.enumerated() {
+        }
+        return out
+    }
+
+    static func inDomain(_ v: Value, _ d: Domain, _ model: TypedModel) -> Bool {
+        switch (d, v) {
+        case (.bool, .bool): return true
+        case (.int(let r), .int(let i)): return r?.contains(i) ?? true
+        case (.enumeration(let e), .sym(let s)): return model.enums[e].values.contains(s)
+        default: return false
+        }
+    }
+
+    /// Every combination of one value from each list (none if one is empty).
+    static func product(_ lists: [[Value]]) -> [[Value]] {
+        lists.reduce([[]]) { acc, list in acc.flatMap { prefix in list.map { prefix + [$0] } } }
+    }
+
+    // MARK: The search
+
+    static func run(_ model0: TypedModel, strings: [String] = []) -> Result {
+        precondition(model0.variables.allSatisfy { $0.keySet == nil }, "keyed variables are not supported")
+        precondition(model0.observations.allSatisfy { $0.keySet == nil && $0.keyType == nil }, "keyed observations are not supported")
+        // The strings of the universe, interned in a copy of the model (new
+        // symbols only: the model's own keep their numbers).
+        var model = model0
+        let universe: [Value] = strings.map { .sym(model.symbols.intern($0)) }
+        let ev = Evaluator(model: model)
+        let slots = (model.observationSlots.max() ?? -1) + 1
+
+        // Each observation's values.
+        let domains: [[Value]] = model.observations.map { o in
+            switch o.domain {
+            case .bool: return [.bool(false), .bool(true)]
+            case .int(let r?): return r.map { .int($0) }
+            case .int(nil): return []  // not enumerable: a step that reads it is refused below
+            case .enumeration(let e):
+                if o.origin == .declared || !model.enums[e].isOpen { return model.enums[e].values.map { .sym($0) } }
+                precondition(!universe.isEmpty, "observation \(o.name) is an open string: pass a string universe")
+                return universe
+            }
+        }
+        let defaultSnapshot: [Value] = {
+            var s = [Value](repeating: .bool(false), count: slots)
+            for (o, d) in domains.enumerated() where !d.isEmpty { s[model.observationSlots[o]] = d[0] }
+            return s
+        }()
+
+        // Invariants: contracts (mention an observation) and the others.
+        typealias Check = (id: String, expr: TExpr)
+        var stateChecks: [[Check]] = [], contracts: [[Check]] = []
+        var globalChecks: [Check] = [], globalContracts: [Check] = []
+        for (i, inv) in model.globalInvariants.enumerated() {
+            if reads(inv.condition).isEmpty { globalChecks.append(("global:\(i)", inv.condition)) }
+            else { globalContracts.append(("global:\(i)", inv.condition)) }
+        }
+        for s in model.states.indices {
+            var checks: [Check] = [], cons: [Check] = []
+            var cur: Int? = s
+            var hops = 0
+            while let a = cur, hops <= model.states.count {
+                for (i, inv) in model.states[a].invariants.enumerated() {
+                    let c: Check = ("invariant:\(model.states[a].id):\(i)", inv.condition)
+                    if reads(inv.condition).isEmpty { checks.append(c) } else { cons.append(c) }
+                }
+                cur = model.states[a].parent
+                hops += 1
+            }
+            stateChecks.append(checks + globalChecks)
+            contracts.append(cons + globalContracts)
+        }
+
+        // Transitions: sources, bindings, and what each reads.
+        let sources = model.transitions.map { expand($0.fromText, model) }
+        let bindings: [[[Value]]] = model.transitions.map { t in product(t.params.map { model.sets[$0.set].elements }) }
+        let stepReads: [[Int]] = model.transitions.map { t in
+            var r = Set<Int>()
+            if let g = t.guardExpr { observationsRead(g, into: &r) }
+            for e in t.effects { if let x = e.value { observationsRead(x, into: &r) } }
+            for c in contracts[t.to] { observationsRead(c.expr, into: &r) }
+            return r.sorted()
+        }
+        for (ti, obs) in stepReads.enumerated() {
+            for o in obs where domains[o].isEmpty {
+                preconditionFailure("transition \(model.transitions[ti].id) reads \(model.observations[o].name), which has no finite domain")
+            }
+        }
+        let snapshots: [[[Value]]] = stepReads.map { obs in
+            product(obs.map { domains[$0] }).map { vals in
+                var s = defaultSnapshot
+                for (k, o) in obs.enumerated() { s[model.observationSlots[o]] = vals[k] }
+                return s
+            }
+        }
+        var forbiddenIDs: [String] = []
+        for f in model.forbidden {
+            var id = "forbidden:\(f.fromText)->\(f.toText)"
+            if forbiddenIDs.contains(id) { id += "@\(f.loc.line)" }
+            forbiddenIDs.append(id)
+        }
+        let forbidden = model.forbidden.indices.map { (id: forbiddenIDs[$0], from: expand(model.forbidden[$0].fromText, model),
+                                                       to: expand(model.forbidden[$0].toText, model)) }
+
+        var violated: [String: Int] = [:]
+        func note(_ id: String, _ len: Int) { violated[id] = min(violated[id] ?? len, len) }
+        var fired = Set<String>()
+        var tried = 0, multiFailures = 0, rangeAndEval = 0, contractSteps = 0, contractFailures = 0
+
+        func checkState(_ s: State, _ len: Int) {
+            let c = Context(controlState: s.control, values: s.values, snapshot: defaultSnapshot)
+            var locals: [Value] = []
+            for (id, e) in stateChecks[s.control] {
                 do {
-                    if try !ev.bool(inv.condition, c, &locals) { note("global:\(i)", len) }
+                    if try !ev.bool(e, c, &locals) { note(id, len) }
                 } catch { note("eval-error", len) }
             }
         }
-        checkInvariants(start, 0)
+
+        // Initial states: every combination of the initial values.
+        let initialLists: [[Value]] = model.variables.map { v in
+            switch v.initial {
+            case .value(let x): return [x]
+            case .any: return model.values(of: v.domain) ?? []
+            }
+        }
+        var seen = Set<State>()
+        var frontier: [State] = []
+        for vals in product(initialLists) {
+            let s = State(control: model.initial, values: vals)
+            if seen.insert(s).inserted { frontier.append(s); checkState(s, 0) }
+        }
+        var depth = 0
         while !frontier.isEmpty {
             var next: [State] = []
             for s in frontier {
-                let c = BruteForce(model: model, controlState: s.control, values: s.values)
-                var enabled = 0
-                for t in model.transitions where t.from.contains(s.control) {
-                    var locals: [Value] = []
-                    do {
-                        if let g = t.guardExpr, try !ev.bool(g, c, &locals) { continue }
-                    } catch { note("eval-error", depth + 1); continue }
-                    enabled += 1
-                    var values = s.values
-                    var ok = true
-                    for e in t.effects {
-                        guard let x = e.value, let v = try? ev.eval(x, c, &locals) else { note("eval-error", depth + 1); ok = false; break }
-                        let info = model.variables[e.variable]
-                        let inDomain: Bool
-                        switch (info.domain, v) {
-                        case (.int(let r?), .int(let i)): inDomain = r.contains(i)
-                        default: inDomain = true
+                var anyEnabled = false
+                for (ti, t) in model.transitions.enumerated() where sources[ti].contains(s.control) {
+                    for binding in bindings[ti] {
+                        for snap in snapshots[ti] {
+                            tried += 1
+                            let c = Context(controlState: s.control, values: s.values, snapshot: snap)
+                            var locals = binding
+                            do {
+                                if let g = t.guardExpr, try !ev.bool(g, c, &locals) { continue }
+                            } catch { note("eval-error", depth + 1); continue }
+                            anyEnabled = true
+                            fired.insert(t.id)
+                            // Every right-hand side on the old state; `any`
+                            // takes every value of its domain.
+                            var choices: [[Value]] = []
+                            var outOfRange = 0, undefined = 0
+                            for e in t.effects {
+                                let info = model.variables[e.variable]
+                                if let x = e.value {
+                                    do {
+                                        let v = try ev.eval(x, c, &locals)
+                                        if inDomain(v, info.domain, model) { choices.append([v]) } else {
+                                            note("range:\(info.name)", depth + 1)
+                                            outOfRange += 1
+                                            choices.append([])
+                                        }
+                                    } catch {
+                                        note("eval-error", depth + 1)
+                                        undefined += 1
+                                        choices.append([])
+                                    }
+                                } else {
+                                    choices.append(model.values(of: info.domain) ?? [])
+                                }
+                            }
+                            if outOfRange + undefined >= 2 { multiFailures += 1 }
+                            if outOfRange > 0 && undefined > 0 { rangeAndEval += 1 }
+                            guard outOfRange + undefined == 0 else { continue }
+                            precondition(Set(t.effects.map(\.variable)).count == t.effects.count, "one variable assigned twice")
+                            for chosen in product(choices) {
+                                var values = s.values
+                                for (k, e) in t.effects.enumerated() { values[model.variables[e.variable].slot] = chosen[k] }
+                                for f in forbidden where f.from.contains(s.control) && f.to.contains(t.to) {
+                                    note(f.id, depth + 1)
+                                }
+                                let post = Context(controlState: t.to, values: values, snapshot: snap)
+                                if !contracts[t.to].isEmpty { contractSteps += 1 }
+                                for (id, e) in contracts[t.to] {
+                                    do {
+                                        if try !ev.bool(e, post, &locals) { note(id, depth + 1); contractFailures += 1 }
+                                    } catch { note("eval-error", depth + 1); contractFailures += 1 }
+                                }
+                                let succ = State(control: t.to, values: values)
+                                if seen.insert(succ).inserted {
+                                    next.append(succ)
+                                    checkState(succ, depth + 1)
+                                }
+                            }
                         }
-                        if !inDomain { note("range:\(info.name)", depth + 1); ok = false }
-                        values[info.slot] = v
-                    }
-                    guard ok else { continue }
-                    for f in model.forbidden where f.from.contains(s.control) && f.to.contains(t.to) {
-                        note("forbidden:\(f.fromText)->\(f.toText)", depth + 1)
-                    }
-                    let succ = State(control: t.to, values: values)
-                    if seen.insert(succ).inserted {
-                        next.append(succ)
-                        checkInvariants(succ, depth + 1)
                     }
                 }
-                if enabled == 0 && !model.states[s.control].isFinal { note("deadlock", depth) }
+                if !anyEnabled && !model.states[s.control].isFinal { note("deadlock", depth) }
             }
             frontier = next
             depth += 1
         }
-        return (seen.count, violated)
+        // A superstate is reached when one of its descendants is.
+        var reachable = Set<String>()
+        for s in Set(seen.map(\.control)) {
+            var cur: Int? = s
+            var hops = 0
+            while let a = cur, hops <= model.states.count { reachable.insert(model.states[a].id); cur = model.states[a].parent; hops += 1 }
+        }
+        return Result(states: seen.count, violated: violated, reachable: reachable, fired: fired, snapshotsTried: tried,
+                      multiFailureSteps: multiFailures, rangeAndEvalSteps: rangeAndEval,
+                      contractSteps: contractSteps, contractFailures: contractFailures)
     }
 }
 

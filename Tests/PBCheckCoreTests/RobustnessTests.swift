@@ -84,6 +84,17 @@ import Testing
         Expected(file: "fuzz/internal-error-range-observation.yaml",
                  verdicts: ["range:x": "violated@1", "deadlock": "holds", "eval-error": "holds"]),
         Expected(file: "fuzz/internal-error-contains.yaml", verdicts: ["deadlock": "holds", "eval-error": "holds"]),
+        // Found by Tests/fuzz.py: bal(k) with k = 'a' and bal('a') in one
+        // step, 5 outside [0, 4]: both the double assignment and the range.
+        Expected(file: "found/keyed-double-assign-observation.yaml",
+                 verdicts: ["range:bal": "violated@1", "deadlock": "holds", "eval-error": "violated@1"]),
+        // bal(i) and bal(j) with i = j = 'a': every enabled step fails, and still fires.
+        Expected(file: "found/double-assign-guard-observation.yaml",
+                 verdicts: ["range:bal": "holds", "deadlock": "holds", "eval-error": "violated@1"]),
+        // Found by DifferentialTests: `x % load == 1` holds for load = 2, and
+        // the effect (max over an empty set) fails: t fires, a is no deadlock.
+        Expected(file: "found/enabled-step-failing-effects.yaml",
+                 verdicts: ["range:x": "holds", "deadlock": "holds", "eval-error": "violated@1"], unreachable: ["b"]),
     ]
 
     static func model(_ e: Expected) throws -> TypedModel {
@@ -155,13 +166,38 @@ import Testing
             "fuzz/internal-error-bmc-overflow.yaml", "fuzz/machine-null.yaml", "fuzz/trap-range-count-overflow.yaml",
             "fuzz/trap-set-range-overflow.yaml", "fuzz/hang-parent-chain-10000.yaml", "fuzz/hang-star-transitions.yaml",
         ]
-        let listed = Set(Self.expected.map(\.file))
-        for sub in ["fuzz", "semantics"] {
+        let listed = Set(Self.expected.map(\.file)).union([
+            "found/range-with-overflow.yaml", "found/huge-set-params.yaml", "found/huge-set-keyed.yaml", "found/huge-set-unused.yaml",
+        ])
+        for sub in ["fuzz", "semantics", "found"] {
             for f in try FileManager.default.contentsOfDirectory(atPath: dir + "/" + sub) where f.hasSuffix(".yaml") {
                 let rel = sub + "/" + f
                 #expect(listed.contains(rel) || elsewhere.contains(rel), "\(rel) has no expected verdict")
             }
         }
+    }
+
+    /// `x := 5` out of range, `e := u` out of the enum and `g := g + 1`
+    /// past 64 bits in one step: both range violations, in every engine;
+    /// the explicit search then stops at its 64-bit limit (`unknown` for
+    /// the rest), the symbolic engine proves the rest.
+    @Test func aValueBeyond64BitsHidesNoOtherFailure() throws {
+        let model = try Self.model(Expected(file: "found/range-with-overflow.yaml", verdicts: [:]))
+        var symbolicOptions = SymbolicOptions()
+        symbolicOptions.depth = 3
+        let outcomes = [
+            Verifier.run(model: model, engine: .explicit, options: ExplicitOptions()),
+            Verifier.run(model: model, engine: .symbolic, options: ExplicitOptions(), symbolic: symbolicOptions),
+            walk(model, seed: 1, runs: 20, depth: 5),
+        ]
+        for outcome in outcomes {
+            let got = Self.verdicts(outcome)
+            #expect(got["range:x"] == "violated@1", "\(outcome.engine)")
+            #expect(got["range:e"] == "violated@1", "\(outcome.engine)")
+            #expect(!outcome.diagnostics.contains { $0.code == .internalError }, "\(outcome.engine)")
+        }
+        #expect(Self.verdicts(outcomes[0])["deadlock"] == "unknown")
+        #expect(Self.verdicts(outcomes[1])["deadlock"] == "holds")
     }
 
     /// `x := x * x` past 64 bits: the contract is broken in one step

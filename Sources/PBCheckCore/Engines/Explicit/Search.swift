@@ -192,9 +192,11 @@ public final class ExplicitSearch {
             }
             for w in witnesses {
                 src.snapshot = w.snapshot
-                let f = system.fire(i, ws, packed: packed, any: w.any, out: ws.out, limit: &limit)
+                var overflow: EvalError?
+                let f = system.fire(i, ws, packed: packed, any: w.any, out: ws.out, limit: &overflow)
                 src.snapshot = Snapshot()
-                if !confirms(w.purpose, f) {
+                // Past 64 bits the evaluator stops where Z3 goes on.
+                if let o = overflow { limit = limit ?? o } else if !confirms(w.purpose, f) {
                     internalErrors.append("Z3 found a snapshot for '\(system.transitionID(ofInstance: i))' (\(w.purpose)) that the evaluator does not confirm")
                 }
                 if f.enabled { enabledCount += 1 }

@@ -386,10 +386,13 @@ public final class TransitionSystem: @unchecked Sendable {
                 values[count] = value
                 count += 1
             } catch {
-                if case .overflow = error { limit = error; return fired }
                 // The other right-hand sides are still evaluated and
-                // range-checked: one step can break both properties.
-                fired.findings.append(Finding(property: evalErrorProperty, message: "effect of '\(model.transitions[inst.transition].id)': \(message(error))"))
+                // range-checked: one step can break both properties. A value
+                // beyond 64 bits is this engine's limit, not a finding, and
+                // the step's successor cannot be represented.
+                if case .overflow = error { limit = error } else {
+                    fired.findings.append(Finding(property: evalErrorProperty, message: "effect of '\(model.transitions[inst.transition].id)': \(message(error))"))
+                }
                 failed = true
                 fields[count] = -1
                 count += 1

@@ -195,14 +195,16 @@ final class SymbolicModel {
     /// Per instance, each contract it must establish: broken in `post`.
     var contractBroken: [[(property: Int, bad: Z3Term)]] = []
 
-    /// Each instance's step equates every slot of the state entered, so the
-    /// encoding grows as instances × slots; past this many terms it is not
-    /// built (a million-instance family would take hours and all memory).
-    static let maxTerms = 10_000_000
+    /// Each instance's step equates every slot of the state entered and
+    /// makes a handful of terms of its own (selector, guard, success,
+    /// definedness), so the encoding grows as instances × (slots + 8); past
+    /// this many terms it is not built (a million-instance family would
+    /// take minutes to build, past any --timeout, and all memory).
+    static let maxTerms = 1_000_000
 
     /// Why the model is too large to encode, if it is.
     static func tooLarge(_ system: TransitionSystem) -> String? {
-        let (terms, overflow) = system.instances.count.multipliedReportingOverflow(by: system.slotCount + 1)
+        let (terms, overflow) = system.instances.count.multipliedReportingOverflow(by: system.slotCount + 8)
         guard overflow || terms > maxTerms else { return nil }
         return "too large to encode for Z3: \(system.instances.count) transition instances over \(system.slotCount) variable slots (more than \(maxTerms) terms)"
     }

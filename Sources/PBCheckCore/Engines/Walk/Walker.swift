@@ -369,7 +369,6 @@ final class Walker {
                 fired = system.fire(i, ws, packed: cur, any: any, out: ws.out, limit: &overflow)
             }
             src.snapshot = Snapshot()
-            if let e = overflow { limit = limit ?? system.message(e); return finish() }
             taken += 1
             steps += 1
             if trace {
@@ -389,6 +388,9 @@ final class Walker {
                 result.hit = true
                 return finish()
             }
+            // Past 64 bits the run ends here, after what the step did find
+            // (a value beyond 64 bits never hides another effect's failure).
+            if let e = overflow { limit = limit ?? system.message(e); return finish() }
             // A step that breaks range or evaluation has no successor.
             guard fired.successor else { return finish() }
             for f in system.checkState(src, limit: &overflow) where found(f, atStep: false) {
