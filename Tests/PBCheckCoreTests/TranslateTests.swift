@@ -595,7 +595,7 @@ private func txReport(_ t: TXTally, _ name: String, minCompared: Int, sourceLoca
     /// short-circuit; `sum`, `count`, `all`, `any` over it are defined.
     @Test func emptyAggregatesAreUndefined() throws {
         var model = try txLoad([.b("b")]).model
-        model.sets.append(SetInfo(name: "none", elements: [], elementType: .int, loc: .unknown, position: [:]))
+        model.sets.append(SetInfo(name: "none", elements: [], elementType: .int, loc: .unknown))
         let none = model.sets.count - 1
         let b = try #require(model.variables.firstIndex { $0.name == "b" })
         let x = try #require(model.variables.firstIndex { $0.name == "x" })

@@ -40,7 +40,7 @@ public struct Evaluator {
         case .keyedObservation(let o, let k, let loc):
             let key = try eval(k, c, &locals)
             if let ks = model.observations[o].keySet {
-                guard let i = model.sets[ks].position[key] else { throw .keyOutsideSet(loc, key) }
+                guard let i = model.sets[ks].position(of: key) else { throw .keyOutsideSet(loc, key) }
                 return c.observation(model.observationSlots[o] + i)
             }
             // Undeclared keyed observations read one slot per key value seen
@@ -80,7 +80,7 @@ public struct Evaluator {
             let x = try eval(a, c, &locals), y = try eval(b, c, &locals)
             return .bool(stringContains(model.describe(x), model.describe(y)))
         case .member(let a, let set):
-            return .bool(model.sets[set].position[try eval(a, c, &locals)] != nil)
+            return .bool(model.sets[set].position(of: try eval(a, c, &locals)) != nil)
         case .aggregate(let kind, let set, let slot, let body, let loc):
             if locals.count <= slot { locals += Array(repeating: .bool(false), count: slot + 1 - locals.count) }
             let saved = locals[slot]
@@ -142,7 +142,7 @@ public struct Evaluator {
 
     func keyIndex<C: EvalContext>(_ keySet: Int?, _ k: TExpr, _ c: C, _ locals: inout [Value], _ loc: SourceLoc) throws(EvalError) -> Int {
         let key = try eval(k, c, &locals)
-        guard let ks = keySet, let i = model.sets[ks].position[key] else { throw .keyOutsideSet(loc, key) }
+        guard let ks = keySet, let i = model.sets[ks].position(of: key) else { throw .keyOutsideSet(loc, key) }
         return i
     }
 

@@ -196,9 +196,12 @@ public struct ModelBuilder {
             }
             var elements: [Value]
             var type: PType = .int
+            var span: ClosedRange<Int64>?
             switch decl.elements {
             case .ints(let xs): elements = xs.map { .int($0) }
-            case .range(let lo, let hi): elements = (lo...hi).map { .int($0) }
+            case .range(let lo, let hi):
+                elements = (lo...hi).map { .int($0) }
+                span = lo...hi
             case .strings(let xs):
                 let e = enums.count
                 let syms = xs.map { symbols.intern($0) }
@@ -206,15 +209,13 @@ public struct ModelBuilder {
                 elements = syms.map { .sym($0) }
                 type = .enumeration(e)
             }
-            var position: [Value: Int] = [:]
-            var unique: [Value] = []
-            for v in elements where position[v] == nil {
-                position[v] = unique.count
-                unique.append(v)
+            if span == nil {
+                // A listed element given twice counts once.
+                var seen = Set<Value>()
+                elements = elements.filter { seen.insert($0).inserted }
             }
-            elements = unique
             setIndex[decl.name.value] = sets.count
-            sets.append(SetInfo(name: decl.name.value, elements: elements, elementType: type, loc: decl.name.loc, position: position))
+            sets.append(SetInfo(name: decl.name.value, elements: elements, elementType: type, loc: decl.name.loc, span: span))
         }
     }
 

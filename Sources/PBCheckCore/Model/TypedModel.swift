@@ -35,8 +35,30 @@ public struct SetInfo: Sendable {
     public var elements: [Value]
     public var elementType: PType
     public var loc: SourceLoc
-    /// Position of each element, for keyed families.
-    public var position: [Value: Int]
+    /// Position of each element, for keyed families and `in`: by arithmetic
+    /// for a set written as a range (`0..999999` needs no table), else a table.
+    var span: ClosedRange<Int64>?
+    var table: [Value: Int]
+
+    public init(name: String, elements: [Value], elementType: PType, loc: SourceLoc, span: ClosedRange<Int64>? = nil) {
+        self.name = name
+        self.elements = elements
+        self.elementType = elementType
+        self.loc = loc
+        self.span = span
+        var table: [Value: Int] = [:]
+        if span == nil {
+            for (i, v) in elements.enumerated() where table[v] == nil { table[v] = i }
+        }
+        self.table = table
+    }
+
+    public func position(of v: Value) -> Int? {
+        guard let r = span else { return table[v] }
+        guard case .int(let i) = v, r.contains(i) else { return nil }
+        let (offset, overflow) = i.subtractingReportingOverflow(r.lowerBound)
+        return overflow ? nil : Int(offset)
+    }
 }
 
 public struct ConstantInfo: Sendable {
