@@ -622,6 +622,18 @@ EXPR_MUTATIONS = [e_mutate]
 # ---- semantic mutations
 
 
+def and_guard(t, extra):
+    """Conjoins `extra` to transition t's guard (its whole guard when it has none)."""
+    g = t.get("guard")
+    t["guard"] = ("(%s) && " % g if isinstance(g, str) else "") + extra
+
+
+def add_effects(t, effects):
+    """Appends effects to transition t's list (a list when it had none, or not one)."""
+    old = t.get("effects")
+    t["effects"] = (old if isinstance(old, list) else []) + effects
+
+
 def pick(rng, seq):
     return rng.choice(seq) if seq else None
 
@@ -803,8 +815,7 @@ def s_effects(c, rng):
         eff = ["%s := any" % loc, "%s := %s" % (loc, loc)]
     else:
         eff = ["%s := -9223372036854775807 - 1" % loc, "nosuchvar := 1"]
-    old = t.get("effects")
-    t["effects"] = (old if isinstance(old, list) else []) + eff
+    add_effects(t, eff)
     return "effects of %s += %r" % (t.get("id"), eff)
 
 
@@ -823,11 +834,9 @@ def s_observation(c, rng):
         t = rng.choice(tr)
         if vs and rng.random() < 0.6:
             x = rng.choice(vs)
-            old = t.get("effects")
-            t["effects"] = (old if isinstance(old, list) else []) + ["%s := %s" % (x, name)]
+            add_effects(t, ["%s := %s" % (x, name)])
         else:
-            g = t.get("guard")
-            t["guard"] = ("(%s) && " % g if isinstance(g, str) else "") + "%s > 5" % name
+            and_guard(t, "%s > 5" % name)
     return "observation %s %r" % (name, obs[name])
 
 
@@ -854,10 +863,9 @@ def s_unbounded(c, rng):
     tr = transitions(m)
     if tr:
         t = rng.choice(tr)
-        old = t.get("effects")
-        t["effects"] = (old if isinstance(old, list) else []) + [
+        add_effects(t, [
             rng.choice(["%s := %s + 1" % (name, name), "%s := %s * 2 + 1" % (name, name),
-                        "%s := %s - 9223372036854775807" % (name, name)])]
+                        "%s := %s - 9223372036854775807" % (name, name)])])
     return "unbounded %s" % name
 
 
@@ -870,8 +878,7 @@ def s_params(c, rng):
     s = _a_set(m, rng)
     t["params"] = {"p": s}
     if rng.random() < 0.5:
-        g = t.get("guard")
-        t["guard"] = ("(%s) && " % g if isinstance(g, str) else "") + rng.choice(["p == p", "p in %s" % s, "p != 0"])
+        and_guard(t, rng.choice(["p == p", "p in %s" % s, "p != 0"]))
     return "params of %s over %s" % (t.get("id"), s)
 
 
@@ -931,8 +938,7 @@ def s_definition(c, rng):
     tr = transitions(m)
     if tr and rng.random() < 0.7:
         t = rng.choice(tr)
-        g = t.get("guard")
-        t["guard"] = ("(%s) && " % g if isinstance(g, str) else "") + use
+        and_guard(t, use)
     else:
         ensure_list(m, "invariants").append({"description": "fuzz", "condition": use})
     return "definition %s used as %s" % (list(defs)[-1], use)
@@ -948,9 +954,8 @@ def s_constant(c, rng):
     tr = transitions(m)
     if tr and name == "fzc":
         t = rng.choice(tr)
-        g = t.get("guard")
-        t["guard"] = ("(%s) && " % g if isinstance(g, str) else "") + rng.choice(
-            ["fzc > 0", "fzc + 1 > 0", "fzc == 'a'", "fzc", "fzc / fzc == 1"])
+        and_guard(t, rng.choice(
+            ["fzc > 0", "fzc + 1 > 0", "fzc == 'a'", "fzc", "fzc / fzc == 1"]))
     return "constant %s = %r" % (name, cs[name])
 
 
