@@ -357,7 +357,7 @@ func cpu() -> Double {
     static func violated(_ o: CheckOutcome) -> [String: Int] {
         var out: [String: Int] = [:]
         for r in o.properties where r.verdict == .violated && r.property.kind != .determinism && r.property.kind != .scenario {
-            out[r.property.id] = r.trace?.length ?? -1
+            out[r.property.id.description] = r.trace?.length ?? -1
         }
         return out
     }
@@ -372,13 +372,13 @@ func cpu() -> Double {
     /// Every disagreement between an explicit outcome and the naive answer.
     static func problems(_ outcome: CheckOutcome, _ naive: BruteForce.Result) -> (problems: [String], compared: Int, agreed: Int) {
         var problems: [String] = []
-        guard outcome.complete else { return (["explicit search incomplete: \(outcome.stopReason ?? "?")"], 0, 0) }
+        guard outcome.complete else { return (["explicit search incomplete: \(outcome.stopReason.map { "\($0)" } ?? "?")"], 0, 0) }
         var compared = 0, agreed = 0
         let ours = violated(outcome)
-        let listed = Set(outcome.properties.map(\.property.id))
+        let listed = Set(outcome.properties.map(\.property.id.description))
         for r in outcome.properties where r.property.kind != .determinism && r.property.kind != .scenario {
             compared += 1
-            if ours[r.property.id] == naive.violated[r.property.id] { agreed += 1 }
+            if ours[r.property.id.description] == naive.violated[r.property.id.description] { agreed += 1 }
         }
         for id in naive.violated.keys.sorted() where !listed.contains(id) {
             compared += 1
@@ -514,7 +514,7 @@ func cpu() -> Double {
                 switch r.verdict {
                 case .violated:
                     found += 1
-                    guard let shortest = n.violated[r.property.id] else {
+                    guard let shortest = n.violated[r.property.id.description] else {
                         problems.append("\(r.property.id): walk violated (\(r.trace?.length ?? -1)), naive holds")
                         continue
                     }
@@ -523,7 +523,7 @@ func cpu() -> Double {
                     if length == shortest { exact += 1 }
                 case .bounded:
                     bounded += 1
-                    if n.violated[r.property.id] != nil { missed += 1 }
+                    if n.violated[r.property.id.description] != nil { missed += 1 }
                 default:
                     problems.append("\(r.property.id): walk says \(r.verdict)")
                 }

@@ -24,7 +24,7 @@ import Testing
         let r = validate(yaml)
         let model = try #require(r.model, "does not load: \(r.diagnostics.map(\.message))", sourceLocation: sourceLocation)
         let outcome = Verifier.run(model: model, options: ExplicitOptions())
-        return (model, Dictionary(outcome.properties.map { ($0.property.id, $0) }, uniquingKeysWith: { a, _ in a }))
+        return (model, Dictionary(outcome.properties.map { ($0.property.id.description, $0) }, uniquingKeysWith: { a, _ in a }))
     }
 
     func names(_ m: TypedModel, _ states: [Int]) -> Set<String> { Set(states.map { m.states[$0].id }) }

@@ -104,7 +104,7 @@ import Testing
 
     static func verdicts(_ outcome: CheckOutcome) -> [String: String] {
         Dictionary(outcome.properties.map { r in
-            (r.property.id, r.verdict == .violated ? "violated@\(r.trace?.length ?? -1)" : r.verdict.rawValue)
+            (r.property.id.description, r.verdict == .violated ? "violated@\(r.trace?.length ?? -1)" : r.verdict.rawValue)
         }, uniquingKeysWith: { a, _ in a })
     }
 

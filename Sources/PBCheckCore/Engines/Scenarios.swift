@@ -37,7 +37,7 @@ public struct ScenarioRunner {
         var results: [PropertyResult] = []
         var skipped: [Diagnostic] = []
         for (n, sc) in model.spec.scenarios.enumerated() {
-            let property = Property(id: "scenario:\(sc.name.value)", kind: .scenario, description: sc.description,
+            let property = Property(id: .scenario(sc.name.value), kind: .scenario, description: sc.description,
                                     location: sc.name.loc, severity: .error, isContract: false)
             results.append(run(sc, index: n, property))
         }
@@ -60,11 +60,11 @@ public struct ScenarioRunner {
 
     func result(_ p: Property, _ run: Run, failure: String?) -> PropertyResult {
         guard let failure else {
-            return PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: "scenario run")
+            return PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .scenario)
         }
         let replay = run.initial.withUnsafeBufferPointer { Replayer(system: system).replay(initial: $0.baseAddress!, choices: run.choices) }
         let trace = replay.error == nil ? replay.trace : nil
-        return PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: failure, settledBy: "scenario run")
+        return PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: failure, settledBy: .scenario)
     }
 
     func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult {
@@ -74,7 +74,7 @@ public struct ScenarioRunner {
                 switch step {
                 case .action(let name, let params, let observe, let count):
                     for _ in 0..<count {
-                        if let reason = budget.exhausted { throw .undecided(reason) }
+                        if let reason = budget.exhausted { throw .undecided(reason.description) }
                         try fire(name, params: params, observe: observe, &r)
                     }
                 case .assert(let source):
@@ -96,7 +96,7 @@ public struct ScenarioRunner {
         case .failed(let message): return result(p, r, failure: message)
         case .undecided(let reason):
             return PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil,
-                                  detail: "stopped after \(r.choices.count) steps: \(reason)", settledBy: "scenario run")
+                                  detail: "stopped after \(r.choices.count) steps: \(reason)", settledBy: .scenario)
         }
     }
 
@@ -246,7 +246,7 @@ public struct ScenarioRunner {
     /// probar's `playbook.steps[].transitions` fired in order from the
     /// initial state, then `assertions.path`.
     func runScripted() -> (PropertyResult, [Diagnostic]) {
-        let p = Property(id: "scenario:playbook", kind: .scenario, description: "probar's scripted run (playbook.steps) and assertions.path",
+        let p = Property(id: .scenario("playbook"), kind: .scenario, description: "probar's scripted run (playbook.steps) and assertions.path",
                          location: model.spec.scriptedRuns.first?.loc ?? model.spec.pathAssertions?.loc, severity: .error, isContract: false)
         var skipped: [Diagnostic] = []
         for run in model.spec.scriptedRuns where !run.browserActions.isEmpty {
@@ -262,7 +262,7 @@ public struct ScenarioRunner {
                     guard model.transitions.contains(where: { $0.id == t.value }) else {
                         throw .failed("\(run.name): '\(t.value)' (line \(t.loc.line)) is not a transition id")
                     }
-                    if let reason = budget.exhausted { throw .undecided(reason) }
+                    if let reason = budget.exhausted { throw .undecided(reason.description) }
                     do throws(Failure) { try fire(t, params: [], observe: [], &r) } catch {
                         switch error {
                         case .failed(let m): throw .failed("\(run.name): \(m)")

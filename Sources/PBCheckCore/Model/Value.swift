@@ -1,6 +1,6 @@
 /// A runtime value. Strings (enum values, state ids, string constants) are
 /// interned symbols, so comparing them is comparing integers.
-public enum Value: Hashable, Sendable {
+public enum Value: Hashable, Sendable, Codable {
     case bool(Bool)
     case int(Int64)
     case sym(Int32)

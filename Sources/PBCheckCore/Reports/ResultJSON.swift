@@ -233,16 +233,16 @@ public struct ResultJSON: Codable, Sendable {
         engine = o.engine
         engineNote = o.engineNote
         complete = o.complete
-        stopReason = o.stopReason
+        stopReason = o.stopReason?.description
         stats = StatsJSON(states: o.stats.states, steps: o.stats.steps, depth: o.stats.depth, seconds: ResultJSON.rounded(o.stats.seconds),
                           bytesPerState: o.stats.states > 0 ? (Double(o.stats.bytes) / Double(o.stats.states) * 10).rounded() / 10 : nil,
                           solverQueries: o.stats.solverQueries)
         self.diagnostics = (diagnostics + o.diagnostics).map(DiagnosticJSON.init)
         properties = o.properties.map { r in
-            PropertyJSON(id: r.property.id, kind: r.property.kind.rawValue, description: r.property.description, verdict: r.verdict.rawValue,
+            PropertyJSON(id: r.property.id.description, kind: r.property.kind.rawValue, description: r.property.description, verdict: r.verdict.rawValue,
                          bound: r.bound, severity: r.property.severity.rawValue, contract: r.property.isContract ? true : nil,
                          location: r.property.location.map { Location(line: $0.line, column: $0.column) },
-                         detail: r.detail, settledBy: r.settledBy, trace: r.trace.map(ResultJSON.trace),
+                         detail: r.detail, settledBy: r.settledBy.description, trace: r.trace.map(ResultJSON.trace),
                          shrink: r.shrink.map { ShrinkJSON(originalLength: $0.originalLength, replays: $0.replays, run: $0.run, seed: $0.seed,
                                                            budgetExhausted: $0.budgetExhausted) })
         }
@@ -259,14 +259,14 @@ public struct ResultJSON: Codable, Sendable {
                             counts: Dictionary(grouping: r.obligations, by: { "\($0.kind.rawValue)/\($0.status.rawValue)" }).mapValues(\.count),
                             list: r.obligations.filter { $0.status != .discharged }.map { ob in
                                 ObligationJSON(kind: ob.kind.rawValue, status: ob.status.rawValue, state: ob.state, transition: ob.transition,
-                                               other: ob.other, property: ob.property, witness: ob.witness.isEmpty ? nil : ResultJSON.vars(ob.witness),
+                                               other: ob.other, property: ob.property?.description, witness: ob.witness.isEmpty ? nil : ResultJSON.vars(ob.witness),
                                                message: ob.message, line: ob.location?.line, seconds: ResultJSON.rounded(ob.seconds))
                             },
-                            incomplete: r.incomplete)
+                            incomplete: r.incomplete?.description)
         }
         symbolic = o.symbolic.map { st in
             SymbolicJSON(bmcSeconds: st.bmcSeconds.map(ResultJSON.rounded), inductionSeconds: st.inductionSeconds.map(ResultJSON.rounded),
-                         chc: st.chcSeconds.map { .init(property: $0.property, seconds: ResultJSON.rounded($0.seconds), answer: $0.answer) })
+                         chc: st.chcSeconds.map { .init(property: $0.property.description, seconds: ResultJSON.rounded($0.seconds), answer: $0.answer) })
         }
     }
 

@@ -21,12 +21,12 @@ public struct ResultRenderer {
     }
 
     func line(_ r: PropertyResult, width: Int) -> String {
-        var s = "  \(verdictText(r))  \(r.property.id.padding(toLength: width, withPad: " ", startingAt: 0))"
+        var s = "  \(verdictText(r))  \(r.property.id.description.padding(toLength: width, withPad: " ", startingAt: 0))"
         if let d = r.property.description { s += "  \(d)" }
         if let t = r.trace { s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s"))") }
         if r.verdict == .unknown || r.verdict == .bounded, let d = r.detail { s += style.dim("  — \(d)") }
         // How a proof was made, when it was not the exhaustive search.
-        if r.verdict == .holds && r.property.kind != .scenario && r.settledBy != "exhaustive search" { s += style.dim("  — \(r.settledBy)") }
+        if r.verdict == .holds && r.property.kind != .scenario && r.settledBy != .exhaustive { s += style.dim("  — \(r.settledBy)") }
         return s + "\n"
     }
 
@@ -51,7 +51,7 @@ public struct ResultRenderer {
             out += "; reproduce with --seed \(w.seed)\n"
         }
         if !o.complete, let r = o.stopReason { out += style.severity(.warning, "incomplete:") + " \(r)\n" }
-        let width = min(40, o.properties.map(\.property.id.count).max() ?? 10)
+        let width = min(40, o.properties.map(\.property.id.description.count).max() ?? 10)
         let contracts = o.properties.filter { $0.property.isContract }
         let others = o.properties.filter { !$0.property.isContract }
         out += "\n"

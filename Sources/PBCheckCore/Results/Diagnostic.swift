@@ -16,7 +16,7 @@ public enum Severity: String, Sendable, Comparable, Codable {
 /// A finding about the playbook itself (not about its behaviour): a load
 /// error, a type error, a lint warning. Positions stay structured; they
 /// become text only in a renderer.
-public struct Diagnostic: Hashable, Sendable, Error {
+public struct Diagnostic: Hashable, Sendable, Error, Codable {
     public var severity: Severity
     public var code: DiagnosticCode
     public var message: String
@@ -24,7 +24,7 @@ public struct Diagnostic: Hashable, Sendable, Error {
     /// Other places that explain this one (e.g. every conflicting use).
     public var related: [Related]
 
-    public struct Related: Hashable, Sendable {
+    public struct Related: Hashable, Sendable, Codable {
         public var message: String
         public var location: SourceLoc
     }
@@ -51,7 +51,7 @@ public struct Diagnostic: Hashable, Sendable, Error {
 
 /// The stable identifier of a kind of diagnostic, printed in brackets after
 /// each message and used by tests and reports.
-public struct DiagnosticCode: RawRepresentable, Hashable, Sendable, Comparable,
+public struct DiagnosticCode: RawRepresentable, Hashable, Sendable, Comparable, Codable,
     ExpressibleByStringLiteral, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }

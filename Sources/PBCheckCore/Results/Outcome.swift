@@ -8,12 +8,12 @@ public enum PropertyKind: String, Sendable, Codable {
     case globalInvariant = "global-invariant"
     case forbidden, range, deadlock
     case evalError = "eval-error"
-    case determinism, scenario
+    case determinism, progress, scenario
 }
 
 /// A property of a model, independent of any engine (SPEC §5.2.1 ids).
-public struct Property: Sendable {
-    public var id: String
+public struct Property: Sendable, Codable {
+    public var id: PropertyID
     public var kind: PropertyKind
     public var description: String?
     public var location: SourceLoc?
@@ -25,7 +25,7 @@ public struct Property: Sendable {
 
 /// A named value in a trace: a variable (`failures`, `circuit(us-west-1)`),
 /// a parameter or an observation.
-public struct NamedValue: Sendable, Equatable {
+public struct NamedValue: Sendable, Equatable, Codable {
     public var name: String
     public var value: Value
     /// The text shown to people (enum values and state ids by name).
@@ -37,12 +37,12 @@ public struct NamedValue: Sendable, Equatable {
     }
 }
 
-public struct TraceState: Sendable, Equatable {
+public struct TraceState: Sendable, Equatable, Codable {
     public var state: String
     public var vars: [NamedValue]
 }
 
-public struct TraceStep: Sendable, Equatable {
+public struct TraceStep: Sendable, Equatable, Codable {
     public var transition: String
     public var event: String
     public var params: [NamedValue]
@@ -57,13 +57,78 @@ public struct TraceStep: Sendable, Equatable {
 
 /// A counterexample: an initial state and the steps from it. Every trace an
 /// engine hands out has been replayed through the model.
-public struct Trace: Sendable, Equatable {
+public struct Trace: Sendable, Equatable, Codable {
     public var initial: TraceState
     public var steps: [TraceStep]
+    /// The choices that reproduce it: replayed through the kernel, they
+    /// give this trace again (`Replayer.replay(_:)`).
+    public var choices: TraceChoices?
     public var length: Int { steps.count }
 }
 
-public struct PropertyResult: Sendable {
+/// What reproduces a trace: the packed initial state and each step's
+/// choice (transition instance, snapshot, `:= any` values), valid for the
+/// model that made them.
+public struct TraceChoices: Sendable, Equatable, Codable {
+    public var initial: [UInt64]
+    public var steps: [StepChoice]
+}
+
+/// How a verdict was reached (SPEC §3.2); rendered to words in `Reports/`.
+public enum Settlement: Sendable, Equatable, Codable {
+    /// The explicit search finished: every reachable state was checked.
+    case exhaustive
+    /// The explicit search: its violation, or why it is unknown.
+    case explicitSearch
+    /// A violation bounded model checking found at this many steps.
+    case bmc(steps: Int)
+    /// No violation up to this BMC depth (`bounded`).
+    case bmcDepth(Int)
+    /// The symbolic encoding has no step or state that could break it.
+    case noBadStep
+    /// Proven by k-induction at this k (and, for some checks, by CHC).
+    case kInduction(k: Int, chc: Bool)
+    /// Spacer (CHC): a proof, or a violation deeper than BMC went.
+    case chc
+    /// The symbolic engine could not settle it.
+    case symbolic
+    /// Random walks: a shrunk violation or sampled evidence.
+    case walk(runs: Int, depth: Int)
+    /// A scenario or the scripted run.
+    case scenario
+}
+
+/// Which engine ran a stage of a check.
+public enum EngineKind: String, Sendable, Codable, CaseIterable {
+    case explicit, symbolic, walk, scenarios
+}
+
+/// Why a run stopped before it settled everything; rendered to words (and
+/// to the flag that sets the limit) in `Reports/`.
+public indirect enum StopReason: Sendable, Equatable, Codable, Error {
+    case interrupted
+    case timeout(seconds: Double)
+    case stateLimit(Int)
+    case solverQueryLimit(Int)
+    /// The visited set would outgrow the memory it may use.
+    case memoryLimit(states: Int, bytesPerState: Int, held: Int, limit: Int)
+    /// More states than the store can number.
+    case stateNumbering(Int)
+    /// A value past 64 bits, which the explicit evaluator cannot hold.
+    case overflow(SourceLoc)
+    case stopOnFirst
+    /// Z3 could not decide whether a step is enabled.
+    case undecidedStep(String)
+    /// The engine cannot run on this machine (an unbounded `any`, an
+    /// encoding too large), and why.
+    case unsupported(String)
+    /// `reason`, met while making the initial states.
+    case amongInitialStates(StopReason)
+    /// `reason`, met while building the transition system.
+    case whileBuilding(StopReason, instances: Int)
+}
+
+public struct PropertyResult: Sendable, Codable {
     public var property: Property
     public var verdict: Verdict
     /// Depth or number of runs for `bounded`.
@@ -71,13 +136,13 @@ public struct PropertyResult: Sendable {
     public var trace: Trace?
     /// What went wrong (violation) or why nothing was settled (unknown).
     public var detail: String?
-    /// Which engine settled it and how ("exhaustive search", ...).
-    public var settledBy: String
+    /// Which engine settled it and how.
+    public var settledBy: Settlement
     /// For a random walk's counterexample: how it was shrunk.
     public var shrink: ShrinkInfo? = nil
 }
 
-public struct SearchStats: Sendable {
+public struct SearchStats: Sendable, Codable {
     public var states = 0
     public var steps = 0
     public var depth = 0
@@ -88,7 +153,7 @@ public struct SearchStats: Sendable {
     public init() {}
 }
 
-public struct Coverage: Sendable {
+public struct Coverage: Sendable, Codable {
     public var reachableStates: [String] = []
     public var unreachableStates: [String] = []
     public var firedTransitions: [String] = []
@@ -111,12 +176,13 @@ public struct Coverage: Sendable {
 
 /// What every engine returns: a verdict per property, statistics, coverage.
 /// Reports never ask which engine ran.
-public struct CheckOutcome: Sendable {
-    public var engine: String
+public struct CheckOutcome: Sendable, Codable {
+    /// The engines whose results it holds, the main one first.
+    public var engines: [EngineKind]
     public var engineNote: String?
     public var complete: Bool
     /// Why the run stopped early (limit, timeout, interrupt, `--stop-on-first`).
-    public var stopReason: String?
+    public var stopReason: StopReason?
     public var stats: SearchStats
     public var properties: [PropertyResult]
     public var coverage: Coverage
@@ -135,8 +201,8 @@ public struct CheckOutcome: Sendable {
 
 /// One per-transition proof obligation (SPEC §3.1, Event-B style) of one
 /// reachable control state, decided by Z3.
-public struct Obligation: Sendable {
-    public enum Kind: String, Sendable {
+public struct Obligation: Sendable, Codable {
+    public enum Kind: String, Sendable, Codable {
         /// The transition can fire from the state (else it is dead there).
         case feasibility
         /// Every step of the transition establishes an invariant of its target.
@@ -146,7 +212,7 @@ public struct Obligation: Sendable {
         /// Some snapshot enables a step (information only).
         case stall
     }
-    public enum Status: String, Sendable {
+    public enum Status: String, Sendable, Codable {
         /// Z3 proved it (unsat).
         case discharged
         /// Z3 found a witness.
@@ -164,7 +230,7 @@ public struct Obligation: Sendable {
     /// The second transition of an overlap.
     public var other: String?
     /// The property an establishment obligation is about (`invariant:ready:1`).
-    public var property: String?
+    public var property: PropertyID?
     /// The witness: variables of the source state, params, the snapshot.
     public var witness: [NamedValue]
     /// One sentence for people (what fails, or why it is dead).
@@ -173,12 +239,12 @@ public struct Obligation: Sendable {
     public var seconds: Double
 }
 
-public struct ObligationReport: Sendable {
+public struct ObligationReport: Sendable, Codable {
     public var obligations: [Obligation]
     /// The control states they were generated for, and how these were found.
     public var states: [String]
     public var assumptions: String
     public var seconds: Double
     /// Why not every obligation was generated (a limit), if so.
-    public var incomplete: String? = nil
+    public var incomplete: StopReason? = nil
 }

@@ -44,7 +44,7 @@ public struct LoadedSpec: Sendable {
     init(file: SourceFile) { self.file = file }
 }
 
-public enum InvariantSeverity: String, Sendable { case warning, error, critical }
+public enum InvariantSeverity: String, Sendable, Codable { case warning, error, critical }
 
 public struct InvariantDecl: Sendable {
     public var description: String?

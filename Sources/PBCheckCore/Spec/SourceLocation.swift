@@ -1,6 +1,6 @@
 /// A position in a playbook file: 1-based line and column, columns counted in
 /// Unicode scalars (as libyaml counts them).
-public struct SourceLoc: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SourceLoc: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public var line: Int
     public var column: Int
 

@@ -1,7 +1,9 @@
 import Dispatch
 import Foundation
 
-public struct ExplicitOptions: Sendable {
+@dynamicMemberLookup
+public struct ExplicitOptions: Sendable, EmbedsCheckOptions {
+    public var common = CheckOptions()
     public var maxStates: Int?
     /// Z3 queries the search may make deciding observation-dependent steps
     /// (a limit counted in work, not seconds, so the same on every machine).
@@ -9,16 +11,6 @@ public struct ExplicitOptions: Sendable {
     /// Bytes the explicit search may hold (visited states and successors
     /// waiting to join them); nil: three quarters of the machine's memory.
     public var memoryLimit: Int?
-    /// Seconds for the whole search.
-    public var timeout: Double?
-    /// When `timeout` started counting (the run's start: loading the spec
-    /// and building the model count too); nil: when the engine starts.
-    public var clockStart: Date?
-    public var stopOnFirst = false
-    public var deadlock = true
-    public var jobs = 1
-    /// Budget of one Z3 query.
-    public var queryTimeoutMilliseconds: UInt32? = 10_000
     /// Levels smaller than this are expanded by one thread.
     public var parallelThreshold = 64
     /// With unbounded integers, `auto` gives the explicit search at most
@@ -27,35 +19,6 @@ public struct ExplicitOptions: Sendable {
     /// (Tests that pin the outcome lift it: a loaded machine is slower.)
     public var autoExplicitSeconds = 10.0
     public init() {}
-}
-
-/// Told how the search is going, a few times a second at most. The
-/// terminal display lives in the CLI.
-public protocol SearchProgress: AnyObject, Sendable {
-    func update(states: Int, depth: Int, queue: Int, seconds: Double)
-    /// The symbolic engine finished BMC depth `depth`; `open` properties
-    /// are not settled yet.
-    func update(bmcDepth depth: Int, open: Int, seconds: Double)
-}
-
-extension SearchProgress {
-    public func update(bmcDepth depth: Int, open: Int, seconds: Double) {}
-}
-
-/// Set from another thread (Ctrl-C) to stop a run cleanly.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
-    public init() {}
-    public func stop() { lock.lock(); stopped = true; lock.unlock() }
-    public var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
-}
-
-/// A step as recorded: which instance, with which snapshot and `any` values.
-public struct StepChoice: Sendable, Equatable {
-    var instance: Int
-    var snapshot: Snapshot
-    var any: [Int64]
 }
 
 /// The first (so shortest) violation of a property found by the search.
@@ -86,9 +49,9 @@ public final class ExplicitSearch {
     let store: StateStore
     var found: [Int: Found] = [:]
     var firedTransitions: [Bool]
-    var incomplete: String?
+    var incomplete: StopReason?
     /// A limit reached in the middle of expanding a state or a level.
-    var aborted: String?
+    var aborted: StopReason?
     /// Bytes the visited set and pending successors may take.
     let memoryLimit: Int
     var stateLimitReached = false
@@ -99,6 +62,8 @@ public final class ExplicitSearch {
     var lastProgress = Date.distantPast
     /// Successors of the state being expanded, packed back to back.
     var pending: [UInt64] = []
+    /// Every state's successors, kept only to decide `progress`.
+    var graph: ProgressGraph?
     public var progress: SearchProgress?
     public var stopFlag: StopFlag?
     /// `--timeout` and Ctrl-C, the whole run's from its start (set when
@@ -106,7 +71,6 @@ public final class ExplicitSearch {
     private var budget = Budget.unlimited
     let oracles: [SnapshotOracle]
     let workspaces: [Workspace]
-    let finalStates: [Bool]
 
     static var defaultMemoryLimit: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 4 * 3) }
 
@@ -118,8 +82,8 @@ public final class ExplicitSearch {
         let jobs = max(1, options.jobs)
         oracles = (0..<jobs).map { _ in SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         workspaces = (0..<jobs).map { _ in system.makeWorkspace() }
-        finalStates = system.model.states.map(\.isFinal)
         firedTransitions = Array(repeating: false, count: system.model.transitions.count)
+        if system.progressProperty != nil { graph = ProgressGraph() }
     }
 
     // MARK: Expansion (one state, one thread)
@@ -142,87 +106,22 @@ public final class ExplicitSearch {
         var internalErrors: [String] = []
     }
 
-    /// Expands the state `packed` with one thread's workspace and oracle,
-    /// calling `emit` for each step (successor packed in `ws.out` when
-    /// `fired.successor`); `emit` returns false to stop the expansion there
-    /// (a limit was reached), and then no state-level finding is claimed.
-    /// Returns the state-level findings (deadlock, determinism).
+    /// Expands the state `packed` with one thread's workspace and oracle
+    /// through the kernel (`forEachStep`), calling `emit` for each step
+    /// (successor packed in `ws.out` when `fired.successor`); `emit`
+    /// returns false to stop the expansion there (a limit was reached), and
+    /// then no state-level finding is claimed. Returns the state-level
+    /// findings (deadlock, determinism) by the kernel's one rule.
     func expand(_ packed: UnsafePointer<UInt64>, ws: Workspace, oracle: SnapshotOracle,
                 limit: inout EvalError?, unknown: inout String?, internalErrors: inout [String],
                 emit: (_ instance: Int, _ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Bool) -> [Finding] {
-        let src = ws.src
-        system.layout.unpack(packed, into: src.vars)
-        let control = Int(src.vars[0])
-        src.snapshot = Snapshot()
-        var enabled: [Int] = []
-        var enabledCount = 0
-        var undecided = false
-        let trackEnabled = !system.determinismProperty.isEmpty
-        for i in system.byState[control] {
-            let inst = system.instances[i]
-            if !inst.needsSolver {
-                if inst.anyEffects.isEmpty {
-                    let f = system.fire(i, ws, packed: packed, any: [], out: ws.out, limit: &limit)
-                    if f.enabled {
-                        enabledCount += 1
-                        if trackEnabled { enabled.append(i) }
-                    }
-                    if !emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: []) }, f) { return [] }
-                } else {
-                    var goOn = true
-                    system.forEachAnyChoice(i) { any in
-                        let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &limit)
-                        if f.enabled { enabledCount += 1 }
-                        if f.enabled && trackEnabled && enabled.last != i { enabled.append(i) }
-                        goOn = emit(i, { StepChoice(instance: i, snapshot: Snapshot(), any: any) }, f)
-                        return goOn
-                    }
-                    if !goOn { return [] }
-                }
-                continue
-            }
-            let witnesses: [Witness]
-            do throws(SnapshotOracle.Failure) {
-                witnesses = try oracle.witnesses(i, src)
-            } catch {
-                if case .unknown(let reason) = error { unknown = unknown ?? reason }
-                // Undecided, not disabled: no deadlock may be claimed here.
-                undecided = true
-                continue
-            }
-            for w in witnesses {
-                src.snapshot = w.snapshot
-                var overflow: EvalError?
-                let f = system.fire(i, ws, packed: packed, any: w.any, out: ws.out, limit: &overflow)
-                src.snapshot = Snapshot()
-                // Past 64 bits the evaluator stops where Z3 goes on.
-                if let o = overflow { limit = limit ?? o } else if !confirms(w.purpose, f) {
-                    internalErrors.append("Z3 found a snapshot for '\(system.transitionID(ofInstance: i))' (\(w.purpose)) that the evaluator does not confirm")
-                }
-                if f.enabled { enabledCount += 1 }
-                if f.enabled && trackEnabled && enabled.last != i { enabled.append(i) }
-                if !emit(i, { StepChoice(instance: i, snapshot: w.snapshot, any: w.any) }, f) { return [] }
+        let survey = withoutActuallyEscaping(emit) { emit in
+            system.forEachStep(packed, ws: ws, oracle: oracle, limit: &limit, internalErrors: &internalErrors) { ref, choice, f in
+                emit(ref.instance, choice, f)
             }
         }
-        var findings: [Finding] = []
-        if enabledCount == 0, !undecided, !finalStates[control], let p = system.deadlockProperty {
-            findings.append(Finding(property: p, message: "no step can fire in \(system.model.states[control].id)"))
-        }
-        if trackEnabled && enabled.count > 1 {
-            findings += system.determinism(control, enabled, src, oracle, &unknown) { found[$0] != nil }
-        }
-        return findings
-    }
-
-    private func confirms(_ purpose: Witness.Purpose, _ f: TransitionSystem.Fired) -> Bool {
-        switch purpose {
-        case .successor: return f.successor
-        case .evalError: return f.findings.contains { $0.property == system.evalErrorProperty }
-        case .effectError: return f.enabled && f.findings.contains { $0.property == system.evalErrorProperty }
-        case .range(let v): return f.findings.contains { $0.property == (system.rangeProperty[v] ?? system.evalErrorProperty) }
-        case .contract(let p): return f.findings.contains { $0.property == p || $0.property == system.evalErrorProperty }
-        case .determinism: return true
-        }
+        guard let survey else { return [] }
+        return system.stepFindings(survey, ws.src, oracle, unknown: &unknown) { found[$0] != nil }
     }
 
     // MARK: The search
@@ -249,12 +148,12 @@ public final class ExplicitSearch {
         var counter = 0
         system.forEachInitialState { initial in
             if let m = options.maxStates, store.count >= m {
-                incomplete = "state limit of \(m) reached among the initial states (--max-states)"
+                incomplete = .amongInitialStates(.stateLimit(m))
                 stateLimitReached = true
                 return false
             }
             counter += 1
-            if counter & 1023 == 0, let reason = stopReason() { incomplete = reason + " among the initial states"; return false }
+            if counter & 1023 == 0, let reason = stopReason() { incomplete = .amongInitialStates(reason); return false }
             let (index, inserted) = store.insert(initial, parent: nil)
             guard inserted else { return true }
             system.layout.unpack(store.state(index), into: ws.post.vars)
@@ -270,10 +169,10 @@ public final class ExplicitSearch {
                 depth += 1
                 levelEnd = store.count
             }
-            if let l = limit { incomplete = "a value beyond 64 bits at \(l.loc) (the explicit engine computes in 64 bits)"; break }
-            if shouldStopOnFirst { incomplete = "stopped at the first violation (--stop-on-first)"; break }
-            if let m = options.maxStates, store.count >= m { incomplete = "state limit of \(m) reached (--max-states)"; stateLimitReached = true; break }
-            if let m = options.maxSolverQueries, oracles.reduce(0, { $0 + $1.queries }) >= m { incomplete = "solver query limit of \(m) reached"; break }
+            if let l = limit { incomplete = .overflow(l.loc); break }
+            if shouldStopOnFirst { incomplete = .stopOnFirst; break }
+            if let m = options.maxStates, store.count >= m { incomplete = .stateLimit(m); stateLimitReached = true; break }
+            if let m = options.maxSolverQueries, oracles.reduce(0, { $0 + $1.queries }) >= m { incomplete = .solverQueryLimit(m); break }
             if workspaces.count > 1 && levelEnd - head >= options.parallelThreshold {
                 head = runLevelInParallel(from: head, to: levelEnd, limit: &limit)
             } else {
@@ -287,29 +186,25 @@ public final class ExplicitSearch {
                 reportProgress(queue: store.count - head)
             }
         }
-        if incomplete == nil, let l = limit { incomplete = "a value beyond 64 bits at \(l.loc) (the explicit engine computes in 64 bits)" }
+        if incomplete == nil, let l = limit { incomplete = .overflow(l.loc) }
+        if incomplete == nil, let g = graph, let (state, finding) = system.progressFinding(g, control: { Int(system.layout.get(0, in: store.state($0))) }) {
+            record([finding], state: state, step: nil)
+        }
         return outcome()
     }
 
     /// Why the search must stop now, if it must: Ctrl-C, `--timeout`, the
     /// 32-bit state numbering, or memory (the visited set and the
     /// successors waiting to join it, against `memoryLimit`).
-    private func stopReason(pendingBytes: Int = 0) -> String? {
+    private func stopReason(pendingBytes: Int = 0) -> StopReason? {
         if let reason = budget.exhausted { return reason }
-        if store.count >= StateStore.maxStates { return "more than \(StateStore.maxStates) states" }
+        if store.count >= StateStore.maxStates { return .stateNumbering(StateStore.maxStates) }
         // The next growth of the visited set must fit too, or it would
         // abort the process instead of stopping the search.
-        if store.growthPeakBytes + pendingBytes > memoryLimit {
-            return "memory limit reached: \(store.count) states of \(store.words * 8) bytes each hold \(ExplicitSearch.size(store.bytes + pendingBytes)), and the next growth would pass \(ExplicitSearch.size(memoryLimit))"
+        if store.growthPeakBytes + pendingBytes + (graph?.bytes ?? 0) > memoryLimit {
+            return .memoryLimit(states: store.count, bytesPerState: store.words * 8, held: store.bytes + pendingBytes + (graph?.bytes ?? 0), limit: memoryLimit)
         }
         return nil
-    }
-
-    static func size(_ bytes: Int) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var v = Double(bytes), u = 0
-        while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
-        return u == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", v, units[u])
     }
 
     private func reportProgress(queue: Int) {
@@ -357,6 +252,7 @@ public final class ExplicitSearch {
         pending.withUnsafeBufferPointer { buf in
             for n in 0..<(buf.count / words) {
                 let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: index)
+                graph?.edge(to: next)
                 if inserted {
                     system.layout.unpack(store.state(next), into: ws.post.vars)
                     let sf = system.checkState(ws.post, limit: &stateLimit)
@@ -365,8 +261,9 @@ public final class ExplicitSearch {
             }
         }
         pending.removeAll(keepingCapacity: true)
+        graph?.endState()
         record(stateFindings, state: index, step: nil)
-        if let u = unknown, incomplete == nil { incomplete = "Z3 could not decide a step: \(u)" }
+        if let u = unknown, incomplete == nil { incomplete = .undecidedStep(u) }
         internalErrors += errors
     }
 
@@ -382,11 +279,11 @@ public final class ExplicitSearch {
             var next = 0
             let lock = NSLock()
             init(_ n: Int, _ jobs: Int) { results = Array(repeating: Chunk(), count: n); limits = Array(repeating: nil, count: jobs) }
-            private var reason: String?
+            private var reason: StopReason?
             func take() -> Int { lock.lock(); defer { lock.unlock() }; next += 1; return next - 1 }
             /// Set when a worker reached a limit mid-level: every worker stops.
-            var stopped: String? { lock.lock(); defer { lock.unlock() }; return reason }
-            func stop(_ r: String) { lock.lock(); defer { lock.unlock() }; reason = reason ?? r }
+            var stopped: StopReason? { lock.lock(); defer { lock.unlock() }; return reason }
+            func stop(_ r: StopReason) { lock.lock(); defer { lock.unlock() }; reason = reason ?? r }
         }
         let box = Box(ranges.count, jobs)
         let words = store.words
@@ -458,6 +355,7 @@ public final class ExplicitSearch {
                     while n < count && r.parentOffset[n] == offset {
                         if n + 4 < count { store.prefetch(buf.baseAddress! + (n + 4) * words) }
                         let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: base + Int(offset))
+                        graph?.edge(to: next)
                         if inserted {
                             system.layout.unpack(store.state(next), into: ws.post.vars)
                             let found = system.checkState(ws.post, limit: &stateLimit)
@@ -465,13 +363,14 @@ public final class ExplicitSearch {
                         }
                         n += 1
                     }
+                    graph?.endState()
                     if sl < r.stateLevel.count && r.stateLevel[sl].offset == offset {
                         record(r.stateLevel[sl].findings, state: base + Int(offset), step: nil)
                         sl += 1
                     }
                 }
             }
-            if let u = r.unknown, incomplete == nil { incomplete = "Z3 could not decide a step: \(u)" }
+            if let u = r.unknown, incomplete == nil { incomplete = .undecidedStep(u) }
             internalErrors += r.internalErrors
         }
         if limit == nil { limit = stateLimit }

@@ -469,7 +469,7 @@ final class SymbolicModel {
     var templateTerms: [Z3Term] { pre.all + post.all + [sel] + any.flatMap { $0 } + stepObs.terms + detObs.terms }
 }
 
-func propertyIndex(_ system: TransitionSystem, _ id: String) -> Int? {
+func propertyIndex(_ system: TransitionSystem, _ id: PropertyID) -> Int? {
     system.properties.firstIndex { $0.id == id }
 }
 

@@ -27,20 +27,20 @@ public enum ObligationChecker {
             ? "exact: the playbook has no variables"
             : "local: source variables free in their domains, its proven invariants assumed, and the invariant itself for its preservation;"
                 + " a failure here may be unreachable (the verdicts above decide)"
-        func stopped(_ reason: String) -> (ObligationReport, [Diagnostic]) {
+        func stopped(_ reason: StopReason) -> (ObligationReport, [Diagnostic]) {
             (ObligationReport(obligations: [], states: reachable.map { model.states[$0].id }, assumptions: assumptions,
                               seconds: Date().timeIntervalSince(started), incomplete: reason), [])
         }
-        if let reason = SymbolicModel.tooLarge(system) { return stopped(reason) }
+        if let reason = SymbolicModel.tooLarge(system) { return stopped(.unsupported(reason)) }
         if let reason = budget.exhausted { return stopped(reason) }
         let sym = SymbolicModel(system: system, ctx: Z3Context())
         let ctx = sym.ctx
         let solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
         solver.deadline = budget.deadline
         solver.assert(sym.preDomain)
-        var labels: [String] = []
+        var labels: [CoreLabel] = []
         var literals: [Z3Term] = []
-        func label(_ text: String, _ f: Z3Term) -> Z3Term {
+        func label(_ text: CoreLabel, _ f: Z3Term) -> Z3Term {
             let a = ctx.boolConst("ob.\(labels.count)")
             solver.assert(ctx.implies(a, f))
             labels.append(text)
@@ -48,23 +48,23 @@ public enum ObligationChecker {
             return a
         }
         let observationDomains = zip(sym.stepObs.keys, sym.stepObs.domains).map { k, side in
-            label(domainText(k, system), side)
+            label(.domain(domainText(k, system)), side)
         }
         solver.assert(ctx.and(sym.stepObs.extra))
         let invariants = invariantsByProperty(model, system)
         var invariantLits: [Int: Z3Term] = [:]
         for (p, holdsIn) in sym.invariantHolds.sorted(by: { $0.key < $1.key }) {
             let inv = invariants[p]
-            invariantLits[p] = label("the invariant `\(inv?.source ?? system.properties[p].id)` (\(system.properties[p].id)\(inv.map { ", line \($0.loc.line)" } ?? ""))", holdsIn.pre)
+            invariantLits[p] = label(.invariant(source: inv?.source ?? system.properties[p].id.description, id: system.properties[p].id.description, line: inv?.loc.line), holdsIn.pre)
         }
         // Each instance's guard conjuncts, named once for every state's cores.
         let guardLits = system.instances.indices.map { i -> [Z3Term] in
             let t = model.transitions[system.instances[i].transition]
-            return sym.instances[i].guardParts.map { label("the guard `\($0.text)` of '\(t.id)' (line \(t.loc.line))", $0.term) }
+            return sym.instances[i].guardParts.map { label(.guardConjunct(text: $0.text, transition: t.id, line: t.loc.line), $0.term) }
         }
         var obligations: [Obligation] = []
         var feasibleSomewhere = Array(repeating: false, count: model.transitions.count)
-        var deadCore: [Int: [String]] = [:]
+        var deadCore: [Int: [CoreLabel]] = [:]
         var hasSource = Array(repeating: false, count: model.transitions.count)
 
         func ask(_ s: Int, _ f: Z3Term, assuming: [Z3Term]) -> (Z3Result, Double) {
@@ -98,7 +98,7 @@ public enum ObligationChecker {
 
         func words(_ w: [NamedValue]) -> String { w.map { "\($0.name)=\($0.text)" }.joined(separator: ", ") }
 
-        var incomplete: String?
+        var incomplete: StopReason?
         states: for s in reachable {
             if let reason = budget.exhausted { incomplete = reason; break states }
             let sid = model.states[s].id
@@ -109,7 +109,7 @@ public enum ObligationChecker {
             // named as assumptions so the core says what contradicts.
             var feasible = Set<Int>()
             var order: [Int] = []
-            var perTransition: [Int: (seconds: Double, unknown: String?, core: [String]?, name: String)] = [:]
+            var perTransition: [Int: (seconds: Double, unknown: String?, core: [CoreLabel]?, name: String)] = [:]
             for i in here {
                 let inst = system.instances[i]
                 let t = model.transitions[inst.transition]
@@ -185,7 +185,7 @@ public enum ObligationChecker {
                             guard let a = m.value(sym.pre.slots[slot]), let b = m.value(sym.post.slots[slot]), a != b else { continue }
                             after.append("\(system.slotName(slot)) → \(system.named("", Word.encode(b), system.slotType(slot)).text)")
                         }
-                        ob.message = "'\(name)' (line \(t.loc.line)) can enter \(model.states[inst.to].id) without `\(inv?.source ?? system.properties[p].id)`"
+                        ob.message = "'\(name)' (line \(t.loc.line)) can enter \(model.states[inst.to].id) without `\(inv?.source ?? system.properties[p].id.description)`"
                             + (inv.map { " (line \($0.loc.line))" } ?? "") + (ob.witness.isEmpty ? "" : ": \(words(ob.witness))")
                             + (after.isEmpty ? "" : "; then \(after.joined(separator: ", "))")
                     }
@@ -249,9 +249,9 @@ public enum ObligationChecker {
         return (report, diagnostics)
     }
 
-    static func coreText(_ core: [String]) -> String {
-        let guards = core.filter { $0.hasPrefix("the guard") }
-        let rest = core.filter { !$0.hasPrefix("the guard") }
+    static func coreText(_ core: [CoreLabel]) -> String {
+        let guards = core.filter(\.isGuard).map(\.text)
+        let rest = core.filter { !$0.isGuard }.map(\.text)
         if guards.isEmpty { return "its source state contradicts itself" }
         if rest.isEmpty { return guards.count == 1 ? "\(guards[0]) is unsatisfiable" : guards.joined(separator: " contradicts ") }
         return guards.joined(separator: " and ") + " contradict" + (guards.count == 1 ? "s " : " ") + rest.joined(separator: " and ")
@@ -282,16 +282,36 @@ public enum ObligationChecker {
     }
 }
 
+/// What an assumption of a feasibility query is, named in its unsat core.
+enum CoreLabel: Equatable {
+    /// A top-level conjunct of a transition's guard.
+    case guardConjunct(text: String, transition: String, line: Int)
+    /// An observation's domain (its words from `domainText`).
+    case domain(String)
+    /// An invariant proved by the engine, assumed in the source state.
+    case invariant(source: String, id: String, line: Int?)
+
+    var isGuard: Bool { if case .guardConjunct = self { return true } else { return false } }
+
+    var text: String {
+        switch self {
+        case .guardConjunct(let text, let transition, let line): return "the guard `\(text)` of '\(transition)' (line \(line))"
+        case .domain(let words): return words
+        case .invariant(let source, let id, let line): return "the invariant `\(source)` (\(id)\(line.map { ", line \($0)" } ?? ""))"
+        }
+    }
+}
+
 /// Each invariant (state or global) by its property index.
 func invariantsByProperty(_ model: TypedModel, _ system: TransitionSystem) -> [Int: Invariant] {
     var out: [Int: Invariant] = [:]
     for s in model.states {
         for (i, inv) in s.invariants.enumerated() {
-            if let p = propertyIndex(system, "invariant:\(s.id):\(i)") { out[p] = inv }
+            if let p = propertyIndex(system, .invariant(state: s.id, index: i)) { out[p] = inv }
         }
     }
     for (i, inv) in model.globalInvariants.enumerated() {
-        if let p = propertyIndex(system, "global:\(i)") { out[p] = inv }
+        if let p = propertyIndex(system, .global(i)) { out[p] = inv }
     }
     return out
 }

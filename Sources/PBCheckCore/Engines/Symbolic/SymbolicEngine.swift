@@ -1,28 +1,26 @@
 import Foundation
 
-public struct SymbolicOptions: Sendable {
-    /// Steps unrolled by bounded model checking at most (`--depth`).
+@dynamicMemberLookup
+public struct SymbolicOptions: Sendable, EmbedsCheckOptions {
+    public var common = CheckOptions()
+    /// Steps unrolled by bounded model checking at most.
     public var depth = 30
-    /// Seconds for the whole run.
-    public var timeout: Double?
-    /// When `timeout` started counting (the run's start: loading the spec
-    /// and building the model count too); nil: when the engine starts.
-    public var clockStart: Date?
-    /// Budget of one Z3 query.
-    public var queryTimeoutMilliseconds: UInt32? = 10_000
-    public var deadlock = true
-    public var stopOnFirst = false
     public init() {}
 }
 
 /// What the symbolic engine measured, per depth (SPEC §4 Symbolic).
-public struct SymbolicStats: Sendable {
+public struct SymbolicStats: Sendable, Codable {
     /// Wall seconds of each BMC depth (its property and coverage queries).
     public var bmcSeconds: [Double] = []
     /// Wall seconds of each k-induction round (k = index + 1).
     public var inductionSeconds: [Double] = []
     /// Wall seconds of each CHC (Spacer) query, by property id.
-    public var chcSeconds: [(property: String, seconds: Double, answer: String)] = []
+    public var chcSeconds: [CHCQuery] = []
+    public struct CHCQuery: Sendable, Codable {
+        public var property: PropertyID
+        public var seconds: Double
+        public var answer: String
+    }
     public var queries = 0
     public init() {}
 }
@@ -76,7 +74,7 @@ public final class SymbolicEngine {
     var reachedStates: [Bool]
     var firedTransitions: [Bool]
     var internalErrors: [String] = []
-    var stopReason: String?
+    var stopReason: StopReason?
     /// Checks Spacer showed reachable (a violation deeper than BMC went).
     var chcReachable = Set<Int>()
     /// BMC depth after which Spacer tries what k-induction has not proven,
@@ -171,7 +169,7 @@ public final class SymbolicEngine {
                 guard case .violated = state[c] else { return false }
                 return system.properties[checks[c].property].severity != .warning
             }) {
-                stopReason = "stopped at the first violation (--stop-on-first)"
+                stopReason = .stopOnFirst
                 break
             }
             // Step d belongs to the path from here on.
@@ -360,7 +358,7 @@ public final class SymbolicEngine {
             case .reachable: chcReachable.insert(c); text = "reachable"
             case .unknown(let r): text = "unknown (\(r))"; chcUndecided.insert(c)
             }
-            stats.chcSeconds.append((system.properties[checks[c].property].id, Date().timeIntervalSince(t0), text))
+            stats.chcSeconds.append(.init(property: system.properties[checks[c].property].id, seconds: Date().timeIntervalSince(t0), answer: text))
             if case .provenCHC = state[c] {
                 for j in 0..<inductionDepth { induction.assert(ctx.not(path.at(checks[c].bad, j))) }
             }
@@ -391,22 +389,26 @@ public final class SymbolicEngine {
                 case .open: allProven = false
                 }
             }
-            if let (l, t, m) = best {
-                results.append(PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m,
-                                              settledBy: "bounded model checking (\(l) step\(l == 1 ? "" : "s"))"))
+            if prop.kind == .progress {
+                // Whether a final state stays reachable is a property of
+                // the whole reachable graph, which BMC and induction do not
+                // build; the explicit search decides it.
+                results.append(PropertyResult(property: prop, verdict: .unknown, bound: nil, trace: nil,
+                                              detail: "the symbolic engine proves safety properties; progress needs the reachable state graph, which only the explicit search builds",
+                                              settledBy: .symbolic))
+            } else if let (l, t, m) = best {
+                results.append(PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m, settledBy: .bmc(steps: l)))
             } else if mine.isEmpty {
-                results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil,
-                                              settledBy: "no step or state can break it (symbolic)"))
+                results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .noBadStep))
             } else if allProven {
                 results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil,
-                                              settledBy: byCHC ? (maxK > 0 ? "k-induction (k = \(maxK)) and CHC (Spacer)" : "CHC (Spacer)")
-                                                : "k-induction (k = \(maxK))"))
+                                              settledBy: byCHC && maxK == 0 ? .chc : .kInduction(k: maxK, chc: byCHC)))
             } else if mine.contains(where: { chcReachable.contains($0) && isOpen($0) }) {
                 results.append(PropertyResult(property: prop, verdict: .unknown, bound: max(depth, 0), trace: nil,
-                                              detail: "Spacer (CHC) shows a violation is reachable, deeper than the \(max(depth, 0)) steps BMC unrolled: rerun with a larger --depth",
-                                              settledBy: "CHC (Spacer)"))
+                                              detail: "Spacer (CHC) shows a violation is reachable, deeper than the \(max(depth, 0)) steps BMC unrolled: rerun with a larger \(RunOption.depth.flag)",
+                                              settledBy: .chc))
             } else if let u = unknown {
-                results.append(PropertyResult(property: prop, verdict: .unknown, bound: nil, trace: nil, detail: u, settledBy: "symbolic"))
+                results.append(PropertyResult(property: prop, verdict: .unknown, bound: nil, trace: nil, detail: u, settledBy: .symbolic))
             } else {
                 let b = max(depth, 0)
                 results.append(PropertyResult(property: prop, verdict: .bounded, bound: b, trace: nil,
@@ -414,7 +416,7 @@ public final class SymbolicEngine {
                                                 + (gaveUp.map { "k-induction could not decide k = \($0.k) (\($0.reason))" }
                                                     ?? "k-induction did not succeed up to k = \(inductionDepth)")
                                                 + (stopReason.map { " (\($0))" } ?? ""),
-                                              settledBy: "bounded model checking to depth \(b)"))
+                                              settledBy: .bmcDepth(b)))
             }
         }
         let coverage = Coverage(model: system.model, visited: reachedStates, fired: firedTransitions)
@@ -434,7 +436,7 @@ public final class SymbolicEngine {
         let diagnostics = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
         // Complete: nothing stopped the run and every property is settled.
         let settled = results.allSatisfy { $0.verdict == .holds || $0.verdict == .violated }
-        var o = CheckOutcome(engine: "symbolic", engineNote: nil, complete: stopReason == nil && settled, stopReason: stopReason, stats: st,
+        var o = CheckOutcome(engines: [.symbolic], engineNote: nil, complete: stopReason == nil && settled, stopReason: stopReason, stats: st,
                              properties: results, coverage: coverage, diagnostics: diagnostics)
         o.symbolic = stats
         return o

@@ -238,41 +238,23 @@ extension Walker {
     /// (several may reach one state: one breaking a contract, one not).
     func singleSteps(from: [UInt64]) -> [(choices: [UInt64], successor: [UInt64]?)] {
         let model = system.model
-        let src = ws.src
         var overflow: EvalError?
-        system.layout.unpack(from, into: src.vars)
-        src.snapshot = Snapshot()
+        var unconfirmed: [String] = []
         let words = system.layout.words
-        func reached(_ f: TransitionSystem.Fired) -> [UInt64]? { f.successor ? Array(UnsafeBufferPointer(start: ws.out, count: words)) : nil }
         var blocks: [(choices: [UInt64], successor: [UInt64]?)] = []
         from.withUnsafeBufferPointer { p in
-            let packed = p.baseAddress!
-            for (pos, i) in system.byState[Int(src.vars[0])].enumerated() {
-                let inst = system.instances[i]
-                if !inst.needsSolver {
-                    var tried = 0
-                    system.forEachAnyChoice(i) { any in
-                        let f = system.fire(i, ws, packed: packed, any: any, out: ws.out, limit: &overflow)
-                        if f.enabled || !f.findings.isEmpty {
-                            blocks.append(([1, UInt64(pos)] + any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }, reached(f)))
-                        }
-                        tried += 1
-                        return tried < 256
-                    }
-                } else {
-                    guard let witnesses = try? oracle.witnesses(i, src) else { continue }
-                    for (w, witness) in witnesses.enumerated() {
-                        src.snapshot = witness.snapshot
-                        let f = system.fire(i, ws, packed: packed, any: witness.any, out: ws.out, limit: &overflow)
-                        src.snapshot = Snapshot()
-                        if f.enabled || !f.findings.isEmpty {
-                            let keys = witness.snapshot.values.keys.sorted()
-                            blocks.append(([1, UInt64(pos), UInt64(w)]
-                                + keys.map { ranks.rank(witness.snapshot.values[$0] ?? 0, model.observations[$0.observation].domain) }
-                                + witness.any.enumerated().map { ranks.rank($0.element, anyDomains[i][$0.offset]) }, reached(f)))
-                        }
-                    }
+            // The kernel's steps, each as the choice block that takes it.
+            _ = system.forEachStep(p.baseAddress!, ws: ws, oracle: oracle, anyLimit: 256, limit: &overflow, internalErrors: &unconfirmed) { ref, choice, f in
+                guard f.enabled || !f.findings.isEmpty else { return true }
+                let c = choice()
+                var block: [UInt64] = [1, UInt64(ref.position)]
+                if ref.witness >= 0 {
+                    block.append(UInt64(ref.witness))
+                    block += c.snapshot.values.keys.sorted().map { ranks.rank(c.snapshot.values[$0] ?? 0, model.observations[$0.observation].domain) }
                 }
+                block += c.any.enumerated().map { ranks.rank($0.element, anyDomains[ref.instance][$0.offset]) }
+                blocks.append((block, f.successor ? Array(UnsafeBufferPointer(start: ws.out, count: words)) : nil))
+                return true
             }
         }
         return blocks

@@ -1,20 +1,15 @@
 import Dispatch
 import Foundation
 
-public struct WalkOptions: Sendable {
+/// Options of the random walks; `common.timeout` bounds the walks
+/// (shrinking is not counted).
+@dynamicMemberLookup
+public struct WalkOptions: Sendable, EmbedsCheckOptions {
+    public var common = CheckOptions()
     public var runs = 1000
     public var depth = 100
     public var seed: UInt64 = 0
-    public var jobs = 1
     public var coverageBias = false
-    public var stopOnFirst = false
-    public var deadlock = true
-    /// Seconds for the walks (shrinking is not counted).
-    public var timeout: Double?
-    /// When `timeout` started counting (the run's start: loading the spec
-    /// and building the model count too); nil: when the engine starts.
-    public var clockStart: Date?
-    public var queryTimeoutMilliseconds: UInt32? = 10_000
     /// Replays one shrink may spend.
     public var maxShrinkReplays = 200_000
     public init() {}
@@ -24,7 +19,7 @@ public struct WalkOptions: Sendable {
 }
 
 /// What the walks did (JSON `walk`).
-public struct WalkStats: Sendable {
+public struct WalkStats: Sendable, Codable {
     public var runs = 0
     public var depth = 0
     public var seed: UInt64 = 0
@@ -32,11 +27,10 @@ public struct WalkStats: Sendable {
     public var seconds = 0.0
     public var firstFailureSeconds: Double?
     public var shrinkSeconds = 0.0
-    public var longestRun = 0
 }
 
 /// How a walk counterexample was shrunk (JSON `shrink`).
-public struct ShrinkInfo: Sendable {
+public struct ShrinkInfo: Sendable, Codable {
     public var originalLength: Int
     public var replays: Int
     /// The run (0-based) that first broke the property.
@@ -53,7 +47,7 @@ public struct ShrinkInfo: Sendable {
 /// `bounded`: it held on the runs sampled, which proves nothing.
 public enum WalkEngine {
     public static func run(system: TransitionSystem, options: WalkOptions, stop: StopFlag? = nil) -> CheckOutcome {
-        if let reason = system.stoppedWhileBuilding { return Verifier.undecided(system, engine: "walk", reason: reason) }
+        if let reason = system.stoppedWhileBuilding { return Verifier.undecided(system, engine: .walk, reason: reason) }
         let started = Date()
         let jobs = max(1, min(options.jobs, max(options.runs, 1)))
         let walkers = (0..<jobs).map { _ in Walker(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
@@ -69,7 +63,7 @@ public enum WalkEngine {
         // The walks: thread t takes a contiguous block of runs.
         final class Shared: @unchecked Sendable {
             let lock = NSLock()
-            var stopped: String?
+            var stopped: StopReason?
             var firstFailure: Double?
             var completed = 0
         }
@@ -102,7 +96,7 @@ public enum WalkEngine {
                         shared.lock.withLock {
                             shared.firstFailure = min(shared.firstFailure ?? now, now)
                             if options.stopOnFirst && run.findings.contains(where: { severe[$0.property] }) {
-                                shared.stopped = shared.stopped ?? "stopped at the first violation (--stop-on-first)"
+                                shared.stopped = shared.stopped ?? .stopOnFirst
                             }
                         }
                         local += run.findings.map { (r, $0) }
@@ -153,37 +147,44 @@ public enum WalkEngine {
         var diagnostics: [Diagnostic] = walkers.flatMap(\.internalErrors).map { .error(.internalError, "internal error: \($0)", at: nil) }
         var results: [PropertyResult] = []
         let replayer = Replayer(system: system)
+        let settled = Settlement.walk(runs: stats.runs, depth: options.depth)
         for (p, property) in system.properties.enumerated() {
             if property.kind == .deadlock && !options.deadlock { continue }
+            if property.kind == .progress {
+                results.append(PropertyResult(property: property, verdict: .unknown, bound: nil, trace: nil,
+                                              detail: "random walks sample runs; whether a final state stays reachable from every reachable state needs all of them (the explicit search)",
+                                              settledBy: settled))
+                continue
+            }
             guard let found = first[p], let outcome = shrunk[p] else {
                 results.append(PropertyResult(property: property, verdict: .bounded, bound: stats.runs, trace: nil,
                                               detail: "holds on \(stats.runs) sampled run\(stats.runs == 1 ? "" : "s") of up to \(options.depth) steps",
-                                              settledBy: "random walk"))
+                                              settledBy: settled))
                 continue
             }
             switch outcome {
             case .failure(let e):
                 diagnostics.append(.error(.internalError, "internal error: \(property.id): \(e.message)", at: property.location))
                 results.append(PropertyResult(property: property, verdict: .unknown, bound: nil, trace: nil,
-                                              detail: "internal error: \(e.message)", settledBy: "random walk"))
+                                              detail: "internal error: \(e.message)", settledBy: settled))
             case .success(let (s, finding)):
                 let replayed = replayer.replay(initial: s.best.initial, choices: s.best.stepChoices)
                 if let error = replayed.error ?? (replayed.shows(p, kind: property.kind, atStep: finding.atStep)
                                                   ? nil : "the shrunk trace does not break \(property.id) on replay") {
                     diagnostics.append(.error(.internalError, "internal error: \(property.id): \(error)", at: property.location))
                     results.append(PropertyResult(property: property, verdict: .unknown, bound: nil, trace: nil,
-                                                  detail: "internal error: \(error)", settledBy: "random walk"))
+                                                  detail: "internal error: \(error)", settledBy: settled))
                     continue
                 }
                 var r = PropertyResult(property: property, verdict: .violated, bound: nil, trace: replayed.trace, detail: finding.message,
-                                       settledBy: "random walk")
+                                       settledBy: settled)
                 r.shrink = ShrinkInfo(originalLength: found.finding.steps,
                                       replays: s.replays, run: found.run, seed: options.seed, budgetExhausted: s.exhausted)
                 results.append(r)
             }
         }
 
-        var outcome = CheckOutcome(engine: "walk", engineNote: nil, complete: false, stopReason: shared.stopped, stats: SearchStats(),
+        var outcome = CheckOutcome(engines: [.walk], engineNote: nil, complete: false, stopReason: shared.stopped, stats: SearchStats(),
                                    properties: results, coverage: Coverage(), diagnostics: diagnostics)
         outcome.engineNote = "\(options.runs) random runs of up to \(options.depth) steps from the initial state"
             + (options.coverageBias ? ", biased toward what is not yet covered" : "") + ", seed \(options.seed); shrunk and replayed"
@@ -214,17 +215,4 @@ public enum WalkEngine {
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
-}
-
-extension Coverage {
-    /// Coverage from the control states visited and transitions fired; a
-    /// superstate is covered when one of its descendants is.
-    init(model: TypedModel, visited: [Bool], fired: [Bool]) {
-        self.init()
-        let covered = model.covered(visited: visited)
-        reachableStates = model.states.indices.filter { covered[$0] }.map { model.states[$0].id }
-        unreachableStates = model.states.indices.filter { !covered[$0] }.map { model.states[$0].id }
-        firedTransitions = model.transitions.indices.filter { fired[$0] }.map { model.transitions[$0].id }
-        neverFired = model.transitions.indices.filter { !fired[$0] }.map { model.transitions[$0].id }
-    }
 }

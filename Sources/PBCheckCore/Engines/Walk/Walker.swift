@@ -50,7 +50,6 @@ final class Walker {
     let slotDomains: [Domain]
     /// Per instance: the domains of its `:= any` effects.
     let anyDomains: [[Domain]]
-    let finalStates: [Bool]
     /// Per control state: its instances' kinds, scratch for one step.
     private var status: [UInt8]
     private var candidates: [Int] = []
@@ -71,7 +70,7 @@ final class Walker {
     /// Z3 enumerates a step's snapshots.
     var budget = Budget.unlimited { didSet { oracle.budget = budget } }
     /// Why a run was cut short by the budget, once one was.
-    var stopped: String?
+    var stopped: StopReason?
     /// Observation-dependent successors a walk samples per step (a walk
     /// takes one of them; the explicit search needs them all).
     static let sampledSuccessors = 16
@@ -98,7 +97,6 @@ final class Walker {
         initialSlots = slots
         slotDomains = domains
         anyDomains = system.instances.map { inst in inst.anyEffects.map { model.variables[inst.effects[$0].variable].domain } }
-        finalStates = model.states.map(\.isFinal)
         status = Array(repeating: 0, count: system.byState.map(\.count).max() ?? 0)
         visitedControl = Array(repeating: false, count: model.states.count)
         firedTransitions = Array(repeating: false, count: model.transitions.count)
@@ -206,9 +204,8 @@ final class Walker {
             let instances = system.byState[control]
 
             // What can fire here.
-            var enabledCount = 0
+            var survey = StepSurvey()
             var hasGuardError = false
-            var undecided = false
             for (pos, i) in instances.enumerated() {
                 let inst = system.instances[i]
                 var kind = Kind.none
@@ -230,12 +227,11 @@ final class Walker {
                         let witnesses = try oracle.witnesses(i, src)
                         if !witnesses.isEmpty { kind = .solver }
                     } catch {
-                        if case .unknown(let reason) = error { unknown = unknown ?? reason }
-                        undecided = true
+                        if case .unknown(let reason) = error { survey.couldNotDecide(reason) }
                     }
                 }
                 status[pos] = kind.rawValue
-                if kind == .enabled || kind == .solver { enabledCount += 1 }
+                survey.saw(i, enabled: kind == .enabled || kind == .solver)
             }
 
             // A guard that fails to evaluate is found here, whichever step the
@@ -260,26 +256,13 @@ final class Walker {
                 }
             }
 
-            // Deadlock and determinism: properties of the state's steps.
-            if enabledCount == 0 {
-                // When Z3 could not decide a step, no deadlock is claimed.
-                if !finalStates[control] && !undecided, let p = system.deadlockProperty,
-                   found(Finding(property: p, message: "no step can fire in \(model.states[control].id)"), atStep: false) {
-                    result.hit = true
-                }
+            // Deadlock and determinism, by the kernel's one rule.
+            for f in system.stepFindings(survey, src, oracle, unknown: &unknown, skip: { !wanted[$0] }) where found(f, atStep: false) {
+                result.hit = true
                 return finish()
             }
-            if enabledCount > 1 && !system.determinismProperty.isEmpty {
-                var enabled: [Int] = []
-                for (pos, i) in instances.enumerated() where status[pos] == Kind.enabled.rawValue || status[pos] == Kind.solver.rawValue {
-                    enabled.append(i)
-                }
-                let findings = system.determinism(control, enabled, src, oracle, &unknown) { !wanted[$0] }
-                for f in findings where found(f, atStep: false) {
-                    result.hit = true
-                    return finish()
-                }
-            }
+            let enabledCount = survey.enabledSteps
+            if enabledCount == 0 { return finish() }
 
             // When to stop.
             let more: UInt64

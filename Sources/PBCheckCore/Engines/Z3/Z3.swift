@@ -172,7 +172,7 @@ public final class Z3Context {
         var reason = timeout.map { "timeout after \($0.text)" }
         if let deadline {
             let left = max(0.001, deadline.timeIntervalSinceNow)
-            if seconds.map({ left < $0 }) ?? true { seconds = left; reason = "the run's --timeout ran out" }
+            if seconds.map({ left < $0 }) ?? true { seconds = left; reason = "the run's \(RunOption.timeout.flag) ran out" }
         }
         guard let seconds else { return (body(), nil) }
         let id = Watchdog.shared.arm(context: UInt(bitPattern: raw), solver: solver.map { UInt(bitPattern: $0) }, after: seconds)
@@ -242,7 +242,6 @@ public final class Z3Solver {
     public func assert(_ t: Z3Term) { Z3_solver_assert(context.raw, raw, t.ast) }
     public func push() { Z3_solver_push(context.raw, raw) }
     public func pop(_ n: UInt32 = 1) { Z3_solver_pop(context.raw, raw, n) }
-    public func reset() { Z3_solver_reset(context.raw, raw) }
 
     /// Checks the assertions, under `assumptions` (boolean constants) if any.
     public func check(assuming assumptions: [Z3Term] = []) -> Z3Result {

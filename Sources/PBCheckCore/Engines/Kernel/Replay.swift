@@ -7,6 +7,8 @@ import Foundation
 public struct Replayer {
     let system: TransitionSystem
 
+    public init(system: TransitionSystem) { self.system = system }
+
     public struct Result {
         public var trace: Trace
         /// What the last step broke (step properties).
@@ -24,7 +26,7 @@ public struct Replayer {
         /// engine decided there: for them the path is what replays.
         func shows(_ property: Int, kind: PropertyKind, atStep: Bool) -> Bool {
             switch kind {
-            case .deadlock, .determinism, .scenario: return true
+            case .deadlock, .determinism, .progress, .scenario: return true
             default: return (atStep ? lastStepFindings : finalStateFindings).contains { $0.property == property }
             }
         }
@@ -35,12 +37,26 @@ public struct Replayer {
                    vars: (0..<system.slotCount).map { system.named(system.slotName($0), vars[$0 + 1], system.slotType($0)) })
     }
 
+    /// Replays recorded choices (a result's `trace.choices`) through the
+    /// kernel: the trace they make, and what its last step and state break.
+    public func replay(_ choices: TraceChoices) -> Result {
+        let empty = Trace(initial: TraceState(state: "", vars: []), steps: [])
+        guard choices.initial.count == system.layout.words else {
+            return Result(trace: empty, lastStepFindings: [], finalStateFindings: [],
+                          error: "the initial state has \(choices.initial.count) words, this model's states \(system.layout.words)", overflow: nil)
+        }
+        if let n = choices.steps.firstIndex(where: { $0.instance < 0 || $0.instance >= system.instances.count }) {
+            return Result(trace: empty, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) names no transition instance of this model", overflow: nil)
+        }
+        return choices.initial.withUnsafeBufferPointer { replay(initial: $0.baseAddress!, choices: choices.steps) }
+    }
+
     func replay(initial: UnsafePointer<UInt64>, choices: [StepChoice]) -> Result {
         let ws = system.makeWorkspace()
         let words = system.layout.words
         var current = Array(UnsafeBufferPointer(start: initial, count: words))
         system.layout.unpack(initial, into: ws.src.vars)
-        var trace = Trace(initial: stateText(ws.src.vars), steps: [])
+        var trace = Trace(initial: stateText(ws.src.vars), steps: [], choices: TraceChoices(initial: current, steps: choices))
         var limit: EvalError?
         var last: [Finding] = []
         for (n, c) in choices.enumerated() {
@@ -125,15 +141,15 @@ extension ExplicitSearch {
                 if let error {
                     diagnostics.append(.error(.internalError, "internal error: \(p.id): \(error)", at: p.location))
                     results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil,
-                                                  detail: "internal error: \(error)", settledBy: "explicit search"))
+                                                  detail: "internal error: \(error)", settledBy: .explicitSearch))
                 } else {
                     results.append(PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: f.message,
-                                                  settledBy: "explicit search"))
+                                                  settledBy: .explicitSearch))
                 }
             } else if let reason = incomplete {
-                results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil, detail: reason, settledBy: "explicit search"))
+                results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil, detail: reason.description, settledBy: .explicitSearch))
             } else {
-                results.append(PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: "exhaustive search"))
+                results.append(PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .exhaustive))
             }
         }
         var control = Set<Int>()
@@ -148,7 +164,7 @@ extension ExplicitSearch {
         stats.seconds = Date().timeIntervalSince(started)
         stats.bytes = store.bytes
         stats.solverQueries = oracles.map(\.queries).reduce(0, +)
-        var outcome = CheckOutcome(engine: "explicit", engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
+        var outcome = CheckOutcome(engines: [.explicit], engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
                                    properties: results, coverage: coverage, diagnostics: diagnostics)
         outcome.stateLimitReached = stateLimitReached
         return outcome

@@ -71,6 +71,9 @@ public final class TransitionSystem: @unchecked Sendable {
     let forbiddenByEdge: [Int: [Int]]
     let rangeProperty: [Int?]
     public let deadlockProperty: Int?
+    /// `progress` (SPEC §3.1), when the machine has a final state and it
+    /// is asked for.
+    public let progressProperty: Int?
     public let evalErrorProperty: Int
     /// `determinism:STATE:EVENT` properties, keyed by `state * events + event`.
     let determinismProperty: [Int: Int]
@@ -89,14 +92,13 @@ public final class TransitionSystem: @unchecked Sendable {
     /// `--timeout` or Ctrl-C: a family keyed over a million keys is a
     /// million instances). Such a system must not be searched: every
     /// property is `unknown` for this reason.
-    public let stoppedWhileBuilding: String?
+    public let stoppedWhileBuilding: StopReason?
 
-    public init(model: TypedModel, deadlock: Bool = true, budget: Budget = .unlimited) {
+    public init(model: TypedModel, deadlock: Bool = true, progress: Bool = true, budget: Budget = .unlimited) {
         self.model = model
         layout = StateLayout(model: model)
         var compiler = ExprCompiler(model: model)
         var props: [Property] = []
-        var unsupported: String?
 
         // Invariants and contracts.
         var own: [[Int]] = []
@@ -106,7 +108,7 @@ public final class TransitionSystem: @unchecked Sendable {
             var fns: [CompiledExpr] = []
             for (i, inv) in s.invariants.enumerated() {
                 ids.append(props.count)
-                props.append(Property(id: "invariant:\(s.id):\(i)", kind: .stateInvariant, description: inv.description ?? inv.source,
+                props.append(Property(id: .invariant(state: s.id, index: i), kind: .stateInvariant, description: inv.description ?? inv.source,
                                       location: inv.loc, severity: inv.severity, isContract: inv.isContract))
                 fns.append(compiler.compile(inv.condition))
             }
@@ -116,7 +118,7 @@ public final class TransitionSystem: @unchecked Sendable {
         var globals: [(Int, CompiledExpr, Invariant)] = []
         for (i, inv) in model.globalInvariants.enumerated() {
             globals.append((props.count, compiler.compile(inv.condition), inv))
-            props.append(Property(id: "global:\(i)", kind: .globalInvariant, description: inv.description ?? inv.source,
+            props.append(Property(id: .global(i), kind: .globalInvariant, description: inv.description ?? inv.source,
                                   location: inv.loc, severity: inv.severity, isContract: inv.isContract))
         }
         // A state checks its ancestors' invariants, outermost first, then
@@ -152,8 +154,8 @@ public final class TransitionSystem: @unchecked Sendable {
         var forbidden: [Int: [Int]] = [:]
         var seenIDs = Set(props.map(\.id))
         for f in model.forbidden {
-            var id = "forbidden:\(f.fromText)->\(f.toText)"
-            if seenIDs.contains(id) { id += "@\(f.loc.line)" }
+            var id = PropertyID.forbidden(from: f.fromText, to: f.toText)
+            if seenIDs.contains(id) { id = .forbidden(from: f.fromText, to: f.toText, line: f.loc.line) }
             seenIDs.insert(id)
             let p = props.count
             props.append(Property(id: id, kind: .forbidden, description: f.reason, location: f.loc, severity: .error, isContract: false))
@@ -177,20 +179,20 @@ public final class TransitionSystem: @unchecked Sendable {
             default: break
             }
             range[i] = props.count
-            props.append(Property(id: "range:\(v.name)", kind: .range, description: "\(v.name) stays within its declared domain",
+            props.append(Property(id: .range(v.name), kind: .range, description: "\(v.name) stays within its declared domain",
                                   location: v.loc, severity: .error, isContract: false))
         }
         rangeProperty = range
 
         if deadlock {
             deadlockProperty = props.count
-            props.append(Property(id: "deadlock", kind: .deadlock, description: "every reachable non-final state has an enabled step",
+            props.append(Property(id: .deadlock, kind: .deadlock, description: "every reachable non-final state has an enabled step",
                                   location: nil, severity: .error, isContract: false))
         } else {
             deadlockProperty = nil
         }
         evalErrorProperty = props.count
-        props.append(Property(id: "eval-error", kind: .evalError,
+        props.append(Property(id: .evalError, kind: .evalError,
                               description: "no division by zero, key outside its set, or min/max of an empty set",
                               location: nil, severity: .error, isContract: false))
 
@@ -199,7 +201,7 @@ public final class TransitionSystem: @unchecked Sendable {
         var byState: [[Int]] = Array(repeating: [], count: model.states.count)
         var events: [String: Int] = [:]
         var instanceEvent: [Int] = []
-        var stopped: String?
+        var stopped: StopReason?
         for (ti, t) in model.transitions.enumerated() {
             let ev = events[t.event] ?? events.count
             events[t.event] = ev
@@ -210,12 +212,7 @@ public final class TransitionSystem: @unchecked Sendable {
             var anyEffects: [Int] = []
             for e in t.effects {
                 let v = model.variables[e.variable]
-                if e.value == nil {
-                    anyEffects.append(effects.count)
-                    if model.values(of: v.domain) == nil {
-                        unsupported = "transition '\(t.id)' assigns `\(v.name) := any` over an unbounded domain; use the symbolic engine"
-                    }
-                }
+                if e.value == nil { anyEffects.append(effects.count) }
                 if let k = e.key { reads.formUnion(Reads(k, model)) }
                 if let x = e.value { reads.formUnion(Reads(x, model)) }
                 effects.append(.init(variable: e.variable, base: v.slot + 1, keySet: v.keySet,
@@ -235,7 +232,7 @@ public final class TransitionSystem: @unchecked Sendable {
             forEachCombination(t.params.map { p in model.sets[p.set].elements.map(Word.encode) }) { b in
                 let index = instances.count
                 if index & 1023 == 1023, let reason = budget.exhausted {
-                    stopped = "\(reason) while building the transition system (\(index) transition instances made)"
+                    stopped = .whileBuilding(reason, instances: index)
                     return false
                 }
                 instances.append(Instance(transition: ti, binding: b, guardFn: guardFn, effects: effects, anyEffects: anyEffects,
@@ -257,15 +254,23 @@ public final class TransitionSystem: @unchecked Sendable {
         for (s, state) in model.states.enumerated() {
             var byEvent: [Int: Set<Int>] = [:]
             for i in byState[s] { byEvent[instanceEvent[i], default: []].insert(instances[i].transition) }
-            for (ev, ts) in byEvent.filter({ $0.value.count > 1 }).sorted(by: { $0.key < $1.key }) {
+            for (ev, _) in byEvent.filter({ $0.value.count > 1 }).sorted(by: { $0.key < $1.key }) {
                 let name = events.first { $0.value == ev }?.key ?? ""
                 determinism[s * max(events.count, 1) + ev] = props.count
-                props.append(Property(id: "determinism:\(state.id):\(name)", kind: .determinism,
+                props.append(Property(id: .determinism(state: state.id, event: name), kind: .determinism,
                                       description: "at most one transition on '\(name)' is enabled in \(state.id)",
                                       location: state.loc, severity: .warning, isContract: false))
             }
         }
         determinismProperty = determinism
+
+        if progress && model.states.contains(where: \.isFinal) {
+            progressProperty = props.count
+            props.append(Property(id: .progress, kind: .progress, description: "a final state can be reached from every reachable state",
+                                  location: nil, severity: .warning, isContract: false))
+        } else {
+            progressProperty = nil
+        }
 
         var initial: [[Int64]] = []
         for v in model.variables {
@@ -273,10 +278,7 @@ public final class TransitionSystem: @unchecked Sendable {
             switch v.initial {
             case .value(let x): choices = [Word.encode(x)]
             case .any:
-                if let all = model.values(of: v.domain) { choices = all.map(Word.encode) } else {
-                    choices = [0]
-                    unsupported = "variable '\(v.name)' has `init: any` over an unbounded domain; use the symbolic engine"
-                }
+                choices = model.values(of: v.domain)?.map(Word.encode) ?? [0]
             }
             initial += Array(repeating: choices, count: v.slotCount)
         }
@@ -284,7 +286,7 @@ public final class TransitionSystem: @unchecked Sendable {
         properties = props
         self.compiler = compiler
         localCount = compiler.localCount + 1
-        self.unsupported = unsupported
+        unsupported = model.unboundedAny
     }
 
     public func makeFrame() -> Frame { Frame(slots: slotCount, locals: localCount) }
@@ -550,47 +552,28 @@ extension TransitionSystem {
 }
 
 extension TransitionSystem {
-    /// The determinism findings of a state (SPEC §3): two transitions on
-    /// one event enabled together, decided jointly by Z3 when both guards
-    /// read observations. `enabled` lists the enabled instances; properties
-    /// for which `skip` is true are not checked (already found).
-    func determinism(_ control: Int, _ enabled: [Int], _ src: Frame, _ oracle: SnapshotOracle,
-                     _ unknown: inout String?, skip: (Int) -> Bool) -> [Finding] {
-        var findings: [Finding] = []
-        let events = max(eventIndex.count, 1)
-        var byEvent: [Int: [Int]] = [:]
-        for i in enabled { byEvent[instanceEvent[i], default: []].append(i) }
-        for (ev, list) in byEvent.sorted(by: { $0.key < $1.key }) {
-            guard let p = determinismProperty[control * events + ev], !skip(p) else { continue }
-            search: for a in list.indices {
-                for b in list.indices where b > a {
-                    let ia = list[a], ib = list[b]
-                    guard instances[ia].transition != instances[ib].transition else { continue }
-                    let ta = transitionID(ofInstance: ia), tb = transitionID(ofInstance: ib)
-                    // A guard that reads no observation holds for every snapshot.
-                    if !instances[ia].guardReadsObservations || !instances[ib].guardReadsObservations {
-                        findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled"))
-                        break search
-                    }
-                    do throws(SnapshotOracle.Failure) {
-                        if let w = try oracle.jointlyEnabled(ia, ib, src) {
-                            findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled when \(describe(w.snapshot))"))
-                            break search
-                        }
-                    } catch {
-                        if case .unknown(let r) = error { unknown = unknown ?? r }
-                    }
-                }
-            }
-        }
-        return findings
-    }
-
     func describe(_ s: Snapshot) -> String {
         s.values.keys.sorted().map { k in
             let (name, text) = observationText(k, s.values[k] ?? 0)
             return "\(name)=\(text.text)"
         }.joined(separator: ", ")
+    }
+}
+
+extension TypedModel {
+    /// Why the explicit engine cannot enumerate this machine, if it cannot:
+    /// an `any` (initial value or effect) over an unbounded domain.
+    public var unboundedAny: String? {
+        func unbounded(_ v: Int) -> Bool { values(of: variables[v].domain) == nil }
+        if let v = variables.indices.last(where: { if case .any = variables[$0].initial { return unbounded($0) }; return false }) {
+            return "variable '\(variables[v].name)' has `init: any` over an unbounded domain; use the symbolic engine"
+        }
+        for t in transitions.reversed() {
+            if let e = t.effects.last(where: { $0.value == nil && unbounded($0.variable) }) {
+                return "transition '\(t.id)' assigns `\(variables[e.variable].name) := any` over an unbounded domain; use the symbolic engine"
+            }
+        }
+        return nil
     }
 }
 

@@ -281,7 +281,7 @@ final class SnapshotOracle {
                 if sampleSuccessors { truncatedSteps += 1; break }
                 throw .unknown("'\(transition.id)' has more than \(maxSuccessors) successors that depend on observations")
             }
-            if let reason = budget.exhausted { throw .unknown(reason) }
+            if let reason = budget.exhausted { throw .unknown(reason.description) }
             blocks.append(ctx.not(ctx.and(fix(values))))
         }
         for values in tuples {
