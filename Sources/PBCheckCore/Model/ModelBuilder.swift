@@ -90,11 +90,7 @@ public struct ModelBuilder {
             stateEnum: stateEnum, states: states, initial: initial, transitions: transitions,
             forbidden: forbidden, sets: sets, constants: constants, variables: variables,
             variableSlots: variables.last.map { $0.slot + $0.slotCount } ?? 0,
-            observations: observations, observationSlots: slots,
-            definitions: spec.definitions.map {
-                DefinitionInfo(name: $0.name.value, params: $0.params, source: $0.body.text.text, loc: $0.name.loc)
-            },
-            globalInvariants: globals)
+            observations: observations, observationSlots: slots, globalInvariants: globals)
         var withAsserts = model
         withAsserts.scenarioAsserts = spec.scenarios.map { sc in sc.steps.map { step in
             guard case .assert(let source) = step else { return nil }
