@@ -136,8 +136,6 @@ public struct ExprParser {
         return tokens[p + ahead].kind == .op(op)
     }
 
-    private func peekIdent(_ name: String) -> Bool { peek.kind == .ident(name) }
-
     private mutating func advance() -> Token {
         let t = tokens[p]
         if p < tokens.count - 1 { p += 1 }

@@ -90,11 +90,7 @@ public struct ModelBuilder {
             stateEnum: stateEnum, states: states, initial: initial, transitions: transitions,
             forbidden: forbidden, sets: sets, constants: constants, variables: variables,
             variableSlots: variables.last.map { $0.slot + $0.slotCount } ?? 0,
-            observations: observations, observationSlots: slots,
-            definitions: spec.definitions.map {
-                DefinitionInfo(name: $0.name.value, params: $0.params, source: $0.body.text.text, loc: $0.name.loc)
-            },
-            globalInvariants: globals)
+            observations: observations, observationSlots: slots, globalInvariants: globals)
         var withAsserts = model
         withAsserts.scenarioAsserts = spec.scenarios.map { sc in sc.steps.map { step in
             guard case .assert(let source) = step else { return nil }
@@ -277,10 +273,10 @@ public struct ModelBuilder {
     }
 
     /// The domain and key set of a declared variable or observation.
-    mutating func declaredDomain(name: String, type: Located<DeclaredType>, range: Located<(BoundDecl, BoundDecl)>?,
-                                 values: [Located<String>]?, keys: Located<String>?) -> (Domain, Int?)? {
-        guard let dom = domain(name: name, type: type, range: range, values: values) else { return nil }
-        guard let keys else { return (dom, nil) }
+    mutating func declaredDomain(_ decl: DomainDecl) -> (Domain, Int?)? {
+        let name = decl.name.value
+        guard let dom = domain(name: name, type: decl.type, range: decl.range, values: decl.values) else { return nil }
+        guard let keys = decl.keys else { return (dom, nil) }
         guard let keySet = setIndex[keys.value] else {
             bag.error(.unknownSet, "unknown set '\(keys.value)' in keys of '\(name)'" + didYouMean(keys.value, setIndex.keys), at: keys.loc)
             return nil
@@ -294,8 +290,7 @@ public struct ModelBuilder {
             let name = decl.name.value
             // A variable whose declaration is wrong stays declared (with a
             // fallback domain), so its uses do not cascade into more errors.
-            let (dom, keySet) = declaredDomain(name: name, type: decl.type, range: decl.range,
-                                               values: decl.values, keys: decl.keys) ?? (.int(nil), nil)
+            let (dom, keySet) = declaredDomain(decl) ?? (.int(nil), nil)
             var initial = InitialValue.any
             if let i = decl.initial, case .value(let v) = i.value,
                let value = initValue(v, domain: dom, name: name, at: i.loc) {
@@ -344,8 +339,7 @@ public struct ModelBuilder {
     mutating func declareObservations() {
         for decl in spec.observations {
             let name = decl.name.value
-            guard let (dom, keySet) = declaredDomain(name: name, type: decl.type, range: decl.range,
-                                                     values: decl.values, keys: decl.keys) else { continue }
+            guard let (dom, keySet) = declaredDomain(decl) else { continue }
             if observationIndex[name] != nil {
                 bag.error(.duplicateName, "observation '\(name)' is declared twice", at: decl.name.loc)
                 continue

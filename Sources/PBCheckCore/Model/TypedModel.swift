@@ -177,13 +177,6 @@ public struct ForbiddenEdge: Sendable {
     public var loc: SourceLoc
 }
 
-public struct DefinitionInfo: Sendable {
-    public var name: String
-    public var params: [String]
-    public var source: String
-    public var loc: SourceLoc
-}
-
 /// The second stage: the checked, resolved machine every engine runs on.
 /// Only `ModelBuilder` makes one, and only from a spec without errors.
 public struct TypedModel: Sendable {
@@ -202,7 +195,6 @@ public struct TypedModel: Sendable {
     public var variableSlots: Int
     public var observations: [ObservationInfo]
     public var observationSlots: [Int]
-    public var definitions: [DefinitionInfo]
     public var globalInvariants: [Invariant]
     /// Scenario asserts, type-checked against the finished model (they take
     /// no part in inference, SPEC §2.2): per scenario, per step.

@@ -4,8 +4,9 @@
 public struct ExprText: Sendable {
     public let text: String
     public let scalars: [Unicode.Scalar]
-    /// `offsets[i]` is the file position of `scalars[i]`; one extra entry
-    /// for the end of the string.
+    /// `positions[i]` is the file position of `scalars[i]`, plus one entry
+    /// for the end of the string. Text not read from a file maps to line 0,
+    /// column `i + 1`.
     private let positions: [SourceLoc]
 
     public init(text: String, node: YNode?, file: SourceFile?) {

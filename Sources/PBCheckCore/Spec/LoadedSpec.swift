@@ -29,8 +29,8 @@ public struct LoadedSpec: Sendable {
     public var forbidden: [ForbiddenDecl] = []
     public var sets: [SetDecl] = []
     public var constants: [ConstantDecl] = []
-    public var variables: [VariableDecl] = []
-    public var observations: [ObservationDecl] = []
+    public var variables: [DomainDecl] = []
+    public var observations: [DomainDecl] = []
     public var definitions: [DefinitionDecl] = []
     public var invariants: [InvariantDecl] = []
     public var scenarios: [ScenarioDecl] = []
@@ -133,27 +133,22 @@ public enum BoundDecl: Sendable {
     case constant(String)
 }
 
-public struct VariableDecl: Sendable {
+/// A name declared with a type and a domain: an entry of `variables` or of
+/// `observations`.
+public struct DomainDecl: Sendable {
     public var name: Located<String>
     public var type: Located<DeclaredType>
     public var range: Located<(BoundDecl, BoundDecl)>?
     public var values: [Located<String>]?
     public var keys: Located<String>?
-    /// nil = no init (any value); `.any` spelled out.
+    /// A variable's init: nil = no init (any value); `.any` spelled out.
+    /// Always nil for an observation, which has no `init`.
     public var initial: Located<InitDecl>?
 }
 
 public enum InitDecl: Sendable {
     case any
     case value(ScalarValue)
-}
-
-public struct ObservationDecl: Sendable {
-    public var name: Located<String>
-    public var type: Located<DeclaredType>
-    public var range: Located<(BoundDecl, BoundDecl)>?
-    public var values: [Located<String>]?
-    public var keys: Located<String>?
 }
 
 public struct DefinitionDecl: Sendable {

@@ -55,12 +55,4 @@ public final class SourceFile: @unchecked Sendable {
         s.append(contentsOf: lines[n - 1])
         return String(s)
     }
-
-    /// The scalar at a position, or nil past the end of its line.
-    func scalar(at loc: SourceLoc) -> Unicode.Scalar? {
-        guard loc.line >= 1, loc.line <= lines.count else { return nil }
-        let l = lines[loc.line - 1]
-        guard loc.column >= 1, loc.column <= l.count else { return nil }
-        return l[loc.column - 1]
-    }
 }

@@ -347,8 +347,8 @@ struct Reader {
         if let f = m["forbidden"] { readForbidden(f.value, into: &spec) }
         if let s = m["sets"] { readSets(s.value, into: &spec) }
         if let c = m["constants"] { readConstants(c.value, into: &spec) }
-        if let v = m["variables"] { readVariables(v.value, into: &spec) }
-        if let o = m["observations"] { readObservations(o.value, into: &spec) }
+        if let v = m["variables"] { spec.variables += readDomains(v.value, .variables) }
+        if let o = m["observations"] { spec.observations += readDomains(o.value, .observations) }
         if let d = m["definitions"] { readDefinitions(d.value, into: &spec) }
         if let i = m["invariants"], let items = list(i.value, "machine.invariants") {
             spec.invariants += items.compactMap { readInvariant($0, context: "a global invariant") }
@@ -646,42 +646,40 @@ struct Reader {
         return (range, values, keys)
     }
 
-    mutating func readVariables(_ node: YNode, into spec: inout LoadedSpec) {
+    /// The two sections that declare names with domains; only a variable
+    /// has an `init`.
+    enum DomainSection: String {
+        case variables, observations
+
+        var noun: String { self == .variables ? "variable" : "observation" }
+        var keys: [String] { self == .variables ? Reader.variableKeys : Reader.observationKeys }
+    }
+
+    /// The entries of `variables` or `observations`, in file order; one whose
+    /// name or type cannot be read is left out.
+    mutating func readDomains(_ node: YNode, _ section: DomainSection) -> [DomainDecl] {
         guard case .mapping(let pairs) = node.value else {
-            if !node.isNull { bag.error(.wrongType, "'variables' must be a mapping", at: node.loc) }
-            return
+            if !node.isNull { bag.error(.wrongType, "'\(section.rawValue)' must be a mapping", at: node.loc) }
+            return []
         }
+        var decls: [DomainDecl] = []
         for pair in pairs {
-            guard let name = string(pair.key, "a variable name") else { continue }
-            let what = "variable '\(name.value)'"
-            guard let e = entries(pair.value, known: Reader.variableKeys, context: what),
+            guard let name = string(pair.key, section == .variables ? "a variable name" : "an observation name") else { continue }
+            let what = "\(section.noun) '\(name.value)'"
+            guard let e = entries(pair.value, known: section.keys, context: what),
                   let type = readType(e, node: pair.value, what: what) else { continue }
             let (range, values, keys) = readDomain(e, what: what)
             var initial: Located<InitDecl>?
-            if let i = e["init"] {
+            if section == .variables, let i = e["init"] {
                 if i.value.isPlainScalar, i.value.scalar == "any" {
                     initial = Located(.any, i.value.loc)
                 } else if let v = scalarValue(i.value, "init of \(what)") {
                     initial = Located(.value(v.value), v.loc)
                 }
             }
-            spec.variables.append(VariableDecl(name: name, type: type, range: range, values: values, keys: keys, initial: initial))
+            decls.append(DomainDecl(name: name, type: type, range: range, values: values, keys: keys, initial: initial))
         }
-    }
-
-    mutating func readObservations(_ node: YNode, into spec: inout LoadedSpec) {
-        guard case .mapping(let pairs) = node.value else {
-            if !node.isNull { bag.error(.wrongType, "'observations' must be a mapping", at: node.loc) }
-            return
-        }
-        for pair in pairs {
-            guard let name = string(pair.key, "an observation name") else { continue }
-            let what = "observation '\(name.value)'"
-            guard let e = entries(pair.value, known: Reader.observationKeys, context: what),
-                  let type = readType(e, node: pair.value, what: what) else { continue }
-            let (range, values, keys) = readDomain(e, what: what)
-            spec.observations.append(ObservationDecl(name: name, type: type, range: range, values: values, keys: keys))
-        }
+        return decls
     }
 
     mutating func readDefinitions(_ node: YNode, into spec: inout LoadedSpec) {

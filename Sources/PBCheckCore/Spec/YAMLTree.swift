@@ -186,10 +186,6 @@ enum YAMLReader {
         mark.map { SourceLoc(line: $0.line, column: $0.column) } ?? .unknown
     }
 
-    /// Copies the Yams tree, expanding aliases, until the node budget runs
-    /// out. Yams gives an alias the mark of its anchor, so a child that
-    /// starts before its parent came from an alias: `aliasUse` remembers
-    /// where that alias was used, to point the error there.
     /// The `*` of an alias written after a mapping key on its line, else the key.
     private static func aliasSite(after key: SourceLoc, in file: SourceFile) -> SourceLoc {
         guard key.line >= 1, key.line <= file.lines.count else { return key }
@@ -202,6 +198,10 @@ enum YAMLReader {
         return key
     }
 
+    /// Copies the Yams tree, expanding aliases, until the node budget runs
+    /// out. Yams gives an alias the mark of its anchor, so a child that
+    /// starts before its parent came from an alias: `aliasUse` remembers
+    /// where that alias was used, to point the error there.
     private static func convert(_ node: Node, budget: inout Int, written: inout Int, aliasUse: SourceLoc?, file: SourceFile) -> Result<YNode, Diagnostic> {
         // Nodes written in the file are bounded by the file size (and a hard
         // cap); nodes produced by expanding aliases get the SPEC §8 budget.
@@ -209,7 +209,7 @@ enum YAMLReader {
             budget -= 1
             if budget < 0 {
                 return .failure(.error(.yamlAliasLimit,
-                    "aliases here expand the document by more than 100,000 nodes (an alias bomb?)", at: at))
+                    "aliases here expand the document by more than \(grouped(InputLimits.maxNodes)) nodes (an alias bomb?)", at: at))
             }
         } else {
             written += 1
@@ -258,6 +258,16 @@ enum YAMLReader {
             }
             return .success(YNode(value: .mapping(pairs), loc: loc(map.mark)))
         }
+    }
+
+    /// `n` with commas between groups of three digits: 100000 is "100,000".
+    private static func grouped(_ n: Int) -> String {
+        var digits = String(n), groups: [Substring] = []
+        while digits.count > 3 {
+            groups.insert(digits.suffix(3), at: 0)
+            digits.removeLast(3)
+        }
+        return ([Substring(digits)] + groups).joined(separator: ",")
     }
 
     private static func yamlErrorDiagnostic(_ error: Error) -> Diagnostic {

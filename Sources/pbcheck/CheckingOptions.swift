@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import PBCheckCore
+
+/// The options `verify` and `walk` share: output, limits, what to check and
+/// what fails the run.
+struct CheckingOptions: ParsableArguments {
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Stop after this many seconds.")
+    var timeout: Double?
+
+    @Option(help: "Parallel threads (default: the machine's cores). The random walks' results do not depend on it, except with --coverage-bias.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Stop at the first violation.")
+    var stopOnFirst = false
+
+    @Flag(help: "Do not check for deadlocks.")
+    var noDeadlock = false
+
+    @Option(help: "Contract establishment failures: fail (default) or warn.")
+    var contracts: ContractsMode = .fail
+
+    @Flag(help: "Warnings (opaque conditions, warning-severity invariants) fail the run.")
+    var strict = false
+
+    @Flag(help: "Print only the verdict lines and the counterexamples.")
+    var quiet = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        try CheckingOptions.validate(timeout: timeout)
+    }
+
+    /// `--timeout`, when given, must be a positive number of seconds.
+    static func validate(timeout: Double?) throws {
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    /// The loop over the specs that reports and classifies as these options say.
+    func driver(_ mode: ExitStatus.Mode) -> SpecDriver {
+        SpecDriver(format: format, mode: mode, strict: strict, contractsWarn: contracts == .warn, quiet: quiet)
+    }
+}
+
+enum ContractsMode: String, ExpressibleByArgument, CaseIterable {
+    case fail, warn
+}
+
+/// The random walks' options, shared by `walk` and `verify`.
+struct WalkArguments: ParsableArguments {
+    @Option(help: "Random runs.")
+    var runs: Int = 1000
+
+    @Option(help: "Steps per random run at most (default 100); for verify's symbolic engine also the depth of bounded model checking (default 30).")
+    var depth: Int?
+
+    @Option(help: "Seed of the random runs (default: a random one, always printed).")
+    var seed: UInt64?
+
+    @Flag(help: "Prefer the least covered steps: transitions fired least, target states visited least.")
+    var coverageBias = false
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        if let d = depth, d < 1 { throw ValidationError("--depth must be at least 1") }
+    }
+
+    func options(seed: UInt64) -> WalkOptions {
+        var o = WalkOptions()
+        o.runs = runs
+        o.depth = depth ?? 100
+        o.seed = seed
+        o.coverageBias = coverageBias
+        return o
+    }
+}

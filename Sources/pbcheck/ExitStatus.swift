@@ -1,0 +1,57 @@
+import PBCheckCore
+
+/// Exit codes of SPEC §5.4, decided here and nowhere else.
+enum ExitStatus: Int32 {
+    case ok = 0
+    case violated = 1
+    case invalid = 2
+    case inconclusive = 3
+
+    /// What a checking command asks of an outcome.
+    enum Mode {
+        /// Proof: anything not settled is inconclusive.
+        case verify
+        /// Sampled evidence: bounded verdicts and a stopped run are success.
+        case walk
+        /// Scenarios: a failed one fails, an unfinished one is inconclusive.
+        case test
+    }
+
+    /// SPEC §5.4 for one outcome: violated (1) beats inconclusive (3) beats
+    /// success (0). A violated warning fails only with `strict`, a violated
+    /// contract not with `contractsWarn`; every failed scenario fails.
+    init(outcome o: CheckOutcome, mode: Mode, contractsWarn: Bool = false, strict: Bool = false) {
+        let violated = o.properties.filter { $0.verdict == .violated }
+        let unknown = o.properties.contains { $0.verdict == .unknown }
+        let bounded = o.properties.contains { $0.verdict == .bounded }
+        // An internal error settles nothing.
+        let error = o.diagnostics.contains { $0.severity == .error }
+        let failing: Bool, unsettled: Bool
+        switch mode {
+        case .verify, .walk:
+            failing = violated.contains { r in
+                !(r.property.severity == .warning && !strict) && !(r.property.isContract && contractsWarn)
+            }
+            // Walks never ask for proof; verify is not answered by a stopped
+            // search or a bounded verdict.
+            unsettled = mode == .verify ? unknown || bounded || !o.complete || error : unknown || error
+        case .test:
+            failing = !violated.isEmpty
+            unsettled = unknown || bounded
+        }
+        self = failing ? .violated : unsettled ? .inconclusive : .ok
+    }
+
+    /// Over several specs the worst wins: invalid, then violated, then
+    /// inconclusive, then ok.
+    func combined(with other: ExitStatus) -> ExitStatus { other.rank > rank ? other : self }
+
+    private var rank: Int {
+        switch self {
+        case .ok: return 0
+        case .inconclusive: return 1
+        case .violated: return 2
+        case .invalid: return 3
+        }
+    }
+}

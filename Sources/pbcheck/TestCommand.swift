@@ -1,0 +1,28 @@
+import ArgumentParser
+import PBCheckCore
+
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run only the scenarios and probar's scripted run (playbook.steps, assertions.path)."
+    )
+
+    @Argument(help: "Playbook files.")
+    var specs: [String]
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Stop after this many seconds per spec (a scenario not finished by then is unknown).")
+    var timeout: Double?
+
+    func validate() throws {
+        try CheckingOptions.validate(timeout: timeout)
+    }
+
+    func run() throws {
+        try SpecDriver(format: format, mode: .test).run(specs) { model, clockStart in
+            Verifier.scenarios(model: model, budget: Budget(timeout: timeout, stop: Interrupt.flag, from: clockStart))
+        }
+    }
+}
