@@ -20,6 +20,9 @@ struct CheckingOptions: ParsableArguments {
     @Flag(help: "Do not check for deadlocks.")
     var noDeadlock = false
 
+    @Flag(help: "Do not check that a final state stays reachable from every reachable state.")
+    var noProgress = false
+
     @Option(help: "Contract establishment failures: fail (default) or warn.")
     var contracts: ContractsMode = .fail
 
@@ -37,6 +40,19 @@ struct CheckingOptions: ParsableArguments {
     /// `--timeout`, when given, must be a positive number of seconds.
     static func validate(timeout: Double?) throws {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    /// The options every engine shares, for a run that started at `clockStart`.
+    func common(clockStart: Date, queryTimeout: Double? = nil) -> CheckOptions {
+        var c = CheckOptions()
+        c.clockStart = clockStart
+        c.timeout = timeout
+        c.stopOnFirst = stopOnFirst
+        c.deadlock = !noDeadlock
+        c.progress = !noProgress
+        c.jobs = jobs
+        if let q = queryTimeout { c.queryTimeoutMilliseconds = UInt32(max(1, (q * 1000).rounded())) }
+        return c
     }
 
     /// The loop over the specs that reports and classifies as these options say.

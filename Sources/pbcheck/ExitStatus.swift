@@ -18,12 +18,15 @@ enum ExitStatus: Int32 {
     }
 
     /// SPEC §5.4 for one outcome: violated (1) beats inconclusive (3) beats
-    /// success (0). A violated warning fails only with `strict`, a violated
-    /// contract not with `contractsWarn`; every failed scenario fails.
+    /// success (0). A warning (determinism, progress, a warning-severity
+    /// invariant) counts only with `strict`, whether violated or unsettled;
+    /// a violated contract does not fail with `contractsWarn`; every failed
+    /// scenario fails.
     init(outcome o: CheckOutcome, mode: Mode, contractsWarn: Bool = false, strict: Bool = false) {
         let violated = o.properties.filter { $0.verdict == .violated }
-        let unknown = o.properties.contains { $0.verdict == .unknown }
-        let bounded = o.properties.contains { $0.verdict == .bounded }
+        let counted = o.properties.filter { strict || $0.property.severity != .warning }
+        let unknown = counted.contains { $0.verdict == .unknown }
+        let bounded = counted.contains { $0.verdict == .bounded }
         // An internal error settles nothing.
         let error = o.diagnostics.contains { $0.severity == .error }
         let failing: Bool, unsettled: Bool
@@ -34,7 +37,7 @@ enum ExitStatus: Int32 {
             }
             // Walks never ask for proof; verify is not answered by a stopped
             // search or a bounded verdict.
-            unsettled = mode == .verify ? unknown || bounded || !o.complete || error : unknown || error
+            unsettled = mode == .verify ? unknown || bounded || o.stopReason != nil || error : unknown || error
         case .test:
             failing = !violated.isEmpty
             unsettled = unknown || bounded

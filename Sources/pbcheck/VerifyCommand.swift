@@ -33,19 +33,14 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let seed = walk.seed ?? WalkOptions.randomSeed()
         try checking.driver(.verify).run(specs) { model, clockStart in
-            var options = ExplicitOptions()
-            options.clockStart = clockStart
-            options.maxStates = maxStates
-            options.timeout = checking.timeout
-            options.stopOnFirst = checking.stopOnFirst
-            options.deadlock = !checking.noDeadlock
-            options.jobs = checking.jobs
-            options.queryTimeoutMilliseconds = UInt32(max(1, (queryTimeout * 1000).rounded()))
+            var request = CheckRequest()
+            request.engine = engine
+            request.common = checking.common(clockStart: clockStart, queryTimeout: queryTimeout)
+            request.explicit.maxStates = maxStates
+            request.symbolic.depth = walk.depth ?? 30
+            request.walk = walk.options(seed: seed)
             let progress = TerminalProgress.enabled && checking.format == .text ? TerminalProgress() : nil
-            var symbolic = SymbolicOptions()
-            symbolic.depth = walk.depth ?? 30
-            let outcome = Verifier.run(model: model, engine: engine, options: options, walk: walk.options(seed: seed), symbolic: symbolic,
-                                       progress: progress, stop: Interrupt.flag)
+            let outcome = Verifier.run(model: model, request: request, progress: progress, stop: Interrupt.flag)
             progress?.clear()
             return outcome
         }

@@ -22,13 +22,9 @@ struct WalkCommand: ParsableCommand {
         let seed = walk.seed ?? WalkOptions.randomSeed()
         try checking.driver(.walk).run(specs) { model, clockStart in
             var options = walk.options(seed: seed)
-            options.clockStart = clockStart
-            options.jobs = checking.jobs
-            options.timeout = checking.timeout
-            options.stopOnFirst = checking.stopOnFirst
-            options.deadlock = !checking.noDeadlock
-            let system = TransitionSystem(model: model, deadlock: !checking.noDeadlock,
-                                          budget: Budget(timeout: checking.timeout, stop: Interrupt.flag, from: clockStart))
+            options.common = checking.common(clockStart: clockStart)
+            let system = TransitionSystem(model: model, deadlock: options.deadlock, progress: options.progress,
+                                          budget: Budget(timeout: options.timeout, stop: Interrupt.flag, from: clockStart))
             return WalkEngine.run(system: system, options: options, stop: Interrupt.flag)
         }
     }

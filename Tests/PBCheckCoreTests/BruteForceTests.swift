@@ -28,7 +28,12 @@ import Testing
 ///   forbidden-edge row says it "still counts as fired", so it is no
 ///   deadlock);
 /// * lengths: a state property at the state's BFS depth, a step property
-///   at the depth of its source plus one; the minimum is kept.
+///   at the depth of its source plus one; the minimum is kept;
+/// * progress, only when some state has `final_state: true`: every
+///   reachable state from which no final state can be reached (searched
+///   forward from that state alone, over the successors of every step with
+///   a successor, whatever its snapshot; a final state reaches itself) is
+///   violating, at its BFS depth.
 ///
 /// Observations range over: a declared one (or an inferred bool) its whole
 /// domain; an undeclared string observation every string of `strings` (a
@@ -243,9 +248,12 @@ enum BruteForce {
         }
         var seen = Set<State>()
         var frontier: [State] = []
+        // For progress: each state's BFS depth and successors.
+        var depthOf: [State: Int] = [:]
+        var successors: [State: Set<State>] = [:]
         for vals in product(initialLists) {
             let s = State(control: model.initial, values: vals)
-            if seen.insert(s).inserted { frontier.append(s); checkState(s, 0) }
+            if seen.insert(s).inserted { frontier.append(s); checkState(s, 0); depthOf[s] = 0 }
         }
         var depth = 0
         while !frontier.isEmpty {
@@ -304,9 +312,11 @@ enum BruteForce {
                                     } catch { note("eval-error", depth + 1); contractFailures += 1 }
                                 }
                                 let succ = State(control: t.to, values: values)
+                                successors[s, default: []].insert(succ)
                                 if seen.insert(succ).inserted {
                                     next.append(succ)
                                     checkState(succ, depth + 1)
+                                    depthOf[succ] = depth + 1
                                 }
                             }
                         }
@@ -316,6 +326,20 @@ enum BruteForce {
             }
             frontier = next
             depth += 1
+        }
+        // Progress: from each reachable state on its own, a plain forward
+        // search for a final state.
+        if model.states.contains(where: \.isFinal) {
+            for start in seen {
+                var found = false
+                var visited: Set<State> = [start]
+                var stack = [start]
+                while let cur = stack.popLast() {
+                    if model.states[cur.control].isFinal { found = true; break }
+                    for n in successors[cur] ?? [] where visited.insert(n).inserted { stack.append(n) }
+                }
+                if !found { note("progress", depthOf[start]!) }
+            }
         }
         // A superstate is reached when one of its descendants is.
         var reachable = Set<String>()
@@ -377,13 +401,15 @@ struct RandomMachine {
 
 @Suite struct BruteForceTests {
     @Test func explicitEngineAgreesWithBruteForceOnRandomMachines() throws {
-        var checked = 0
+        var checked = 0, withFinal = 0, progressViolated = 0
         for seed in 1...300 {
             var gen = RandomMachine(seed: UInt64(seed))
             let text = gen.yaml()
             guard let model = Pipeline.validate(text: text, path: "random-\(seed).yaml").model else { continue }
             checked += 1
             let expected = BruteForce.run(model)
+            if model.states.contains(where: \.isFinal) { withFinal += 1 }
+            if expected.violated["progress"] != nil { progressViolated += 1 }
             for jobs in [1, 2] {
                 var o = ExplicitOptions()
                 o.jobs = jobs
@@ -392,12 +418,15 @@ struct RandomMachine {
                 #expect(outcome.stats.states == expected.states, "seed \(seed)\n\(text)")
                 var ours: [String: Int] = [:]
                 for r in outcome.properties where r.verdict == .violated && r.property.kind != .determinism {
-                    ours[r.property.id] = r.trace?.length ?? -1
+                    ours[r.property.id.description] = r.trace?.length ?? -1
                 }
                 #expect(ours == expected.violated, "seed \(seed)\n\(text)")
             }
         }
+        print("explicit vs brute force on \(checked) machines: \(withFinal) with a final state (progress compared), progress violated on \(progressViolated)")
         #expect(checked >= 200)
+        // Progress must really be compared, both ways.
+        #expect(withFinal >= 50 && progressViolated >= 10 && withFinal - progressViolated >= 10)
     }
 
     /// The walks on the same random machines: every violation they report
@@ -416,14 +445,20 @@ struct RandomMachine {
             let expected = BruteForce.run(model)
             let outcome = walk(model, seed: UInt64(seed), runs: 200, depth: 30)
             for r in outcome.properties where r.property.kind != .determinism {
+                // Sampled runs cannot show that a final state stays
+                // reachable: walks leave progress to the explicit search.
+                if r.property.kind == .progress {
+                    #expect(r.verdict == .unknown, "seed \(seed): progress is \(r.verdict)")
+                    continue
+                }
                 #expect(r.verdict == .violated || r.verdict == .bounded, "seed \(seed): \(r.property.id)")
                 if r.verdict == .violated {
                     found += 1
-                    let shortest = try #require(expected.violated[r.property.id], "seed \(seed): \(r.property.id) is not violated\n\(text)")
+                    let shortest = try #require(expected.violated[r.property.id.description], "seed \(seed): \(r.property.id) is not violated\n\(text)")
                     let length = try #require(r.trace?.length)
                     #expect(length >= shortest, "seed \(seed): \(r.property.id)\n\(text)")
                     if length == shortest { exact += 1 }
-                } else if expected.violated[r.property.id] != nil {
+                } else if expected.violated[r.property.id.description] != nil {
                     missed += 1
                 }
             }

@@ -524,6 +524,9 @@ func cpu() -> Double {
                 case .bounded:
                     bounded += 1
                     if n.violated[r.property.id.description] != nil { missed += 1 }
+                case .unknown where r.property.kind == .progress:
+                    // Samples cannot show a final state stays reachable.
+                    break
                 default:
                     problems.append("\(r.property.id): walk says \(r.verdict)")
                 }
@@ -566,7 +569,8 @@ func cpu() -> Double {
                 - { id: t, from: a, to: b, event: e, guard: "x % load == 1", effects: ["x := max(i in E: i)"] }
             """)
         let n = BruteForce.run(model)
-        #expect(n.violated == ["eval-error": 1])
+        // `b` is final but the only step into it fails: `a` cannot reach it.
+        #expect(n.violated == ["eval-error": 1, "progress": 0])
         #expect(n.fired == ["t"])
         // Before the fix: deadlock violated at 0 and `t` never fired
         // (\(DifferentialTests.enabledFailingStepNotFired)).

@@ -24,6 +24,11 @@ Decisions where SPEC is not explicit (see README in this folder / report):
     unbounded int).
   * definitions are macros: arguments are substituted lazily (evaluated where used, in the
     caller's scope); the body sees only its own parameters.
+  * progress (only when some state has `final_state: true`): a state is final iff its control
+    state itself is marked final (as for deadlock). Every explored state's successor edges
+    (self loops included; a step whose effects fail has none) are kept; a backward pass from
+    the final states marks every state that can reach one. Violated at the BFS depth of the
+    shallowest state that cannot.
 """
 import json, re, sys
 from collections import deque
@@ -470,7 +475,8 @@ class Model:
         ids += ['global:%d' % i for i in range(len(self.glob))]
         ids += [f[0] for f in self.forbidden]
         ids += ['range:' + n for n, v in self.vars.items() if v['ranged']]
-        return ids + ['deadlock', 'eval-error']
+        ids += ['deadlock', 'eval-error']
+        return ids + (['progress'] if self.final else [])
 
 
 def same(a, b):  # equality without Python's True == 1
@@ -482,6 +488,7 @@ def check(model, max_states, want_trace):
     parent = {}  # state -> (previous state, transition id, binding) | None
     depth = {}
     queue = deque()
+    edges = {}  # state -> set of successor states (every successful step, self loops included)
 
     def trace(st):
         out = []
@@ -509,6 +516,7 @@ def check(model, max_states, want_trace):
         for pid in model.state_props(st):
             record(pid, d, st)
         enabled = False
+        out = edges.setdefault(st, set())
         for t in model.trans:
             for b in model.bindings(t):
                 en, succ, bad = model.step(st, t, b)
@@ -516,6 +524,7 @@ def check(model, max_states, want_trace):
                 for pid in bad:
                     record(pid, d + 1, st, {'offending-step': t['id'], 'params': b})
                 for s2 in succ:
+                    out.add(s2)
                     if s2 not in depth:
                         depth[s2], parent[s2] = d + 1, (st, t['id'], b)
                         queue.append(s2)
@@ -523,6 +532,23 @@ def check(model, max_states, want_trace):
                             raise Limit("more than %d states" % max_states)
         if not enabled and st[0] not in model.final:
             record('deadlock', d, st)
+    if model.final:
+        # backward pass: which explored states can reach a final state
+        preds = {}
+        for a, outs in edges.items():
+            for b in outs:
+                preds.setdefault(b, []).append(a)
+        live = {st for st in depth if st[0] in model.final}
+        work = deque(live)
+        while work:
+            b = work.popleft()
+            for a in preds.get(b, []):
+                if a not in live:
+                    live.add(a)
+                    work.append(a)
+        for st in depth:
+            if st not in live:
+                record('progress', depth[st], st)
     props = {}
     for pid in model.all_props():
         if pid in found:
