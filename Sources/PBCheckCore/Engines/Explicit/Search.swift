@@ -114,13 +114,9 @@ public final class ExplicitSearch {
     /// findings (deadlock, determinism) by the kernel's one rule.
     func expand(_ packed: UnsafePointer<UInt64>, ws: Workspace, oracle: SnapshotOracle,
                 limit: inout EvalError?, unknown: inout String?, internalErrors: inout [String],
-                emit: (_ instance: Int, _ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Bool) -> [Finding] {
-        let survey = withoutActuallyEscaping(emit) { emit in
-            system.forEachStep(packed, ws: ws, oracle: oracle, limit: &limit, internalErrors: &internalErrors) { ref, choice, f in
-                emit(ref.instance, choice, f)
-            }
-        }
-        guard let survey else { return [] }
+                emit: (_ step: StepRef, _ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Bool) -> [Finding] {
+        guard let survey = system.forEachStep(packed, ws: ws, oracle: oracle, limit: &limit, internalErrors: &internalErrors, emit)
+        else { return [] }
         return system.stepFindings(survey, ws.src, oracle, unknown: &unknown) { found[$0] != nil }
     }
 
@@ -133,7 +129,7 @@ public final class ExplicitSearch {
     }
 
     var shouldStopOnFirst: Bool {
-        options.stopOnFirst && found.keys.contains { system.properties[$0].severity != .warning }
+        options.common.stopOnFirst && found.keys.contains { system.properties[$0].severity != .warning }
     }
 
     /// Runs the search to the end or to a limit.
@@ -225,7 +221,8 @@ public final class ExplicitSearch {
         defer { if limit == nil { limit = stateLimit } }
         var emitted = 0
         let stateFindings =
-            expand(ws.cur, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { i, choice, f in
+            expand(ws.cur, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { ref, choice, f in
+                let i = ref.instance
                 if f.enabled {
                     steps += 1
                     firedTransitions[system.instances[i].transition] = true
@@ -301,7 +298,8 @@ public final class ExplicitSearch {
                     var unknown: String?
                     var emitted = 0
                     let level = expand(ws.cur, ws: ws, oracle: oracle, limit: &workerLimit, unknown: &unknown,
-                                       internalErrors: &out.internalErrors) { i, choice, f in
+                                       internalErrors: &out.internalErrors) { ref, choice, f in
+                        let i = ref.instance
                         if f.enabled {
                             out.steps += 1
                             out.fired.insert(system.instances[i].transition)

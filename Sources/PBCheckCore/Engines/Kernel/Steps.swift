@@ -14,8 +14,10 @@ struct StepRef {
 
 /// What a state's steps showed.
 struct StepSurvey {
-    /// The enabled instances, each once, in `byState` order.
+    /// The enabled instances, each once, in `byState` order (kept only when
+    /// `tracksEnabled`: determinism needs them, the hot loop does not).
     var enabled: [Int] = []
+    var tracksEnabled = true
     /// Enabled steps, counting each snapshot and `any` choice.
     var enabledSteps = 0
     /// Why Z3 could not decide whether some step is enabled, if it could not.
@@ -24,7 +26,7 @@ struct StepSurvey {
     mutating func saw(_ instance: Int, enabled isEnabled: Bool) {
         guard isEnabled else { return }
         enabledSteps += 1
-        if enabled.last != instance { enabled.append(instance) }
+        if tracksEnabled && enabled.last != instance { enabled.append(instance) }
     }
 
     mutating func couldNotDecide(_ reason: String) {
@@ -47,6 +49,7 @@ extension TransitionSystem {
         layout.unpack(packed, into: src.vars)
         src.snapshot = Snapshot()
         var survey = StepSurvey()
+        survey.tracksEnabled = !determinismProperty.isEmpty
         for (position, i) in byState[Int(src.vars[0])].enumerated() {
             let inst = instances[i]
             let ref = StepRef(instance: i, position: position, witness: -1)
