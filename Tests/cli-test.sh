@@ -88,6 +88,29 @@ timeout 120 "$bin" verify specs/symbolic/counter-grows.yaml >/dev/null 2>&1
 check "verify unbounded counter: proven" 0 $?
 timeout 120 "$bin" verify specs/symbolic/draining-balance.yaml >/dev/null 2>&1
 check "verify unbounded balance: violated at depth 11" 1 $?
+# Options that must do what they say (issue 13, item 4).
+timeout 60 "$bin" validate --quiet specs/shopping-cart.yaml 2>/dev/null | tail -1 | grep -q "0 errors, 10 warnings"
+check "validate --quiet still counts the warnings it hides" 0 $?
+out=$(timeout 60 "$bin" verify --quiet specs/buggy/diamond-invariant.yaml 2>/dev/null)
+echo "$out" | grep -q "VIOLATED  invariant:join:0" && echo "$out" | grep -q "^counterexample: invariant:join:0" \
+    && echo "$out" | grep -q "^result: 1 violated, 6 hold" && ! echo "$out" | grep -q "holds \|^engine:\|^coverage:\|^Obligations"
+check "verify --quiet: only what is not holds, the counterexamples and the summary" 0 $?
+timeout 60 "$bin" walk --runs 100000000 --timeout 1 --seed 1 specs/buggy/correct-peterson.yaml >/dev/null 2>&1
+check "walk stopped by --timeout is inconclusive" 3 $?
+timeout 60 "$bin" verify --jobs 2000 specs/pipeline.yaml >/dev/null 2>&1
+check "verify --jobs above 1024 is refused" 2 $?
+timeout 60 "$bin" verify --depth -3 specs/pipeline.yaml 2>&1 | grep -q "depth must be at least 1"
+check "verify --depth -3 says what range it wants" 0 $?
+timeout 60 "$bin" walk --runs -1 specs/pipeline.yaml >/dev/null 2>&1
+check "walk --runs -1 is invalid" 2 $?
+timeout 60 "$bin" verify --depth 3 specs/buggy/diamond-invariant.yaml 2>/dev/null | grep -q "bounded   invariant:join:0 .*within 3 steps"
+check "verify --depth bounds the explicit search: bounded evidence" 0 $?
+timeout 60 "$bin" verify --depth 3 specs/buggy/diamond-invariant.yaml >/dev/null 2>&1
+check "verify --depth short of the violation is inconclusive" 3 $?
+timeout 60 "$bin" verify --depth 5 specs/buggy/diamond-invariant.yaml >/dev/null 2>&1
+check "verify --depth reaching the 5-step violation finds it" 1 $?
+timeout 60 "$bin" verify specs/calculator.yaml 2>/dev/null | grep -q "forbidden:operator_selected->showing_result "
+check "verify never cuts a property id" 0 $?
 # Progress (SPEC 3.1): a warning, decided by the explicit search.
 timeout 60 "$bin" verify specs/buggy/progress-livelock.yaml 2>/dev/null | grep -q "warning   progress .*(2 steps)"
 check "verify: a livelock is a progress warning with its shortest trace" 0 $?

@@ -8,10 +8,10 @@ struct CheckingOptions: ParsableArguments {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Stop after this many seconds.")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds.")
     var timeout: Double?
 
-    @Option(help: "Parallel threads (default: the machine's cores). The random walks' results do not depend on it, except with --coverage-bias.")
+    @Option(parsing: .unconditional, help: "Parallel threads, 1 to 1024 (default: the machine's cores; never more threads than cores are started). The random walks' results do not depend on it, except with --coverage-bias.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Stop at the first violation.")
@@ -33,9 +33,11 @@ struct CheckingOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (1...CheckingOptions.maxJobs).contains(jobs) else { throw ValidationError("--jobs must be between 1 and \(CheckingOptions.maxJobs)") }
         try CheckingOptions.validate(timeout: timeout)
     }
+
+    static let maxJobs = 1024
 
     /// `--timeout`, when given, must be a positive number of seconds.
     static func validate(timeout: Double?) throws {
@@ -67,10 +69,10 @@ enum ContractsMode: String, ExpressibleByArgument, CaseIterable {
 
 /// The random walks' options, shared by `walk` and `verify`.
 struct WalkArguments: ParsableArguments {
-    @Option(help: "Random runs.")
+    @Option(parsing: .unconditional, help: "Random runs.")
     var runs: Int = 1000
 
-    @Option(help: "Steps per random run at most (default 100); for verify's symbolic engine also the depth of bounded model checking (default 30).")
+    @Option(parsing: .unconditional, help: "Steps per random run at most (default 100); for verify also the depth of bounded model checking (default 30) and a depth bound of the explicit search (none by default; within it, what holds is bounded evidence).")
     var depth: Int?
 
     @Option(help: "Seed of the random runs (default: a random one, always printed).")

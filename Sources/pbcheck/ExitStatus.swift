@@ -11,7 +11,7 @@ enum ExitStatus: Int32 {
     enum Mode {
         /// Proof: anything not settled is inconclusive.
         case verify
-        /// Sampled evidence: bounded verdicts and a stopped run are success.
+        /// Sampled evidence: bounded verdicts are success, a run cut short is not.
         case walk
         /// Scenarios: a failed one fails, an unfinished one is inconclusive.
         case test
@@ -35,9 +35,10 @@ enum ExitStatus: Int32 {
             failing = violated.contains { r in
                 !(r.property.severity == .warning && !strict) && !(r.property.isContract && contractsWarn)
             }
-            // Walks never ask for proof; verify is not answered by a stopped
-            // search or a bounded verdict.
-            unsettled = mode == .verify ? unknown || bounded || o.stopReason != nil || error : unknown || error
+            // Walks never ask for proof, but runs cut short (`--timeout`,
+            // Ctrl-C) are not the evidence asked for; verify is not answered
+            // by a stopped search or a bounded verdict.
+            unsettled = unknown || o.stopReason != nil || error || (mode == .verify && bounded)
         case .test:
             failing = !violated.isEmpty
             unsettled = unknown || bounded

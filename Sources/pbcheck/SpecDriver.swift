@@ -70,7 +70,7 @@ struct SpecDriver {
                 v.diagnostics = quiet ? all.filter { $0.severity == .error } : all
                 Terminal.write(DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v))
             }
-            Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn).render(path: path, outcome: outcome))
+            Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn, quiet: quiet).render(path: path, outcome: outcome))
         }
     }
 }

@@ -13,7 +13,7 @@ struct TestCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Stop after this many seconds per spec (a scenario not finished by then is unknown).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds per spec (a scenario not finished by then is unknown).")
     var timeout: Double?
 
     func validate() throws {

@@ -27,10 +27,7 @@ struct ValidateCommand: ParsableCommand {
         case .text:
             let renderer = DiagnosticRenderer(style: Terminal.style)
             var out = ""
-            for var r in results {
-                if quiet { r.diagnostics = r.diagnostics.filter { $0.severity == .error }; r.inferred = [] }
-                out += renderer.render(r)
-            }
+            for r in results { out += renderer.render(r, quiet: quiet) }
             if results.count > 1 {
                 let errors = results.map(\.errorCount).reduce(0, +), warnings = results.map(\.warningCount).reduce(0, +)
                 let bad = results.filter { $0.errorCount > 0 }.count

@@ -19,10 +19,10 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Engine: auto (explicit search when every domain is finite, random walks where it cannot finish; symbolic otherwise), explicit, symbolic (BMC and k-induction), or walk.")
     var engine: Verifier.Engine = .auto
 
-    @Option(help: "Stop after this many states (verdict unknown for what is not settled).")
+    @Option(parsing: .unconditional, help: "Stop after this many states (verdict unknown for what is not settled).")
     var maxStates: Int = 50_000_000
 
-    @Option(help: "Seconds one Z3 query may take; past it the query is unknown, never an answer.")
+    @Option(parsing: .unconditional, help: "Seconds one Z3 query may take; past it the query is unknown, never an answer.")
     var queryTimeout: Double = 10
 
     func validate() throws {
@@ -38,6 +38,7 @@ struct VerifyCommand: ParsableCommand {
             request.common = checking.common(clockStart: clockStart, queryTimeout: queryTimeout)
             request.explicit.maxStates = maxStates
             request.symbolic.depth = walk.depth ?? 30
+            request.explicit.maxDepth = walk.depth
             request.walk = walk.options(seed: seed)
             let progress = TerminalProgress.enabled && checking.format == .text ? TerminalProgress() : nil
             let outcome = Verifier.run(model: model, request: request, progress: progress, stop: Interrupt.flag)

@@ -75,6 +75,25 @@ import Testing
         #expect(symbolic.properties.first { $0.property.id == .deadlock }?.verdict != .violated)
     }
 
+    /// A depth bound: violations within it are found at their shortest
+    /// length; what holds within it is `bounded` by it (one step less for
+    /// the properties of a state's steps, whose last states are not expanded).
+    @Test func depthBoundGivesBoundedEvidence() throws {
+        let model = try #require(Pipeline.validate(path: repoPath("specs/buggy/diamond-invariant.yaml")).model)
+        for (k, violated) in [(4, false), (5, true)] {
+            var o = ExplicitOptions()
+            o.maxDepth = k
+            let outcome = Verifier.run(model: model, engine: .explicit, options: o)
+            #expect(!outcome.complete && outcome.stopReason == .depthLimit(k))
+            let join = try #require(outcome.properties.first { $0.property.id == .invariant(state: "join", index: 0) })
+            #expect(violated ? join.verdict == .violated && join.trace?.length == 5 : join.verdict == .bounded && join.bound == k)
+            #expect(outcome.properties.first { $0.property.id == .deadlock }.map { $0.verdict == .bounded && $0.bound == k - 1 } == true)
+        }
+        var o = ExplicitOptions()
+        o.maxDepth = 100
+        #expect(Verifier.run(model: model, engine: .explicit, options: o).complete)
+    }
+
     // MARK: The planner
 
     static let finite = """

@@ -236,6 +236,8 @@ public enum Verifier {
         case (.engine(.walk), _): note = firstOutcome.engineNote
         case (.engine(.symbolic), .unboundedAny): note = "an unbounded `any` cannot be enumerated, so " + symbolicNote
         case (.engine(.symbolic), _): note = symbolicNote
+        case (.engine(.explicit), _) where { if case .depthLimit = firstOutcome.stopReason { return true } else { return false } }():
+            note = "breadth-first search up to the depth bound (\(RunOption.depth.flag)); within it, what holds is bounded evidence"
         case (.engine(.explicit), .finiteDomains): note = "exhaustive breadth-first search (every declared domain is finite)"
         case (.engine(.explicit), .unboundedIntegers):
             note = firstOutcome.complete ? "some integers are unbounded, but their reachable values stay finite: exhaustive breadth-first search"

@@ -68,12 +68,13 @@ public struct DiagnosticRenderer {
     }
 
     /// Diagnostics, then the inferred observations and opaque atoms, then a
-    /// one-line summary for the file.
-    public func render(_ r: ValidationResult) -> String {
+    /// one-line summary for the file. `quiet` shows only the errors; the
+    /// summary still counts everything.
+    public func render(_ r: ValidationResult, quiet: Bool = false) -> String {
         var out = ""
-        for d in r.diagnostics { out += render(d, path: r.path, file: r.file) }
-        let inferred = r.inferred.filter { $0.origin == .inferred }
-        let atoms = r.inferred.filter { $0.origin == .opaque }
+        for d in r.diagnostics where !quiet || d.severity == .error { out += render(d, path: r.path, file: r.file) }
+        let inferred = quiet ? [] : r.inferred.filter { $0.origin == .inferred }
+        let atoms = quiet ? [] : r.inferred.filter { $0.origin == .opaque }
         if !inferred.isEmpty {
             out += "\(r.path): observations inferred from use (\(inferred.count)):\n"
             for o in inferred {

@@ -40,6 +40,7 @@ extension StopReason: CustomStringConvertible {
         case .interrupted: return "interrupted"
         case .timeout(let s): return "timeout after \(secondsText(s)) s (\(RunOption.timeout.flag))"
         case .stateLimit(let m): return "state limit of \(m) reached (\(RunOption.maxStates.flag))"
+        case .depthLimit(let k): return "depth bound of \(k) steps reached (\(RunOption.depth.flag))"
         case .solverQueryLimit(let m): return "solver query limit of \(m) reached"
         case .memoryLimit(let states, let bytesPerState, let held, let limit):
             return "memory limit reached: \(states) states of \(bytesPerState) bytes each hold \(sizeText(held)), and the next growth would pass \(sizeText(limit))"
@@ -61,6 +62,7 @@ extension Settlement: CustomStringConvertible {
         switch self {
         case .exhaustive: return "exhaustive search"
         case .explicitSearch: return "explicit search"
+        case .searchDepth(let k): return "explicit search to depth \(k)"
         case .bmc(let l): return "bounded model checking (\(l) step\(l == 1 ? "" : "s"))"
         case .bmcDepth(let d): return "bounded model checking to depth \(d)"
         case .noBadStep: return "no step or state can break it (symbolic)"

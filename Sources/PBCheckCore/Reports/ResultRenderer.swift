@@ -4,9 +4,13 @@ public struct ResultRenderer {
     public var style: TextStyle
     /// Contract establishment failures are reported but do not fail the run.
     public var contractsWarn = false
-    public init(style: TextStyle, contractsWarn: Bool = false) {
+    /// Only the spec, why it stopped early, the verdict lines that are not
+    /// `holds`, the counterexamples and the summary line (`--quiet`).
+    public var quiet = false
+    public init(style: TextStyle, contractsWarn: Bool = false, quiet: Bool = false) {
         self.style = style
         self.contractsWarn = contractsWarn
+        self.quiet = quiet
     }
 
     func verdictText(_ r: PropertyResult) -> String {
@@ -21,7 +25,9 @@ public struct ResultRenderer {
     }
 
     func line(_ r: PropertyResult, width: Int) -> String {
-        var s = "  \(verdictText(r))  \(r.property.id.description.padding(toLength: width, withPad: " ", startingAt: 0))"
+        // Padded to the column, never cut: an id is how a property is named.
+        let id = r.property.id.description
+        var s = "  \(verdictText(r))  " + id + String(repeating: " ", count: max(0, width - id.count))
         if let d = r.property.description { s += "  \(d)" }
         if let t = r.trace { s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s"))") }
         if r.verdict == .unknown || r.verdict == .bounded, let d = r.detail { s += style.dim("  — \(d)") }
@@ -32,6 +38,7 @@ public struct ResultRenderer {
 
     public func render(path: String, outcome o: CheckOutcome) -> String {
         var out = "\(style.emphasis(path))\n"
+        if quiet { return out + quietBody(path: path, o) }
         out += "engine: \(o.engine)"
         if let n = o.engineNote { out += " — \(n)" }
         out += "\n"
@@ -71,6 +78,25 @@ public struct ResultRenderer {
             out += "\n" + counterexample(r, t, path: path)
         }
         out += "\n" + coverage(o)
+        return out + summary(o)
+    }
+
+    private func quietBody(path: String, _ o: CheckOutcome) -> String {
+        var out = ""
+        if !o.complete, let r = o.stopReason { out += style.severity(.warning, "incomplete:") + " \(r)\n" }
+        let shown = o.properties.filter { $0.verdict != .holds }
+        let width = min(40, shown.map(\.property.id.description.count).max() ?? 10)
+        for r in shown { out += line(r, width: width) }
+        for r in shown where r.verdict == .violated {
+            guard let t = r.trace else { continue }
+            out += "\n" + counterexample(r, t, path: path)
+        }
+        return out + (shown.isEmpty ? "" : "\n") + summary(o)
+    }
+
+    /// The `result:` line.
+    private func summary(_ o: CheckOutcome) -> String {
+        var out = ""
         let counts = Dictionary(grouping: o.properties, by: \.verdict).mapValues(\.count)
         var summary: [String] = []
         let failing = o.properties.filter { $0.verdict == .violated && !isWarning($0) }.count
@@ -96,7 +122,7 @@ public struct ResultRenderer {
         return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
 
-    func values(_ vs: [NamedValue]) -> String { vs.map { "\($0.name)=\($0.text)" }.joined(separator: ", ") }
+    func values(_ vs: [NamedValue]) -> String { vs.map(\.assignment).joined(separator: ", ") }
 
     public func counterexample(_ r: PropertyResult, _ t: Trace, path: String) -> String {
         var out = style.emphasis("counterexample: \(r.property.id)") + " (\(t.length) step\(t.length == 1 ? "" : "s")"

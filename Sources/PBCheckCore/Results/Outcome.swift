@@ -30,11 +30,18 @@ public struct NamedValue: Sendable, Equatable, Codable {
     public var value: Value
     /// The text shown to people (enum values and state ids by name).
     public var text: String
-    public init(name: String, value: Value, text: String) {
+    /// The name is an opaque browser condition (`display.text.len() > 0`),
+    /// not an identifier.
+    public var isCondition = false
+    public init(name: String, value: Value, text: String, isCondition: Bool = false) {
         self.name = name
         self.value = value
         self.text = text
+        self.isCondition = isCondition
     }
+
+    /// `failures=2`, or for an opaque condition `(display.text.len() > 0) is false`.
+    public var assignment: String { isCondition ? "(\(name)) is \(text)" : "\(name)=\(text)" }
 }
 
 public struct TraceState: Sendable, Equatable, Codable {
@@ -80,6 +87,8 @@ public enum Settlement: Sendable, Equatable, Codable {
     case exhaustive
     /// The explicit search: its violation, or why it is unknown.
     case explicitSearch
+    /// No violation within this depth bound of the explicit search (`bounded`).
+    case searchDepth(Int)
     /// A violation bounded model checking found at this many steps.
     case bmc(steps: Int)
     /// No violation up to this BMC depth (`bounded`).
@@ -109,6 +118,8 @@ public indirect enum StopReason: Sendable, Equatable, Codable, Error {
     case interrupted
     case timeout(seconds: Double)
     case stateLimit(Int)
+    /// The search's depth bound: every state within it was checked.
+    case depthLimit(Int)
     case solverQueryLimit(Int)
     /// The visited set would outgrow the memory it may use.
     case memoryLimit(states: Int, bytesPerState: Int, held: Int, limit: Int)

@@ -5,6 +5,9 @@ import Foundation
 public struct ExplicitOptions: Sendable, EmbedsCheckOptions {
     public var common = CheckOptions()
     public var maxStates: Int?
+    /// Steps from an initial state the search goes at most (`--depth`):
+    /// past it, what holds so far is `bounded` evidence.
+    public var maxDepth: Int?
     /// Z3 queries the search may make deciding observation-dependent steps
     /// (a limit counted in work, not seconds, so the same on every machine).
     public var maxSolverQueries: Int?
@@ -79,7 +82,7 @@ public final class ExplicitSearch {
         self.options = options
         store = StateStore(words: system.layout.words)
         memoryLimit = options.memoryLimit ?? ExplicitSearch.defaultMemoryLimit
-        let jobs = max(1, options.jobs)
+        let jobs = options.common.threads
         oracles = (0..<jobs).map { _ in SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         workspaces = (0..<jobs).map { _ in system.makeWorkspace() }
         firedTransitions = Array(repeating: false, count: system.model.transitions.count)
@@ -165,6 +168,7 @@ public final class ExplicitSearch {
                 depth += 1
                 levelEnd = store.count
             }
+            if let k = options.maxDepth, depth >= k { incomplete = .depthLimit(k); break }
             if let l = limit { incomplete = .overflow(l.loc); break }
             if shouldStopOnFirst { incomplete = .stopOnFirst; break }
             if let m = options.maxStates, store.count >= m { incomplete = .stateLimit(m); stateLimitReached = true; break }

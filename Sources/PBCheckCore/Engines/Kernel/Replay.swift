@@ -146,6 +146,15 @@ extension ExplicitSearch {
                     results.append(PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: f.message,
                                                   settledBy: .explicitSearch))
                 }
+            } else if case .depthLimit(let k) = incomplete {
+                // States at depth k were checked but not expanded: the
+                // properties of their steps are known one step less deep.
+                let within = p.kind == .deadlock || p.kind == .determinism ? k - 1 : k
+                results.append(PropertyResult(property: p, verdict: p.kind == .progress ? .unknown : .bounded,
+                                              bound: p.kind == .progress ? nil : within,
+                                              detail: p.kind == .progress ? "the search stopped at its depth bound of \(k) steps, so the reachable graph is not all there"
+                                                  : "no violation in the states within \(within) step\(within == 1 ? "" : "s") of an initial state",
+                                              settledBy: .searchDepth(within)))
             } else if let reason = incomplete {
                 results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil, detail: reason.description, settledBy: .explicitSearch))
             } else {

@@ -37,9 +37,14 @@ public struct CheckOptions: Sendable, Equatable {
     public var clockStart: Date?
     /// Budget of one Z3 query.
     public var queryTimeoutMilliseconds: UInt32? = 10_000
-    /// Threads.
+    /// Threads asked for.
     public var jobs = 1
     public init() {}
+
+    /// Threads started: `jobs`, but never more than the machine's cores
+    /// (each thread holds a Z3 context; more threads than cores only add
+    /// memory, and the results never depend on the count).
+    public var threads: Int { max(1, min(jobs, ProcessInfo.processInfo.activeProcessorCount)) }
 }
 
 /// Options that embed `CheckOptions` read and write its fields as their own.

@@ -547,15 +547,16 @@ extension TransitionSystem {
                 name += "(\(named("", key, keyType).text))"
             }
         }
-        return (name, named(name, w, info.domain.type))
+        var value = named(name, w, info.domain.type)
+        value.isCondition = info.origin == .opaque
+        return (name, value)
     }
 }
 
 extension TransitionSystem {
     func describe(_ s: Snapshot) -> String {
         s.values.keys.sorted().map { k in
-            let (name, text) = observationText(k, s.values[k] ?? 0)
-            return "\(name)=\(text.text)"
+            observationText(k, s.values[k] ?? 0).1.assignment
         }.joined(separator: ", ")
     }
 }

@@ -96,7 +96,7 @@ public enum ObligationChecker {
             return out
         }
 
-        func words(_ w: [NamedValue]) -> String { w.map { "\($0.name)=\($0.text)" }.joined(separator: ", ") }
+        func words(_ w: [NamedValue]) -> String { w.map(\.assignment).joined(separator: ", ") }
 
         var incomplete: StopReason?
         states: for s in reachable {

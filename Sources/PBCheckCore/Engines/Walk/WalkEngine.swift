@@ -49,7 +49,7 @@ public enum WalkEngine {
     public static func run(system: TransitionSystem, options: WalkOptions, stop: StopFlag? = nil) -> CheckOutcome {
         if let reason = system.stoppedWhileBuilding { return Verifier.undecided(system, engine: .walk, reason: reason) }
         let started = Date()
-        let jobs = max(1, min(options.jobs, max(options.runs, 1)))
+        let jobs = max(1, min(options.common.threads, options.runs))
         let walkers = (0..<jobs).map { _ in Walker(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         // --timeout and Ctrl-C bound the walks and the shrinking alike.
         let budget = Budget(timeout: options.timeout, stop: stop, from: options.clockStart ?? started)
