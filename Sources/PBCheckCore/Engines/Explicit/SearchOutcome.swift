@@ -1,0 +1,80 @@
+import Foundation
+
+extension ExplicitSearch {
+    /// The recorded choices from the initial state to `f`, rebuilt from
+    /// parent links by re-expanding each parent, then replayed.
+    func trace(_ property: Int, _ f: Found) -> (Trace?, String?) {
+        var chain = [f.state]
+        while let p = store.parent(chain[chain.count - 1]) { chain.append(p) }
+        chain.reverse()
+        var choices: [StepChoice] = []
+        let ws = workspaces[0]
+        for k in 0..<(chain.count - 1) {
+            let parent = Array(UnsafeBufferPointer(start: store.state(chain[k]), count: store.words))
+            let target = Array(UnsafeBufferPointer(start: store.state(chain[k + 1]), count: store.words))
+            var chosen: StepChoice?
+            var limit: EvalError?, unknown: String?, errors: [String] = []
+            _ = parent.withUnsafeBufferPointer { p in
+                expand(p.baseAddress!, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { _, choice, fired in
+                    guard fired.successor else { return true }
+                    if (0..<store.words).allSatisfy({ ws.out[$0] == target[$0] }) { chosen = choice() }
+                    return chosen == nil
+                }
+            }
+            guard let c = chosen else { return (nil, "could not rebuild step \(k + 1) of the trace") }
+            choices.append(c)
+        }
+        if let s = f.step { choices.append(s) }
+        let result = Replayer(system: system).replay(initial: store.state(chain[0]), choices: choices)
+        if let e = result.error { return (nil, e) }
+        let shows = result.shows(property, kind: system.properties[property].kind, atStep: f.step != nil)
+        return shows ? (result.trace, nil) : (nil, "the replayed trace does not break \(system.properties[property].id)")
+    }
+
+    func outcome() -> CheckOutcome {
+        var results: [PropertyResult] = []
+        var diagnostics: [Diagnostic] = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
+        for (i, p) in system.properties.enumerated() {
+            if let f = found[i] {
+                let (trace, error) = self.trace(i, f)
+                if let error {
+                    diagnostics.append(.error(.internalError, "internal error: \(p.id): \(error)", at: p.location))
+                    results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil,
+                                                  detail: "internal error: \(error)", settledBy: .explicitSearch))
+                } else {
+                    results.append(PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: f.message,
+                                                  settledBy: .explicitSearch))
+                }
+            } else if case .depthLimit(let k) = incomplete {
+                // States at depth k were checked but not expanded: the
+                // properties of their steps are known one step less deep.
+                let within = p.kind == .deadlock || p.kind == .determinism ? k - 1 : k
+                results.append(PropertyResult(property: p, verdict: p.kind == .progress ? .unknown : .bounded,
+                                              bound: p.kind == .progress ? nil : within,
+                                              detail: p.kind == .progress ? "the search stopped at its depth bound of \(k) steps, so the reachable graph is not all there"
+                                                  : "no violation in the states within \(within) step\(within == 1 ? "" : "s") of an initial state",
+                                              settledBy: .searchDepth(within)))
+            } else if let reason = incomplete {
+                results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil, detail: reason.description, settledBy: .explicitSearch))
+            } else {
+                results.append(PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .exhaustive))
+            }
+        }
+        var control = Set<Int>()
+        for i in 0..<store.count { control.insert(Int(system.layout.get(0, in: store.state(i)))) }
+        var visited = Array(repeating: false, count: system.model.states.count)
+        for c in control { visited[c] = true }
+        let coverage = Coverage(model: system.model, visited: visited, fired: firedTransitions)
+        var stats = SearchStats()
+        stats.states = store.count
+        stats.steps = steps
+        stats.depth = depth
+        stats.seconds = Date().timeIntervalSince(started)
+        stats.bytes = store.bytes
+        stats.solverQueries = oracles.map(\.queries).reduce(0, +)
+        var outcome = CheckOutcome(engines: [.explicit], engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
+                                   properties: results, coverage: coverage, diagnostics: diagnostics)
+        outcome.stateLimitReached = stateLimitReached
+        return outcome
+    }
+}
