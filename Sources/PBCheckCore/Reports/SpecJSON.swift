@@ -34,58 +34,57 @@ public enum PBCheckVersion {
     public static let current = "0.1.0"
 }
 
-/// `validate --format json`: one entry per file.
-public struct ValidationJSON: Codable, Sendable {
-    public struct ObservationJSON: Codable, Sendable {
-        public var name: String
-        public var origin: String
-        public var type: String
-        public var values: [String]?
-        public var keyed: Bool
-        public var line: Int
-        public var column: Int
-    }
-    public struct SpecJSON: Codable, Sendable {
-        public var path: String
-        public var name: String?
-        public var sha256: String?
-    }
-    public struct FileJSON: Codable, Sendable {
-        public var spec: SpecJSON
-        public var valid: Bool
-        public var diagnostics: [DiagnosticJSON]
-        public var observations: [ObservationJSON]
+/// The `spec` of SPEC §5.2.1: which file, under which name.
+public struct SpecJSON: Codable, Sendable, Equatable {
+    /// As given on the command line.
+    public var path: String
+    /// The file name without `.yaml`/`.yml`; report files are named after it.
+    public var name: String
+    /// The playbook's `name:`, when it has one and it was read.
+    @Nullable public var title: String?
+    /// SHA-256 of the file's bytes (lowercase hex); null when it could not be read.
+    @Nullable public var sha256: String?
+
+    public init(_ v: ValidationResult) {
+        path = v.path
+        name = SpecJSON.stem(v.path)
+        title = v.title
+        sha256 = v.sha256
     }
 
-    public var schema = 1
-    public var tool = ToolJSON()
-    public var files: [FileJSON]
-
-    /// `spec.sha256` stays absent until the project has a SHA-256 (issue 3).
-    public init(_ results: [ValidationResult]) {
-        files = results.map { r in
-            FileJSON(
-                spec: SpecJSON(path: r.path, name: r.model?.name, sha256: nil),
-                valid: r.errorCount == 0,
-                diagnostics: r.diagnostics.map(DiagnosticJSON.init),
-                observations: r.inferred.map { o in
-                    let (type, values): (String, [String]?) = {
-                        switch o.domain {
-                        case .bool: return ("bool", nil)
-                        case .int: return ("int", nil)
-                        case .enumeration(let e): return ("enum", r.symbolNames[e])
-                        }
-                    }()
-                    return ObservationJSON(name: o.name, origin: o.origin == .opaque ? "opaque" : "inferred", type: type,
-                                           values: values, keyed: o.keyType != nil, line: o.loc.line, column: o.loc.column)
-                })
+    /// `specs/x.yaml` → `x`.
+    public static func stem(_ path: String) -> String {
+        let file = (path as NSString).lastPathComponent
+        for ext in [".yaml", ".yml"] where file.hasSuffix(ext) && file.count > ext.count {
+            return String(file.dropLast(ext.count))
         }
+        return file
     }
+}
 
-    public func encoded() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self), let s = String(data: data, encoding: .utf8) else { return "{}" }
-        return s
+/// An observation `validate` inferred from use, or an opaque browser
+/// condition checked as a free boolean.
+public struct ObservationJSON: Codable, Sendable, Equatable {
+    public var name: String
+    public var origin: String
+    public var type: String
+    public var values: [String]?
+    public var keyed: Bool
+    public var line: Int
+    public var column: Int
+
+    /// Every observation of `v` that was not declared.
+    static func all(_ v: ValidationResult) -> [ObservationJSON] {
+        v.inferred.map { o in
+            let (type, values): (String, [String]?) = {
+                switch o.domain {
+                case .bool: return ("bool", nil)
+                case .int: return ("int", nil)
+                case .enumeration(let e): return ("enum", v.symbolNames[e])
+                }
+            }()
+            return ObservationJSON(name: o.name, origin: o.origin == .opaque ? "opaque" : "inferred", type: type,
+                                   values: values, keyed: o.keyType != nil, line: o.loc.line, column: o.loc.column)
+        }
     }
 }
