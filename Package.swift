@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -22,7 +23,7 @@ let package = Package(
         .target(name: "CSupport"),
         .target(
             name: "PBCheckCore",
-            dependencies: ["Yams", "CZ3", "CSupport"],
+            dependencies: ["Yams", "CZ3", "CSupport", .product(name: "Crypto", package: "swift-crypto")],
             // The search touches only its own thread's objects; dynamic
             // exclusivity checks cost ~10% of its time.
             swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-enforce-exclusivity=unchecked"])]

@@ -12,7 +12,7 @@ check() { # description expected actual
 for f in specs/invalid/*.yaml; do
     timeout 30 "$bin" validate "$f" >/dev/null 2>&1
     check "validate $f" 2 $?
-    timeout 30 "$bin" validate --format json "$f" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]==1 and d["files"][0]["diagnostics"]' >/dev/null 2>&1
+    timeout 30 "$bin" validate --format json "$f" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]==2 and d["valid"] is False and d["diagnostics"] and "properties" not in d' >/dev/null 2>&1
     check "json of $f parses" 0 $?
 done
 for f in specs/*.yaml; do
@@ -38,7 +38,7 @@ for f in specs/buggy/deep-forbidden.yaml specs/buggy/div-by-zero.yaml specs/bugg
     timeout 60 "$bin" verify --format json "$f" 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert d["schema"] == 1 and d["tool"]["name"] == "pbcheck" and d["engine"] == "explicit"
+assert d["schema"] == 2 and d["tool"]["name"] == "pbcheck" and d["engine"] == "explicit" and d["valid"] is True
 v = [p for p in d["properties"] if p["verdict"] == "violated"]
 assert v and all(p["trace"]["length"] == len(p["trace"]["steps"]) for p in v)' >/dev/null 2>&1
     check "verify json of $f" 0 $?
@@ -151,5 +151,68 @@ o = d["obligations"]
 assert o["counts"]["establishment/fails"] >= 10 and all(x["message"] for x in o["list"])
 ' >/dev/null 2>&1
 check "verify json obligations" 0 $?
+# One JSON shape (SPEC 5.2.1): every document has the same top-level
+# fields, an invalid spec's too; validate's leaves out what checking makes.
+timeout 60 "$bin" verify --format json specs/invalid/dangling-to-state.yaml specs/pipeline.yaml 2>/dev/null | python3 -c '
+import json, sys
+bad, good = json.load(sys.stdin)
+assert set(bad) == set(good), set(bad) ^ set(good)
+assert bad["valid"] is False and good["valid"] is True
+assert bad["complete"] is False and bad["properties"] == [] and bad["engine"] is None and bad["coverage"] is None
+assert all(v is None for v in bad["stats"].values()) and set(bad["stats"]) == set(good["stats"])
+assert [d["code"] for d in bad["diagnostics"]] == ["unknown-state"] and "files" not in bad
+assert bad["spec"] == {"path": "specs/invalid/dangling-to-state.yaml", "name": "dangling-to-state", "title": "Door",
+                       "sha256": bad["spec"]["sha256"]} and len(bad["spec"]["sha256"]) == 64
+' >/dev/null 2>&1
+check "verify json of an invalid spec: the same fields, valid false, no properties" 0 $?
+timeout 60 "$bin" verify --format json specs/invalid/dangling-to-state.yaml >/dev/null 2>&1
+check "verify json of an invalid spec exits 2" 2 $?
+timeout 60 "$bin" walk --format json /nonexistent.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["valid"] is False and d["spec"]["sha256"] is None and d["spec"]["name"] == "nonexistent" and d["properties"] == []
+' >/dev/null 2>&1
+check "walk json of a missing file: valid false, sha256 null" 0 $?
+v=$(timeout 60 "$bin" validate --format json specs/pipeline.yaml specs/invalid/dangling-to-state.yaml 2>/dev/null)
+c=$(timeout 60 "$bin" verify --format json specs/pipeline.yaml 2>/dev/null)
+python3 -c '
+import json, sys
+docs, checked = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert isinstance(docs, list) and len(docs) == 2
+assert [d["valid"] for d in docs] == [True, False] and all(d["schema"] == 2 for d in docs)
+assert set(docs[0]) == set(docs[1]) == {"schema", "tool", "spec", "valid", "diagnostics", "observations"}
+assert set(docs[0]) < set(checked) and "properties" not in docs[0]
+assert docs[0]["spec"] == checked["spec"]
+' "$v" "$c" >/dev/null 2>&1
+check "validate json of two specs: an array of two documents of the one shape" 0 $?
+timeout 30 "$bin" validate --format json specs/pipeline.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert isinstance(d, dict) and d["valid"] is True and d["spec"]["name"] == "pipeline"' >/dev/null 2>&1
+check "validate json of one spec: one document" 0 $?
+for f in specs/login-form.yaml specs/symbolic/counter-grows.yaml; do
+    want=$(sha256sum "$f" | cut -d" " -f1)
+    got=$(timeout 120 "$bin" verify --format json "$f" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["spec"]["sha256"])')
+    check "spec.sha256 of $f is its sha256sum" "$want" "$got"
+done
+timeout 60 "$bin" verify --format json specs/login-form.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["spec"]["name"] == "login-form" and d["spec"]["title"] and d["spec"]["path"] == "specs/login-form.yaml"' >/dev/null 2>&1
+check "spec.name is the file name, spec.title the playbook name" 0 $?
+timeout 120 "$bin" verify --engine symbolic --format json specs/symbolic/counter-grows.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["engine"] == "symbolic" and d["stats"]["states"] is None and d["stats"]["steps"] is None
+assert isinstance(d["stats"]["depth"], int) and isinstance(d["stats"]["seconds"], float)' >/dev/null 2>&1
+check "verify symbolic json: states and steps are null, not 0" 0 $?
+timeout 60 "$bin" test --format json specs/login-form.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["valid"] is True and d["engine"] == "scenarios" and isinstance(d["stats"]["seconds"], float)
+assert d["stats"]["states"] is None and d["coverage"] is None
+assert any(x["code"] == "scenario-skipped" for x in d["diagnostics"])
+assert d["properties"] and all(p["kind"] == "scenario" for p in d["properties"])' >/dev/null 2>&1
+check "test json: skipped browser steps, seconds, no counts it did not make" 0 $?
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

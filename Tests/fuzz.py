@@ -10,7 +10,10 @@ runs the real binary on every mutant, checking what must hold for ANY input
   * the run ends within the command's own --timeout plus 5 s (it is killed
     at --timeout plus 15 s);
   * with --format json, stdout parses as JSON (a document or an array of
-    documents) and every document has "schema": 1;
+    documents) in SPEC 5.2.1's one shape: every document has "schema": 2
+    and every top-level field (never a "files" wrapper), and an invalid
+    spec's document (exit 2) has "valid": false, "complete": false and no
+    properties;
   * exit 2 from validate/verify comes with a diagnostic naming a line
     (FILE:LINE:COL in text, "line" in a JSON diagnostic), unless the failure
     is about the command line.
@@ -1128,7 +1131,12 @@ def generate(corpus, seed, count, full):
 # --------------------------------------------------------------------------
 # running and checking
 
-STRICT_JSON = False  # --strict-json
+SCHEMA = 2
+# The top-level fields of every document (SPEC 5.2.1); validate's has only
+# the first six.
+LOAD_FIELDS = {"schema", "tool", "spec", "valid", "diagnostics", "observations"}
+CHECK_FIELDS = {"engine", "engine_note", "complete", "stop_reason", "stats", "properties", "coverage",
+                "stalls", "walk", "obligations", "symbolic"}
 SNIPPET_RE = re.compile(r"^\s*\d*\s\|")
 _children = set()
 _children_lock = threading.Lock()
@@ -1198,6 +1206,30 @@ def _has_located_diagnostic(obj):
     return False
 
 
+def _shape_errors(d, command, rc):
+    """What breaks SPEC 5.2.1's one shape in document d of `command`, which
+    exited rc."""
+    want = LOAD_FIELDS | (set() if command == "validate" else CHECK_FIELDS)
+    if set(d) != want:
+        return ["fields %s missing, %s extra" % (sorted(want - set(d)), sorted(set(d) - want))]
+    if not isinstance(d["spec"], dict) or not isinstance(d["diagnostics"], list) or not isinstance(d["valid"], bool):
+        return ["no spec, diagnostics or valid"]
+    errors = []
+    if command != "validate" and d["valid"] is False:
+        if d["complete"] is not False or d["properties"] != [] or d["engine"] is not None:
+            errors.append("an invalid spec with complete, properties or an engine")
+        if any(v is not None for v in d["stats"].values()):
+            errors.append("an invalid spec with counts (must be null)")
+    if d["valid"] is False and not any(x.get("severity") == "error" for x in d["diagnostics"]):
+        errors.append("valid false without an error diagnostic")
+    # One spec per command here: exit 2 is an invalid spec, and only then.
+    if rc == 2 and d["valid"] is not False:
+        errors.append("exit 2 but \"valid\": %s" % json.dumps(d["valid"]))
+    if rc in (0, 1, 3) and d["valid"] is not True:
+        errors.append("exit %d but \"valid\": %s" % (rc, json.dumps(d["valid"])))
+    return errors
+
+
 def is_cmdline_error(out, err):
     text = err + out
     return bool(re.search(r"^Usage: pbcheck|^Error: (Unknown option|Missing expected|The value)",
@@ -1238,19 +1270,14 @@ def check(binary, label, args, path, T, hard_limit=None):
     if is_json and not killed:
         try:
             docs = _json_documents(out)
-            bad = [i for i, d in enumerate(docs) if not isinstance(d, dict) or d.get("schema") != 1]
+            bad = [i for i, d in enumerate(docs) if not isinstance(d, dict) or d.get("schema") != SCHEMA]
             if not docs:
                 fails.append(("json", "empty JSON array"))
             elif bad:
-                fails.append(("json", "document(s) %s without \"schema\": 1" % bad))
-            elif STRICT_JSON:
-                # SPEC 5.2.1: one shape for every document, never a wrapper
-                odd = [i for i, d in enumerate(docs)
-                       if "files" in d or not isinstance(d.get("spec"), dict)
-                       or not isinstance(d.get("diagnostics"), list)]
-                if odd:
-                    fails.append(("json-shape", "document(s) %s not in the one document shape "
-                                  "(a \"files\" wrapper or no spec/diagnostics)" % odd))
+                fails.append(("json", "document(s) %s without \"schema\": %d" % (bad, SCHEMA)))
+            else:
+                fails += [("json-shape", "document %d: %s" % (i, why))
+                          for i, d in enumerate(docs) for why in _shape_errors(d, args[0], rc)]
         except ValueError as e:
             fails.append(("json", "stdout is not JSON (%s)" % str(e)[:80]))
     if rc == 2 and args[0] in ("validate", "verify") and not is_cmdline_error(out, err):
@@ -1382,19 +1409,15 @@ def main(argv=None):
     ap.add_argument("--minimize", metavar="FILE", help="minimize a failing input")
     ap.add_argument("--cmd", help="with --minimize: the command, {} is the file")
     ap.add_argument("--kind", help="with --minimize: failure kind to keep "
-                    "(signal, exit, timeout, internal-error, json, no-location)")
+                    "(signal, exit, timeout, internal-error, json, json-shape, no-location)")
     ap.add_argument("--match", help="with --minimize: a regex the output must match")
     ap.add_argument("--out", help="with --minimize: where to write the result")
     ap.add_argument("--progress", action="store_true", help="print a line per mutant")
     ap.add_argument("--reproducers", nargs="+", metavar="DIR",
                     help="run the campaign's commands on every .yaml in DIR as is (no mutation)")
-    ap.add_argument("--strict-json", action="store_true",
-                    help="also require SPEC 5.2.1's one document shape (spec, diagnostics, no wrapper)")
     a = ap.parse_args(argv)
 
     binary = os.path.abspath(a.binary) if os.sep in a.binary else a.binary
-    global STRICT_JSON
-    STRICT_JSON = a.strict_json
     if a.minimize:
         if not a.cmd:
             ap.error("--minimize needs --cmd")

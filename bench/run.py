@@ -226,7 +226,8 @@ def run_pbcheck(yaml, timeout=None):
     try:
         j = json.loads(out)
         stats = j['stats']
-        res['states'] = int(stats['states'])
+        # null when no engine that counts states ran (schema 2)
+        res['states'] = None if stats['states'] is None else int(stats['states'])
         res['self_seconds'] = float(stats['seconds'])
     except (ValueError, KeyError, TypeError) as e:
         return _fail(f'n/a (no JSON stats: {e})', **res)

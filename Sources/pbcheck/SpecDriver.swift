@@ -24,7 +24,7 @@ struct SpecDriver {
     func run(_ paths: [String], check: (TypedModel, Date) -> CheckOutcome) throws {
         Interrupt.install()
         var worst = ExitStatus.ok
-        var json: [String] = []
+        var json: [ResultJSON] = []
         for path in paths {
             let clockStart = Date()
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
@@ -38,26 +38,27 @@ struct SpecDriver {
             worst = worst.combined(with: ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict))
         }
         if format == .json {
-            Terminal.write((json.count == 1 ? json[0] : "[\n" + json.joined(separator: ",\n") + "\n]") + "\n")
+            Terminal.write(ResultJSON.encoded(json) + "\n")
         }
         if worst != .ok { throw ExitCode(worst.rawValue) }
     }
 
-    /// A spec that did not load: its diagnostics, as text or as a JSON document.
-    private func invalid(_ v: ValidationResult, json: inout [String]) {
+    /// A spec that did not load: its diagnostics, as text or as a JSON
+    /// document of the same shape as a checked spec's (`valid` false).
+    private func invalid(_ v: ValidationResult, json: inout [ResultJSON]) {
         switch format {
-        case .json: json.append(ValidationJSON([v]).encoded())
+        case .json: json.append(ResultJSON(validation: v, shown: v.diagnostics, outcome: nil))
         case .text: Terminal.write(DiagnosticRenderer(style: Terminal.style).render(v))
         }
     }
 
     /// One spec's outcome: the load diagnostics (not for scenarios) and the
     /// verdicts, as text, or a JSON document added to `json`.
-    private func report(_ outcome: CheckOutcome, path: String, validation: ValidationResult, json: inout [String]) {
+    private func report(_ outcome: CheckOutcome, path: String, validation: ValidationResult, json: inout [ResultJSON]) {
         let shown = mode == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
         switch format {
         case .json:
-            json.append(ResultJSON(path: path, name: validation.model?.name, sha256: nil, outcome: outcome, diagnostics: shown).encoded())
+            json.append(ResultJSON(validation: validation, shown: shown, outcome: outcome))
         case .text where mode == .test:
             Terminal.write(ScenarioRenderer(style: Terminal.style).render(path: path, outcome: outcome))
         case .text:

@@ -23,7 +23,7 @@ struct ValidateCommand: ParsableCommand {
         let results = specs.map { Pipeline.validate(path: $0, options: ValidateOptions(strict: strict)) }
         switch format {
         case .json:
-            Terminal.write(ValidationJSON(results).encoded() + "\n")
+            Terminal.write(ResultJSON.encoded(results.map { ResultJSON(validation: $0) }) + "\n")
         case .text:
             let renderer = DiagnosticRenderer(style: Terminal.style)
             var out = ""

@@ -204,7 +204,7 @@ import Testing
         let r = validate("version: \"1.0\"\nmachine:\n")
         #expect(r.model == nil)
         #expect(r.errorCount == 1)
-        #expect(ValidationJSON([r]).files.first?.valid == false)
+        #expect(ResultJSON(validation: r).valid == false)
     }
 
     // MARK: Deep hierarchies and many wildcards (linear time)

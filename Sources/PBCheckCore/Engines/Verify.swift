@@ -311,9 +311,12 @@ public enum Verifier {
 
     /// Only the scenarios and the scripted run (`pbcheck test`).
     public static func scenarios(model: TypedModel, budget: Budget = .unlimited) -> CheckOutcome {
+        let started = Date()
         let system = TransitionSystem(model: model)
         let (results, skipped) = ScenarioRunner(system: system, budget: budget).runAll()
-        return CheckOutcome(engines: [.scenarios], engineNote: nil, complete: true, stopReason: nil, stats: SearchStats(),
+        var stats = SearchStats()
+        stats.seconds = Date().timeIntervalSince(started)
+        return CheckOutcome(engines: [.scenarios], engineNote: nil, complete: true, stopReason: nil, stats: stats,
                             properties: results, coverage: Coverage(), diagnostics: skipped)
     }
 }

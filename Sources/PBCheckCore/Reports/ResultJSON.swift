@@ -32,8 +32,56 @@ public enum JSONScalar: Codable, Sendable, Equatable {
     }
 }
 
-/// The JSON result of SPEC §5.2.1 (`verify --format json`, `NAME.json`).
+/// A field that is always written: `null` when there is no value, where
+/// Codable would leave the key out (SPEC §5.2.1: every field present).
+@propertyWrapper
+public struct Nullable<Value: Codable & Sendable>: Codable, Sendable {
+    public var wrappedValue: Value?
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let v = wrappedValue { try c.encode(v) } else { try c.encodeNil() }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
+    }
+}
+
+extension Nullable: Equatable where Value: Equatable {}
+
+extension KeyedDecodingContainer {
+    /// A `Nullable` field reads as nil when its key is missing too.
+    public func decode<T>(_ type: Nullable<T>.Type, forKey key: Key) throws -> Nullable<T> {
+        try decodeIfPresent(type, forKey: key) ?? Nullable(wrappedValue: nil)
+    }
+}
+
+/// The JSON document of SPEC §5.2.1, one shape for every command and every
+/// spec: what loading the spec made (in every document) and, for `verify`,
+/// `walk` and `test`, what checking it made (`check`; left out of
+/// `validate`'s document). A spec that did not load still has every field
+/// of `check`: `complete` false, no properties, and what was not made
+/// (engine, counts, coverage) null. Fields: `reports/README.md`.
 public struct ResultJSON: Codable, Sendable {
+    /// The version of this document's shape (2: one shape, `valid`,
+    /// `spec.name` the file name, counts not made are null).
+    public static let schemaVersion = 2
+
+    public var schema = ResultJSON.schemaVersion
+    public var tool = ToolJSON()
+    public var spec: SpecJSON
+    /// The spec loaded without errors.
+    public var valid: Bool
+    /// The loader's diagnostics, then the engines' (skipped browser steps,
+    /// dead transitions, internal errors).
+    public var diagnostics: [DiagnosticJSON]
+    public var observations: [ObservationJSON]
+    /// What checking made; nil in `validate`'s document.
+    public var check: CheckJSON?
+
     public struct Location: Codable, Sendable, Equatable { public var line: Int; public var column: Int }
     public struct StateJSON: Codable, Sendable, Equatable {
         public var state: String
@@ -58,13 +106,14 @@ public struct ResultJSON: Codable, Sendable {
         public var kind: String
         public var description: String?
         public var verdict: String
-        public var bound: Int?
+        /// Depth or number of runs for `bounded`.
+        @Nullable public var bound: Int?
         public var severity: String
         public var contract: Bool?
         public var location: Location?
         public var detail: String?
         public var settledBy: String
-        public var trace: TraceJSON?
+        @Nullable public var trace: TraceJSON?
         public var shrink: ShrinkJSON?
 
         enum CodingKeys: String, CodingKey {
@@ -72,23 +121,6 @@ public struct ResultJSON: Codable, Sendable {
             case settledBy = "settled_by"
         }
 
-        // `bound` and `trace` are always present (null when absent), as in
-        // the schema's example.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(kind, forKey: .kind)
-            try c.encodeIfPresent(description, forKey: .description)
-            try c.encode(verdict, forKey: .verdict)
-            try c.encode(bound, forKey: .bound)
-            try c.encode(severity, forKey: .severity)
-            try c.encodeIfPresent(contract, forKey: .contract)
-            try c.encodeIfPresent(location, forKey: .location)
-            try c.encodeIfPresent(detail, forKey: .detail)
-            try c.encode(settledBy, forKey: .settledBy)
-            try c.encode(trace, forKey: .trace)
-            try c.encodeIfPresent(shrink, forKey: .shrink)
-        }
     }
     /// How a walk's counterexample was shrunk.
     public struct ShrinkJSON: Codable, Sendable {
@@ -111,24 +143,13 @@ public struct ResultJSON: Codable, Sendable {
         public var steps: Int
         public var seconds: Double
         public var stepsPerSecond: Double
-        public var firstFailureSeconds: Double?
+        @Nullable public var firstFailureSeconds: Double?
         public var shrinkSeconds: Double
         enum CodingKeys: String, CodingKey {
             case runs, depth, seed, steps, seconds
             case stepsPerSecond = "steps_per_second"
             case firstFailureSeconds = "first_failure_seconds"
             case shrinkSeconds = "shrink_seconds"
-        }
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(runs, forKey: .runs)
-            try c.encode(depth, forKey: .depth)
-            try c.encode(seed, forKey: .seed)
-            try c.encode(steps, forKey: .steps)
-            try c.encode(seconds, forKey: .seconds)
-            try c.encode(stepsPerSecond, forKey: .stepsPerSecond)
-            try c.encode(firstFailureSeconds, forKey: .firstFailureSeconds)
-            try c.encode(shrinkSeconds, forKey: .shrinkSeconds)
         }
     }
     /// One per-transition proof obligation (SPEC §3.1).
@@ -174,13 +195,15 @@ public struct ResultJSON: Codable, Sendable {
         }
     }
 
+    /// What the run counted and how long it took; all nil for a spec that
+    /// did not load.
     public struct StatsJSON: Codable, Sendable {
-        public var states: Int
-        public var steps: Int
-        public var depth: Int
-        public var seconds: Double
-        public var bytesPerState: Double?
-        public var solverQueries: Int
+        @Nullable public var states: Int? = nil
+        @Nullable public var steps: Int? = nil
+        @Nullable public var depth: Int? = nil
+        @Nullable public var seconds: Double? = nil
+        @Nullable public var bytesPerState: Double? = nil
+        @Nullable public var solverQueries: Int? = nil
         enum CodingKeys: String, CodingKey {
             case states, steps, depth, seconds
             case bytesPerState = "bytes_per_state"
@@ -194,26 +217,79 @@ public struct ResultJSON: Codable, Sendable {
         public var transitions: Transitions
     }
 
-    public var schema = 1
-    public var tool = ToolJSON()
-    public var spec: ValidationJSON.SpecJSON
-    public var engine: String
-    public var engineNote: String?
-    public var complete: Bool
-    public var stopReason: String?
-    public var stats: StatsJSON
-    public var diagnostics: [DiagnosticJSON]
-    public var properties: [PropertyJSON]
-    public var coverage: CoverageJSON
-    public var stalls: [String]?
-    public var walk: WalkJSON?
-    public var obligations: ObligationsJSON?
-    public var symbolic: SymbolicJSON?
+    /// What checking a spec made: the fields `validate`'s document leaves
+    /// out. Every one is written, null when it was not made.
+    public struct CheckJSON: Codable, Sendable {
+        /// Which engines ran (`explicit`, `symbolic+explicit`); null when none did.
+        @Nullable public var engine: String?
+        @Nullable public var engineNote: String?
+        public var complete: Bool
+        @Nullable public var stopReason: String?
+        public var stats: StatsJSON
+        public var properties: [PropertyJSON]
+        /// Null when no engine that covers the machine ran (scenarios only,
+        /// or the spec did not load).
+        @Nullable public var coverage: CoverageJSON?
+        /// Null when the obligations did not run.
+        @Nullable public var stalls: [String]?
+        @Nullable public var walk: WalkJSON?
+        @Nullable public var obligations: ObligationsJSON?
+        @Nullable public var symbolic: SymbolicJSON?
+
+        enum CodingKeys: String, CodingKey {
+            case engine, complete, stats, properties, coverage, stalls, walk, obligations, symbolic
+            case engineNote = "engine_note"
+            case stopReason = "stop_reason"
+        }
+
+        /// Nothing checked: the spec did not load.
+        static let none = CheckJSON(engine: nil, engineNote: nil, complete: false, stopReason: nil, stats: StatsJSON(), properties: [],
+                                    coverage: nil, stalls: nil, walk: nil, obligations: nil, symbolic: nil)
+    }
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, spec, engine, complete, stats, diagnostics, properties, coverage, stalls, walk, obligations, symbolic
-        case engineNote = "engine_note"
-        case stopReason = "stop_reason"
+        case schema, tool, spec, valid, diagnostics, observations
+    }
+
+    /// `validate`'s document: what loading `v` made, every diagnostic.
+    public init(validation v: ValidationResult) {
+        spec = SpecJSON(v)
+        valid = v.errorCount == 0
+        diagnostics = v.diagnostics.map(DiagnosticJSON.init)
+        observations = ObservationJSON.all(v)
+    }
+
+    /// The document of `verify`, `walk` and `test`: what loading `v` made,
+    /// with the load diagnostics in `shown` (then the outcome's), and what
+    /// checking made. `outcome` is nil when the spec did not load.
+    public init(validation v: ValidationResult, shown: [Diagnostic], outcome: CheckOutcome?) {
+        self.init(validation: v)
+        diagnostics = (shown + (outcome?.diagnostics ?? [])).map(DiagnosticJSON.init)
+        check = outcome.map(CheckJSON.init) ?? CheckJSON.none
+    }
+
+    // The fields of `check` sit beside the others, at the top level.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(tool, forKey: .tool)
+        try c.encode(spec, forKey: .spec)
+        try c.encode(valid, forKey: .valid)
+        try c.encode(diagnostics, forKey: .diagnostics)
+        try c.encode(observations, forKey: .observations)
+        try check?.encode(to: encoder)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decode(Int.self, forKey: .schema)
+        tool = try c.decode(ToolJSON.self, forKey: .tool)
+        spec = try c.decode(SpecJSON.self, forKey: .spec)
+        valid = try c.decode(Bool.self, forKey: .valid)
+        diagnostics = try c.decode([DiagnosticJSON].self, forKey: .diagnostics)
+        observations = try c.decode([ObservationJSON].self, forKey: .observations)
+        let checked = try decoder.container(keyedBy: CheckJSON.CodingKeys.self).contains(.properties)
+        check = checked ? try CheckJSON(from: decoder) : nil
     }
 
     static func vars(_ values: [NamedValue]) -> [String: JSONScalar] {
@@ -228,55 +304,78 @@ public struct ResultJSON: Codable, Sendable {
                   })
     }
 
-    public init(path: String, name: String?, sha256: String?, outcome o: CheckOutcome, diagnostics: [Diagnostic]) {
-        spec = .init(path: path, name: name, sha256: sha256)
+    /// Seconds to the millisecond.
+    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+
+    public func encoded() -> String { ResultJSON.encode(self) }
+
+    /// One document as itself, several as a JSON array (SPEC §5.2.1).
+    public static func encoded(_ documents: [ResultJSON]) -> String {
+        documents.count == 1 ? encode(documents[0]) : encode(documents)
+    }
+
+    private static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value), let s = String(data: data, encoding: .utf8) else { return "{}" }
+        return s
+    }
+}
+
+extension ResultJSON.StatsJSON {
+    /// Counts an engine of the run did not make are nil (null in JSON,
+    /// never 0): the explicit search counts states, steps and depth; the
+    /// walks steps; the symbolic engine its depth; scenarios none.
+    init(_ o: CheckOutcome) {
+        func made(by kinds: EngineKind...) -> Bool { o.engines.contains(where: kinds.contains) }
+        let counted = made(by: .explicit)
+        states = counted ? o.stats.states : nil
+        steps = made(by: .explicit, .walk) ? o.stats.steps : nil
+        depth = made(by: .explicit, .symbolic) ? o.stats.depth : nil
+        seconds = ResultJSON.rounded(o.stats.seconds)
+        bytesPerState = counted && o.stats.states > 0 ? (Double(o.stats.bytes) / Double(o.stats.states) * 10).rounded() / 10 : nil
+        solverQueries = made(by: .explicit, .symbolic, .walk) ? o.stats.solverQueries : nil
+    }
+}
+
+extension ResultJSON.CheckJSON {
+    init(_ o: CheckOutcome) {
         engine = o.engine
         engineNote = o.engineNote
         complete = o.complete
         stopReason = o.stopReason?.description
-        stats = StatsJSON(states: o.stats.states, steps: o.stats.steps, depth: o.stats.depth, seconds: ResultJSON.rounded(o.stats.seconds),
-                          bytesPerState: o.stats.states > 0 ? (Double(o.stats.bytes) / Double(o.stats.states) * 10).rounded() / 10 : nil,
-                          solverQueries: o.stats.solverQueries)
-        self.diagnostics = (diagnostics + o.diagnostics).map(DiagnosticJSON.init)
+        stats = ResultJSON.StatsJSON(o)
         properties = o.properties.map { r in
-            PropertyJSON(id: r.property.id.description, kind: r.property.kind.rawValue, description: r.property.description, verdict: r.verdict.rawValue,
+            ResultJSON.PropertyJSON(id: r.property.id.description, kind: r.property.kind.rawValue, description: r.property.description, verdict: r.verdict.rawValue,
                          bound: r.bound, severity: r.property.severity.rawValue, contract: r.property.isContract ? true : nil,
-                         location: r.property.location.map { Location(line: $0.line, column: $0.column) },
+                         location: r.property.location.map { ResultJSON.Location(line: $0.line, column: $0.column) },
                          detail: r.detail, settledBy: r.settledBy.description, trace: r.trace.map(ResultJSON.trace),
-                         shrink: r.shrink.map { ShrinkJSON(originalLength: $0.originalLength, replays: $0.replays, run: $0.run, seed: $0.seed,
+                         shrink: r.shrink.map { ResultJSON.ShrinkJSON(originalLength: $0.originalLength, replays: $0.replays, run: $0.run, seed: $0.seed,
                                                            budgetExhausted: $0.budgetExhausted) })
         }
         walk = o.walk.map { w in
-            WalkJSON(runs: w.runs, depth: w.depth, seed: w.seed, steps: w.steps, seconds: ResultJSON.rounded(w.seconds),
+            ResultJSON.WalkJSON(runs: w.runs, depth: w.depth, seed: w.seed, steps: w.steps, seconds: ResultJSON.rounded(w.seconds),
                      stepsPerSecond: w.seconds > 0 ? (Double(w.steps) / w.seconds).rounded() : 0,
                      firstFailureSeconds: w.firstFailureSeconds.map(ResultJSON.rounded), shrinkSeconds: ResultJSON.rounded(w.shrinkSeconds))
         }
-        coverage = CoverageJSON(states: .init(reachable: o.coverage.reachableStates, unreachable: o.coverage.unreachableStates),
-                                transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired))
-        stalls = o.stalls.isEmpty ? nil : o.stalls
+        coverage = o.engines == [.scenarios] ? nil
+            : ResultJSON.CoverageJSON(states: .init(reachable: o.coverage.reachableStates, unreachable: o.coverage.unreachableStates),
+                           transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired))
+        stalls = o.obligations == nil ? nil : o.stalls
         obligations = o.obligations.map { r in
-            ObligationsJSON(states: r.states, assumptions: r.assumptions, seconds: ResultJSON.rounded(r.seconds),
+            ResultJSON.ObligationsJSON(states: r.states, assumptions: r.assumptions, seconds: ResultJSON.rounded(r.seconds),
                             counts: Dictionary(grouping: r.obligations, by: { "\($0.kind.rawValue)/\($0.status.rawValue)" }).mapValues(\.count),
                             list: r.obligations.filter { $0.status != .discharged }.map { ob in
-                                ObligationJSON(kind: ob.kind.rawValue, status: ob.status.rawValue, state: ob.state, transition: ob.transition,
-                                               other: ob.other, property: ob.property?.description, witness: ob.witness.isEmpty ? nil : ResultJSON.vars(ob.witness),
+                                ResultJSON.ObligationJSON(kind: ob.kind.rawValue, status: ob.status.rawValue, state: ob.state, transition: ob.transition,
+                                               other: ob.other, property: ob.property?.description,
+                                               witness: ob.witness.isEmpty ? nil : ResultJSON.vars(ob.witness),
                                                message: ob.message, line: ob.location?.line, seconds: ResultJSON.rounded(ob.seconds))
                             },
                             incomplete: r.incomplete?.description)
         }
         symbolic = o.symbolic.map { st in
-            SymbolicJSON(bmcSeconds: st.bmcSeconds.map(ResultJSON.rounded), inductionSeconds: st.inductionSeconds.map(ResultJSON.rounded),
+            ResultJSON.SymbolicJSON(bmcSeconds: st.bmcSeconds.map(ResultJSON.rounded), inductionSeconds: st.inductionSeconds.map(ResultJSON.rounded),
                          chc: st.chcSeconds.map { .init(property: $0.property.description, seconds: ResultJSON.rounded($0.seconds), answer: $0.answer) })
         }
-    }
-
-    /// Seconds to the millisecond.
-    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
-
-    public func encoded() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self), let s = String(data: data, encoding: .utf8) else { return "{}" }
-        return s
     }
 }

@@ -9,6 +9,11 @@ public struct ValidationResult: Sendable {
     public var diagnostics: [Diagnostic]
     public var inferred: [ObservationInfo]
     public var model: TypedModel?
+    /// The playbook's `name:`, when it was read.
+    public var title: String? = nil
+    /// The SHA-256 (lowercase hex) of the file's bytes; nil when it could
+    /// not be read.
+    public var sha256: String? = nil
     /// Enum value names for describing inferred observations.
     public var symbolNames: [Int: [String]] = [:]
 
@@ -34,7 +39,8 @@ public enum Pipeline {
 
     static func finish(_ loaded: SpecLoader.Output, path: String, options: ValidateOptions) -> ValidationResult {
         guard let spec = loaded.spec else {
-            return ValidationResult(path: path, file: loaded.file, diagnostics: loaded.diagnostics.sorted, inferred: [], model: nil)
+            return ValidationResult(path: path, file: loaded.file, diagnostics: loaded.diagnostics.sorted, inferred: [], model: nil,
+                                    sha256: loaded.sha256)
         }
         let built = ModelBuilder.build(spec, diagnostics: loaded.diagnostics)
         var diagnostics = built.diagnostics.sorted
@@ -45,7 +51,7 @@ public enum Pipeline {
         }
         let hasErrors = diagnostics.contains { $0.severity == .error }
         var result = ValidationResult(path: path, file: loaded.file, diagnostics: diagnostics, inferred: built.inferred,
-                                      model: hasErrors ? nil : built.model)
+                                      model: hasErrors ? nil : built.model, title: spec.name, sha256: loaded.sha256)
         if let m = built.model {
             for o in built.inferred {
                 if case .enumeration(let e) = o.domain { result.symbolNames[e] = (m.enums[e].isOpen ? m.enums[e].literals : m.enums[e].values).map { m.symbols.name($0) } }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Turns playbook bytes into a `LoadedSpec`: reads the YAML safely, checks
@@ -8,6 +9,14 @@ public enum SpecLoader {
         public var spec: LoadedSpec?
         public var file: SourceFile?
         public var diagnostics: DiagnosticBag
+        /// The SHA-256 (lowercase hex) of the bytes loaded; nil when the
+        /// file could not be read.
+        public var sha256: String? = nil
+    }
+
+    /// Lowercase hex SHA-256 of `data`.
+    public static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Loads the file at `path`.
@@ -37,18 +46,27 @@ public enum SpecLoader {
 
     /// Loads playbook bytes; `path` is only used to name the file.
     public static func load(data: Data, path: String) -> Output {
-        var bag = DiagnosticBag()
-        let text: String
+        var output: Output
         switch YAMLReader.decode(data) {
-        case .success(let t): text = t
+        case .success(let text):
+            output = load(text: text, path: path)
         case .failure(let d):
+            var bag = DiagnosticBag()
             bag.add(d)
-            return Output(spec: nil, file: nil, diagnostics: bag)
+            output = Output(spec: nil, file: nil, diagnostics: bag)
         }
-        return load(text: text, path: path)
+        output.sha256 = sha256(data)
+        return output
     }
 
+    /// Loads playbook text; its hash is that of its UTF-8 bytes.
     public static func load(text: String, path: String) -> Output {
+        var output = parse(text: text, path: path)
+        output.sha256 = sha256(Data(text.utf8))
+        return output
+    }
+
+    private static func parse(text: String, path: String) -> Output {
         var bag = DiagnosticBag()
         let file = SourceFile(path: path, text: text)
         let root: YNode
