@@ -109,6 +109,34 @@ timeout 60 "$bin" verify --depth 3 specs/buggy/diamond-invariant.yaml >/dev/null
 check "verify --depth short of the violation is inconclusive" 3 $?
 timeout 60 "$bin" verify --depth 5 specs/buggy/diamond-invariant.yaml >/dev/null 2>&1
 check "verify --depth reaching the 5-step violation finds it" 1 $?
+gap=$(mktemp --suffix=.yaml)
+cat > "$gap" <<'YAML'
+version: "1.0"
+name: "coverage gap"
+machine:
+  id: "m"
+  initial: "a"
+  variables:
+    n: { type: int, range: [0, 2], init: 0 }
+  states:
+    a: {}
+    b: {}
+  transitions:
+    - { id: "tick", from: "a", to: "a", event: "tick", guard: "n < 2", effects: ["n := n + 1"] }
+    - { id: "reset", from: "a", to: "a", event: "reset", guard: "n == 2", effects: ["n := 0"] }
+    - { id: "leave", from: "a", to: "b", event: "leave", guard: "n > 5" }
+YAML
+timeout 60 "$bin" verify "$gap" >/dev/null 2>&1
+check "verify: coverage gaps are reported, not failed, by default" 0 $?
+timeout 60 "$bin" verify --require-coverage "$gap" 2>/dev/null | grep -q "coverage gaps fail the run"
+check "verify --require-coverage: an exhaustive search's gaps fail the run" 0 $?
+timeout 60 "$bin" verify --require-coverage "$gap" >/dev/null 2>&1
+check "verify --require-coverage exit code" 1 $?
+timeout 60 "$bin" walk --seed 1 --require-coverage "$gap" >/dev/null 2>&1
+check "walk --require-coverage: sampled gaps are inconclusive" 3 $?
+timeout 60 "$bin" verify --require-coverage specs/calculator.yaml >/dev/null 2>&1
+check "verify --require-coverage with full coverage" 0 $?
+rm -f "$gap"
 timeout 60 "$bin" verify specs/calculator.yaml 2>/dev/null | grep -q "forbidden:operator_selected->showing_result "
 check "verify never cuts a property id" 0 $?
 # Progress (SPEC 3.1): a warning, decided by the explicit search.

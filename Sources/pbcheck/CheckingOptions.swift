@@ -29,6 +29,9 @@ struct CheckingOptions: ParsableArguments {
     @Flag(help: "Warnings (opaque conditions, warning-severity invariants) fail the run.")
     var strict = false
 
+    @Flag(help: "An unreached state or a never-fired transition fails the run (inconclusive when the engine did not explore every state).")
+    var requireCoverage = false
+
     @Flag(help: "Print only the verdict lines and the counterexamples.")
     var quiet = false
 
@@ -59,7 +62,7 @@ struct CheckingOptions: ParsableArguments {
 
     /// The loop over the specs that reports and classifies as these options say.
     func driver(_ mode: ExitStatus.Mode) -> SpecDriver {
-        SpecDriver(format: format, mode: mode, strict: strict, contractsWarn: contracts == .warn, quiet: quiet)
+        SpecDriver(format: format, mode: mode, strict: strict, contractsWarn: contracts == .warn, quiet: quiet, requireCoverage: requireCoverage)
     }
 }
 

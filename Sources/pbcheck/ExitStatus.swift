@@ -22,7 +22,10 @@ enum ExitStatus: Int32 {
     /// invariant) counts only with `strict`, whether violated or unsettled;
     /// a violated contract does not fail with `contractsWarn`; every failed
     /// scenario fails.
-    init(outcome o: CheckOutcome, mode: Mode, contractsWarn: Bool = false, strict: Bool = false) {
+    /// With `requireCoverage` (SPEC §3.1), an unreached state or a
+    /// never-fired transition fails the run when the coverage is exact, and
+    /// leaves it inconclusive when the engine did not explore every state.
+    init(outcome o: CheckOutcome, mode: Mode, contractsWarn: Bool = false, strict: Bool = false, requireCoverage: Bool = false) {
         let violated = o.properties.filter { $0.verdict == .violated }
         let counted = o.properties.filter { strict || $0.property.severity != .warning }
         let unknown = counted.contains { $0.verdict == .unknown }
@@ -43,7 +46,8 @@ enum ExitStatus: Int32 {
             failing = !violated.isEmpty
             unsettled = unknown || bounded
         }
-        self = failing ? .violated : unsettled ? .inconclusive : .ok
+        let gaps = requireCoverage && mode != .test && o.coverage.hasGaps
+        self = failing || (gaps && o.coverageIsExact) ? .violated : unsettled || gaps ? .inconclusive : .ok
     }
 
     /// Over several specs the worst wins: invalid, then violated, then

@@ -15,6 +15,8 @@ struct SpecDriver {
     var contractsWarn = false
     /// Text shows only errors among the diagnostics.
     var quiet = false
+    /// Coverage gaps fail the run (`--require-coverage`).
+    var requireCoverage = false
 
     /// Checks each spec that loads with `check`, which is given the model
     /// and the time its loading started (budgets count from it).
@@ -35,7 +37,8 @@ struct SpecDriver {
             }
             let outcome = check(model, clockStart)
             report(outcome, path: path, validation: validation, json: &json)
-            worst = worst.combined(with: ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict))
+            worst = worst.combined(with: ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict,
+                                                     requireCoverage: requireCoverage))
         }
         if format == .json {
             Terminal.write(ResultJSON.encoded(json) + "\n")
@@ -71,7 +74,7 @@ struct SpecDriver {
                 v.diagnostics = quiet ? all.filter { $0.severity == .error } : all
                 Terminal.write(DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v))
             }
-            Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn, quiet: quiet).render(path: path, outcome: outcome))
+            Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn, quiet: quiet, requireCoverage: requireCoverage).render(path: path, outcome: outcome))
         }
     }
 }

@@ -7,10 +7,13 @@ public struct ResultRenderer {
     /// Only the spec, why it stopped early, the verdict lines that are not
     /// `holds`, the counterexamples and the summary line (`--quiet`).
     public var quiet = false
-    public init(style: TextStyle, contractsWarn: Bool = false, quiet: Bool = false) {
+    /// Coverage gaps fail the run (`--require-coverage`): say so.
+    public var requireCoverage = false
+    public init(style: TextStyle, contractsWarn: Bool = false, quiet: Bool = false, requireCoverage: Bool = false) {
         self.style = style
         self.contractsWarn = contractsWarn
         self.quiet = quiet
+        self.requireCoverage = requireCoverage
     }
 
     func verdictText(_ r: PropertyResult) -> String {
@@ -94,9 +97,14 @@ public struct ResultRenderer {
         return out + (shown.isEmpty ? "" : "\n") + summary(o)
     }
 
-    /// The `result:` line.
+    /// The `result:` line, after what `--require-coverage` makes of the gaps.
     private func summary(_ o: CheckOutcome) -> String {
         var out = ""
+        if requireCoverage && o.coverage.hasGaps {
+            out += o.coverageIsExact
+                ? style.severity(.error, "coverage gaps fail the run") + " (--require-coverage)\n"
+                : style.severity(.warning, "coverage gaps") + " (--require-coverage): inconclusive, the engine did not explore every state\n"
+        }
         let counts = Dictionary(grouping: o.properties, by: \.verdict).mapValues(\.count)
         var summary: [String] = []
         let failing = o.properties.filter { $0.verdict == .violated && !isWarning($0) }.count

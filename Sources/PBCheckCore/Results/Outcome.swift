@@ -171,6 +171,9 @@ public struct Coverage: Sendable, Codable {
     public var neverFired: [String] = []
     public init() {}
 
+    /// Some state is unreached or some transition never fired.
+    public var hasGaps: Bool { !unreachableStates.isEmpty || !neverFired.isEmpty }
+
     /// What either coverage reached or fired, in this one's order.
     public func union(_ other: Coverage) -> Coverage {
         let states = Set(reachableStates + other.reachableStates)
@@ -208,6 +211,10 @@ public struct CheckOutcome: Sendable, Codable {
     public var symbolic: SymbolicStats? = nil
     /// The per-transition proof obligations (SPEC §3.1), when they ran.
     public var obligations: ObligationReport? = nil
+
+    /// The coverage is exact: an exhaustive search reached every reachable
+    /// state (BMC, a stopped search and the walks reach only some).
+    public var coverageIsExact: Bool { complete && engines == [.explicit] }
 }
 
 /// One per-transition proof obligation (SPEC §3.1, Event-B style) of one
