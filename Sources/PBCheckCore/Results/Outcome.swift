@@ -169,7 +169,18 @@ public struct Coverage: Sendable, Codable {
     public var unreachableStates: [String] = []
     public var firedTransitions: [String] = []
     public var neverFired: [String] = []
+    /// The control-graph edges that fired: which transition left which
+    /// control state (leaf states). Nil when the engine does not tell them
+    /// apart (the symbolic engine knows only which transitions fired).
+    public var firedEdges: [FiredEdge]? = nil
     public init() {}
+
+    /// A transition fired from one control state.
+    public struct FiredEdge: Sendable, Codable, Hashable {
+        public var from: String
+        public var transition: String
+        public init(from: String, transition: String) { self.from = from; self.transition = transition }
+    }
 
     /// Some state is unreached or some transition never fired.
     public var hasGaps: Bool { !unreachableStates.isEmpty || !neverFired.isEmpty }
@@ -184,6 +195,10 @@ public struct Coverage: Sendable, Codable {
         c.unreachableStates = allStates.filter { !states.contains($0) }
         c.firedTransitions = allTransitions.filter { fired.contains($0) }
         c.neverFired = allTransitions.filter { !fired.contains($0) }
+        if let mine = firedEdges, let theirs = other.firedEdges {
+            var seen = Set(mine)
+            c.firedEdges = mine + theirs.filter { seen.insert($0).inserted }
+        }
         return c
     }
 }

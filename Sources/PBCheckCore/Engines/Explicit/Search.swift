@@ -51,7 +51,7 @@ public final class ExplicitSearch {
     let options: ExplicitOptions
     let store: StateStore
     var found: [Int: Found] = [:]
-    var firedTransitions: [Bool]
+    var firedEdges: EdgeSet
     var incomplete: StopReason?
     /// A limit reached in the middle of expanding a state or a level.
     var aborted: StopReason?
@@ -85,7 +85,7 @@ public final class ExplicitSearch {
         let jobs = options.common.threads
         oracles = (0..<jobs).map { _ in SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         workspaces = (0..<jobs).map { _ in system.makeWorkspace() }
-        firedTransitions = Array(repeating: false, count: system.model.transitions.count)
+        firedEdges = EdgeSet(states: system.model.states.count, transitions: system.model.transitions.count)
         if system.progressProperty != nil { graph = ProgressGraph() }
     }
 
@@ -103,7 +103,7 @@ public final class ExplicitSearch {
         var stepFindings: [(offset: Int32, findings: [Finding], choice: StepChoice)] = []
         /// Deadlock and determinism findings, by parent offset.
         var stateLevel: [(offset: Int32, findings: [Finding])] = []
-        var fired: Set<Int> = []
+        var fired: Set<Int> = []  // control state × transition count + transition
         var steps = 0
         var unknown: String?
         var internalErrors: [String] = []
@@ -229,7 +229,7 @@ public final class ExplicitSearch {
                 let i = ref.instance
                 if f.enabled {
                     steps += 1
-                    firedTransitions[system.instances[i].transition] = true
+                    firedEdges.insert(from: Int(ws.src.vars[0]), transition: system.instances[i].transition)
                 }
                 if !f.findings.isEmpty { record(f.findings, state: index, step: choice()) }
                 emitted += 1
@@ -306,7 +306,7 @@ public final class ExplicitSearch {
                         let i = ref.instance
                         if f.enabled {
                             out.steps += 1
-                            out.fired.insert(system.instances[i].transition)
+                            out.fired.insert(Int(ws.src.vars[0]) * system.model.transitions.count + system.instances[i].transition)
                         }
                         if !f.findings.isEmpty { out.stepFindings.append((offset, f.findings, choice())) }
                         emitted += 1
@@ -344,7 +344,7 @@ public final class ExplicitSearch {
         for (c, r) in box.results.enumerated() {
             let base = ranges[c].lowerBound
             steps += r.steps
-            for t in r.fired { firedTransitions[t] = true }
+            for e in r.fired { firedEdges.insert(from: e / system.model.transitions.count, transition: e % system.model.transitions.count) }
             var sf = 0, sl = 0
             r.successors.withUnsafeBufferPointer { buf in
                 let count = r.parentOffset.count

@@ -64,7 +64,7 @@ extension ExplicitSearch {
         for i in 0..<store.count { control.insert(Int(system.layout.get(0, in: store.state(i)))) }
         var visited = Array(repeating: false, count: system.model.states.count)
         for c in control { visited[c] = true }
-        let coverage = Coverage(model: system.model, visited: visited, fired: firedTransitions)
+        let coverage = Coverage(model: system.model, visited: visited, edges: firedEdges)
         var stats = SearchStats()
         stats.states = store.count
         stats.steps = steps

@@ -114,7 +114,7 @@ public enum WalkEngine {
 
         // Shrink, one property per walker at a time; the walkers' coverage
         // and step counts are those of the walks.
-        let coverage = (walkers.map(\.visitedControl), walkers.map(\.firedTransitions), walkers.map(\.steps))
+        let coverage = (walkers.map(\.visitedControl), walkers.map(\.firedEdges), walkers.map(\.steps))
         let shrinkStarted = Date()
         let targets = first.keys.sorted()
         var shrunk: [Int: Result<(Shrinker, WalkFinding), WalkFailure>] = [:]
@@ -189,10 +189,10 @@ public enum WalkEngine {
         outcome.engineNote = "\(options.runs) random runs of up to \(options.depth) steps from the initial state"
             + (options.coverageBias ? ", biased toward what is not yet covered" : "") + ", seed \(options.seed); shrunk and replayed"
         var visited = Array(repeating: false, count: system.model.states.count)
-        var fired = Array(repeating: false, count: system.model.transitions.count)
+        var fired = EdgeSet(states: system.model.states.count, transitions: system.model.transitions.count)
         for v in coverage.0 { for (i, b) in v.enumerated() where b { visited[i] = true } }
-        for v in coverage.1 { for (i, b) in v.enumerated() where b { fired[i] = true } }
-        outcome.coverage = Coverage(model: system.model, visited: visited, fired: fired)
+        for e in coverage.1 { fired.formUnion(e) }
+        outcome.coverage = Coverage(model: system.model, visited: visited, edges: fired)
         outcome.stats.steps = stats.steps
         outcome.stats.seconds = Date().timeIntervalSince(started)
         outcome.stats.solverQueries = walkers.map(\.oracle.queries).reduce(0, +)

@@ -56,7 +56,7 @@ final class Walker {
 
     // What the walks covered, and what stopped them.
     var visitedControl: [Bool]
-    var firedTransitions: [Bool]
+    var firedEdges: EdgeSet
     /// How often each control state was visited and each transition fired
     /// (kept only with coverage bias).
     private var visitCounts: [Int]
@@ -99,7 +99,7 @@ final class Walker {
         anyDomains = system.instances.map { inst in inst.anyEffects.map { model.variables[inst.effects[$0].variable].domain } }
         status = Array(repeating: 0, count: system.byState.map(\.count).max() ?? 0)
         visitedControl = Array(repeating: false, count: model.states.count)
-        firedTransitions = Array(repeating: false, count: model.transitions.count)
+        firedEdges = EdgeSet(states: model.states.count, transitions: model.transitions.count)
         visitCounts = Array(repeating: 0, count: model.states.count)
         fireCounts = Array(repeating: 0, count: model.transitions.count)
     }
@@ -359,7 +359,7 @@ final class Walker {
                 result.stepChoices.append(StepChoice(instance: i, snapshot: snapshot, any: any))
             }
             if fired.enabled {
-                firedTransitions[inst.transition] = true
+                firedEdges.insert(from: control, transition: inst.transition)
                 if coverageBias { fireCounts[inst.transition] += 1 }
             }
             if fired.successor {

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Everything one spec's report files are made from (SPEC §5.2): the spec as
+/// loaded, what checking made, and the JSON document built from both. Every
+/// format is a pure function of it, so a cached result rewrites the same
+/// files as the run that made it.
+public struct ReportInput: Sendable {
+    /// Which command made the outcome.
+    public enum Command: String, Sendable, Codable { case verify, walk, test }
+
+    /// The spec's path as given on the command line (relative paths stay
+    /// relative: SARIF locates results by them).
+    public var path: String
+    /// The file name without `.yaml`/`.yml`: every report file is named after it.
+    public var name: String
+    public var command: Command
+    public var validation: ValidationResult
+    /// What checking made; nil when the spec did not load.
+    public var outcome: CheckOutcome?
+    /// The §5.2.1 document of this spec (`NAME.json`).
+    public var document: ResultJSON
+    /// How the run judged what it found: the same flags decide the exit code.
+    public var contractsWarn = false
+    public var strict = false
+    public var requireCoverage = false
+
+    public init(path: String, command: Command, validation: ValidationResult, outcome: CheckOutcome?, document: ResultJSON) {
+        self.path = path
+        self.name = SpecJSON.stem(path)
+        self.command = command
+        self.validation = validation
+        self.outcome = outcome
+        self.document = document
+    }
+
+    /// The loaded model; nil when the spec did not load.
+    public var model: TypedModel? { validation.model }
+
+    /// A property violated in a way that fails the run (not a warning).
+    public func isWarning(_ r: PropertyResult) -> Bool {
+        r.property.severity == .warning || (contractsWarn && r.property.isContract)
+    }
+
+    /// The counterexample of `r` as the terminal prints it, without colour.
+    public func counterexampleText(_ r: PropertyResult) -> String? {
+        guard let t = r.trace else { return nil }
+        return ResultRenderer(style: PlainStyle(), contractsWarn: contractsWarn).counterexample(r, t, path: path)
+    }
+
+    /// The whole terminal report of this spec, without colour.
+    public var text: String {
+        guard let o = outcome else { return DiagnosticRenderer(style: PlainStyle()).render(validation) }
+        return ResultRenderer(style: PlainStyle(), contractsWarn: contractsWarn, requireCoverage: requireCoverage).render(path: path, outcome: o)
+    }
+}
+
+/// One report file: its name inside the report directory and its bytes.
+public struct ReportFile: Sendable, Equatable {
+    public var name: String
+    public var contents: Data
+    public init(name: String, contents: Data) { self.name = name; self.contents = contents }
+    public init(name: String, text: String) { self.init(name: name, contents: Data(text.utf8)) }
+}
