@@ -35,6 +35,9 @@ struct CheckingOptions: ParsableArguments {
     @Flag(help: "Print only the verdict lines and the counterexamples.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Write every spec's reports here: NAME.json, .junit.xml, .sarif, .md, .dot, .html and one .itf.json per counterexample.", valueName: "dir"))
+    var reportDir: String?
+
     func validate() throws {
         guard (1...CheckingOptions.maxJobs).contains(jobs) else { throw ValidationError("--jobs must be between 1 and \(CheckingOptions.maxJobs)") }
         try CheckingOptions.validate(timeout: timeout)
@@ -62,7 +65,8 @@ struct CheckingOptions: ParsableArguments {
 
     /// The loop over the specs that reports and classifies as these options say.
     func driver(_ mode: ExitStatus.Mode) -> SpecDriver {
-        SpecDriver(format: format, mode: mode, strict: strict, contractsWarn: contracts == .warn, quiet: quiet, requireCoverage: requireCoverage)
+        SpecDriver(format: format, mode: mode, strict: strict, contractsWarn: contracts == .warn, quiet: quiet, requireCoverage: requireCoverage,
+                   reportDir: reportDir)
     }
 }
 

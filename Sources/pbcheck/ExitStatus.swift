@@ -15,6 +15,15 @@ enum ExitStatus: Int32 {
         case walk
         /// Scenarios: a failed one fails, an unfinished one is inconclusive.
         case test
+
+        /// The command whose reports these are.
+        var command: ReportInput.Command {
+            switch self {
+            case .verify: return .verify
+            case .walk: return .walk
+            case .test: return .test
+            }
+        }
     }
 
     /// SPEC §5.4 for one outcome: violated (1) beats inconclusive (3) beats

@@ -17,6 +17,11 @@ struct SpecDriver {
     var quiet = false
     /// Coverage gaps fail the run (`--require-coverage`).
     var requireCoverage = false
+    /// Where every spec's report files go (`--report-dir`), if anywhere.
+    var reportDir: String? = nil
+    /// With `reportDir`: the options that can change a verdict (flag →
+    /// value), to reuse results from `DIR/pbcheck.lock`; nil for no cache.
+    var cacheOptions: [String: String]? = nil
 
     /// Checks each spec that loads with `check`, which is given the model
     /// and the time its loading started (budgets count from it).
@@ -24,6 +29,9 @@ struct SpecDriver {
     /// - Throws: `ExitCode` with the worst status over all specs, unless
     ///   every one is ok.
     func run(_ paths: [String], check: (TypedModel, Date) -> CheckOutcome) throws {
+        let writer = try reportWriter(for: paths)
+        let cache = writer != nil && cacheOptions != nil ? ResultCache(directory: reportDir!) : nil
+        if let w = cache?.warning { Terminal.writeError("warning: \(w)\n") }
         Interrupt.install()
         var worst = ExitStatus.ok
         var json: [ResultJSON] = []
@@ -33,17 +41,90 @@ struct SpecDriver {
             guard let model = validation.model else {
                 invalid(validation, json: &json)
                 worst = worst.combined(with: .invalid)
+                if let writer, !writeReports(writer, path: path, validation: validation, outcome: nil) { worst = worst.combined(with: .invalid) }
                 continue
             }
-            let outcome = check(model, clockStart)
+            let hit = cached(cache, path: path, model: model)
+            let outcome = hit?.outcome ?? check(model, clockStart)
+            if hit == nil && cache != nil { store(outcome, path: path, model: model) }
             report(outcome, path: path, validation: validation, json: &json)
+            if let since = hit?.since { say("cached: spec, options and pbcheck unchanged since \(since)\n") }
             worst = worst.combined(with: ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict,
                                                      requireCoverage: requireCoverage))
+            if let writer, !writeReports(writer, path: path, validation: validation, outcome: outcome) { worst = worst.combined(with: .invalid) }
         }
         if format == .json {
             Terminal.write(ResultJSON.encoded(json) + "\n")
         }
         if worst != .ok { throw ExitCode(worst.rawValue) }
+    }
+
+    /// The cached outcome of `path` (moved to the file's current lines) and
+    /// when it was made, when its sections, the options and the tool are
+    /// unchanged; otherwise nil, after saying what changed.
+    private func cached(_ cache: ResultCache?, path: String, model: TypedModel) -> (outcome: CheckOutcome, since: String)? {
+        guard let cache, let options = cacheOptions else { return nil }
+        let sections = SpecSections(model.spec)
+        switch cache.lookup(path: path, sections: sections, options: options) {
+        case .hit(let entry):
+            return (SourceRelocation(from: entry.sections, to: sections.sections).apply(entry.outcome), entry.checkedAt)
+        case .miss(let changes):
+            if cache.contents.specs[path] != nil { say("checking again: \(changes.joined(separator: "; "))\n") }
+            return nil
+        }
+    }
+
+    /// Stores a fresh outcome in the lock file, when it may be reused.
+    private func store(_ outcome: CheckOutcome, path: String, model: TypedModel) {
+        guard let reportDir, let options = cacheOptions, ResultCache.reusable(outcome) else { return }
+        let entry = ResultCache.entry(sections: SpecSections(model.spec), options: options, outcome: outcome)
+        do { try ResultCache.store([path: entry], directory: reportDir) }
+        catch { Terminal.writeError("warning: the result cache was not written: \(error)\n") }
+    }
+
+    /// A line about the run itself: on stdout with the text report, on
+    /// stderr when stdout carries JSON.
+    private func say(_ line: String) {
+        if format == .json { Terminal.writeError(line) } else { Terminal.write(line) }
+    }
+
+    /// The writer of `--report-dir`, after checking that no two specs
+    /// would write the same report files.
+    private func reportWriter(for paths: [String]) throws -> ReportWriter? {
+        guard let reportDir else { return nil }
+        var seen: [String: String] = [:]
+        for path in paths {
+            let name = SpecJSON.stem(path)
+            if let other = seen[name], other != path {
+                throw ValidationError("\(other) and \(path) would both write the reports named \(name) in \(reportDir); check them with separate --report-dir directories")
+            }
+            seen[name] = path
+        }
+        do { return try ReportWriter(directory: reportDir) } catch { throw ValidationError("--report-dir \(error)") }
+    }
+
+    /// The report input of one spec, judged as this run judges it.
+    func reportInput(path: String, validation: ValidationResult, outcome: CheckOutcome?) -> ReportInput {
+        let shown = mode == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
+        let document = ResultJSON(validation: validation, shown: outcome == nil ? validation.diagnostics : shown, outcome: outcome)
+        var input = ReportInput(path: path, command: mode.command, validation: validation, outcome: outcome, document: document)
+        input.contractsWarn = contractsWarn
+        input.strict = strict
+        input.requireCoverage = requireCoverage
+        return input
+    }
+
+    /// Writes one spec's report files; false (and a message on stderr) when
+    /// one could not be written.
+    private func writeReports(_ writer: ReportWriter, path: String, validation: ValidationResult, outcome: CheckOutcome?) -> Bool {
+        let input = reportInput(path: path, validation: validation, outcome: outcome)
+        do {
+            try writer.write(ReportWriter.files(for: input), spec: input.name)
+            return true
+        } catch {
+            Terminal.writeError("error: report not written: \(error)\n")
+            return false
+        }
     }
 
     /// A spec that did not load: its diagnostics, as text or as a JSON

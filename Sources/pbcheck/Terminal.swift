@@ -23,6 +23,10 @@ enum Terminal {
     static func write(_ s: String) {
         FileHandle.standardOutput.write(Data(s.utf8))
     }
+
+    static func writeError(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
+    }
 }
 
 /// Progress on stderr, only when stderr is a terminal (SPEC §5.1).

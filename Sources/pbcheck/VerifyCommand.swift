@@ -25,6 +25,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds one Z3 query may take; past it the query is unknown, never an answer.")
     var queryTimeout: Double = 10
 
+    @Flag(help: "With --report-dir: check every spec again, neither reading nor writing DIR/pbcheck.lock.")
+    var noCache = false
+
     func validate() throws {
         guard maxStates >= 1 else { throw ValidationError("--max-states must be at least 1") }
         guard queryTimeout > 0 && queryTimeout <= 86_400 else { throw ValidationError("--query-timeout must be between 0 and 86400 seconds") }
@@ -32,7 +35,9 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let seed = walk.seed ?? WalkOptions.randomSeed()
-        try checking.driver(.verify).run(specs) { model, clockStart in
+        var driver = checking.driver(.verify)
+        if !noCache { driver.cacheOptions = cacheKeyOptions }
+        try driver.run(specs) { model, clockStart in
             var request = CheckRequest()
             request.engine = engine
             request.common = checking.common(clockStart: clockStart, queryTimeout: queryTimeout)
@@ -45,6 +50,29 @@ struct VerifyCommand: ParsableCommand {
             progress?.clear()
             return outcome
         }
+    }
+}
+
+extension VerifyCommand {
+    /// The options that can change a verdict, as given (SPEC §5.3): a
+    /// change to one of them is a cache miss that names it. Output, jobs
+    /// and what fails the run are not among them; neither is `--timeout`,
+    /// since a result the clock cut short is never cached.
+    var cacheKeyOptions: [String: String] {
+        var o: [String: String] = [
+            "--engine": engine.rawValue,
+            "--max-states": String(maxStates),
+            "--query-timeout": String(queryTimeout),
+            "--runs": String(walk.runs),
+            "--depth": walk.depth.map(String.init) ?? "default",
+            "--seed": walk.seed.map(String.init) ?? "random",
+        ]
+        o["--coverage-bias"] = walk.coverageBias ? "on" : "off"
+        o["--stop-on-first"] = checking.stopOnFirst ? "on" : "off"
+        o["--no-deadlock"] = checking.noDeadlock ? "on" : "off"
+        o["--no-progress"] = checking.noProgress ? "on" : "off"
+        o["--strict"] = checking.strict ? "on" : "off"
+        return o
     }
 }
 

@@ -1,0 +1,134 @@
+import Foundation
+
+/// Writes one spec's report files into the report directory (SPEC §5.2).
+/// Each file is written atomically: a temporary file in the same
+/// directory, flushed to disk, then renamed over the old one, so a crash,
+/// SIGKILL or Ctrl-C leaves either the old report or the new one, never
+/// half of one.
+public struct ReportWriter: Sendable {
+    public var directory: String
+
+    /// The directory is made when missing.
+    public init(directory: String) throws {
+        self.directory = directory
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw WriteError(path: directory, reason: "exists and is not a directory") }
+        } else {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            catch { throw WriteError(path: directory, reason: "cannot be created (\(error.localizedDescription))") }
+        }
+        removeAbandonedTemporaries()
+    }
+
+    /// A report file that could not be written, and why.
+    public struct WriteError: Error, CustomStringConvertible, Sendable {
+        public var path: String
+        public var reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    /// Every report of one spec: the JSON document, and for a spec that
+    /// loaded, one ITF file per counterexample.
+    public static func files(for input: ReportInput) -> [ReportFile] {
+        var files = [ReportFile(name: "\(input.name).json", text: input.document.encoded() + "\n")]
+        files += itfFiles(input)
+        return files
+    }
+
+    /// `NAME.PROPERTY.itf.json`, one per counterexample; two ids that make
+    /// the same file name get `-2`, `-3`, … in property order.
+    static func itfFiles(_ input: ReportInput) -> [ReportFile] {
+        guard let model = input.model, let outcome = input.outcome else { return [] }
+        var used = Set<String>()
+        var files: [ReportFile] = []
+        for r in outcome.properties {
+            guard let trace = r.trace else { continue }
+            let base = "\(input.name).\(ITFTrace.fileSafe(r.property.id.description))"
+            var name = base, n = 1
+            while !used.insert(name).inserted { n += 1; name = "\(base)-\(n)" }
+            let itf = ITFTrace(model: model, trace: trace, property: r.property.id, specPath: input.path, sha256: input.validation.sha256)
+            files.append(ReportFile(name: "\(name).itf.json", contents: itf.encoded()))
+        }
+        return files
+    }
+
+    /// The ITF files of an earlier run of spec `name` that this run did not
+    /// write (a counterexample that is gone must not stay behind).
+    public func staleTraces(of name: String, keeping written: [ReportFile]) -> [String] {
+        let keep = Set(written.map(\.name))
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasPrefix("\(name).") && $0.hasSuffix(".itf.json") && !keep.contains($0) }
+            // Another spec's name may extend this one's (`a` and `a.b`);
+            // a property's part of the name has no `.`.
+            .filter { !$0.dropFirst(name.count + 1).dropLast(".itf.json".count).contains(".") }
+            .sorted()
+    }
+
+    /// Writes every file, then removes the traces an earlier run left that
+    /// this one did not write.
+    public func write(_ files: [ReportFile], spec name: String) throws {
+        for f in files { try write(f) }
+        for stale in staleTraces(of: name, keeping: files) {
+            try? FileManager.default.removeItem(atPath: path(stale))
+        }
+    }
+
+    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    static let temporaryMarker = ".pbcheck-tmp."
+
+    /// Writes `file` atomically: `.NAME.pbcheck-tmp.PID.N` in the directory,
+    /// every byte written and flushed, then renamed to `NAME`.
+    public func write(_ file: ReportFile) throws {
+        try ReportWriter.atomicWrite(file.contents, to: path(file.name), temporaryIn: directory)
+    }
+
+    /// Writes `data` to `target` by way of a temporary file in `directory`
+    /// (the same file system, so the rename is atomic), flushed before the
+    /// rename and the directory flushed after it.
+    public static func atomicWrite(_ data: Data, to target: String, temporaryIn directory: String) throws {
+        let name = (target as NSString).lastPathComponent
+        let temporary = (directory as NSString).appendingPathComponent(".\(name)\(temporaryMarker)\(getpid()).\(UInt32.random(in: 0 ... .max))")
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: target, reason: "cannot create a temporary file (\(String(cString: strerror(errno))))") }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil && rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw WriteError(path: target, reason: failure)
+        }
+        let dirFD = open(directory, O_RDONLY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    /// Temporary files of runs that were killed before their rename (their
+    /// process is gone): removed, so killed runs leave no litter. Those of a
+    /// run still going are left alone.
+    func removeAbandonedTemporaries() {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for f in files where f.hasPrefix(".") {
+            guard let marker = f.range(of: ReportWriter.temporaryMarker) else { continue }
+            let rest = f[marker.upperBound...].split(separator: ".")
+            guard let pidText = rest.first, let pid = Int32(pidText) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(path(f)) }
+        }
+    }
+}
