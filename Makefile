@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps cli-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick
+.PHONY: all build release run test deps cli-test report-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick
 
 all: build
 
@@ -32,6 +32,7 @@ test: deps
 	$(SWIFT) test
 	PBCHECK_LEAK_TEST=1 $(SWIFT) test --skip-build --filter noZ3ObjectLeaks
 	$(MAKE) cli-test
+	$(MAKE) report-test
 	$(MAKE) robustness
 
 # Every reproducer of ../shared/robustness (copied under specs/robustness)
@@ -49,6 +50,12 @@ fuzz:
 # Exit codes and crash-freedom of the real binary over the corpora.
 cli-test:
 	@sh Tests/cli-test.sh $(DEBUG_BIN)
+
+# The report directory and the result cache through the binary: every
+# format for every spec, validated against the SARIF and JUnit schemas;
+# cache hits and misses; runs killed with SIGKILL leave parseable reports.
+report-test:
+	python3 Tests/reports_test.py $(DEBUG_BIN)
 
 # Re-record golden files after an intended change in output.
 golden:
