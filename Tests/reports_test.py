@@ -279,6 +279,70 @@ def same_name_refused(bin_path, work):
     check("two specs with one name: exit 2 naming both", r.returncode == 2 and "a/x.yaml" in r.stderr and "b/x.yaml" in r.stderr, r.stderr)
 
 
+def recipe_blocks():
+    """The GitHub workflow and the GitLab job of docs/ci.md, parsed."""
+    import re
+    import yaml
+    with open(os.path.join(ROOT, "docs", "ci.md")) as f:
+        text = f.read()
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    github = next(b for b in blocks if "jobs" in b)
+    gitlab = next(b for b in blocks if "pbcheck" in b and "script" in b["pbcheck"])
+    return github, gitlab
+
+
+def ci_recipe(bin_path, work):
+    """Runs the commands of docs/ci.md (not the install steps) on a copy of
+    specs/, with pbcheck on PATH, and checks what they leave."""
+    github, gitlab = recipe_blocks()
+    tools = os.path.join(work, "bin")
+    os.makedirs(tools)
+    os.symlink(bin_path, os.path.join(tools, "pbcheck"))
+    validator = sarif_validator()
+    for flavour in ("github", "gitlab"):
+        repo = os.path.join(work, "recipe-" + flavour)
+        os.makedirs(os.path.join(repo, "specs"))
+        for spec in glob.glob("specs/*.yaml"):
+            shutil.copy(spec, os.path.join(repo, "specs"))
+        names = sorted(stem(s) for s in glob.glob(os.path.join(repo, "specs", "*.yaml")))
+        summary = os.path.join(work, flavour + "-summary.md")
+        env = dict(os.environ, PATH=tools + os.pathsep + os.environ["PATH"], GITHUB_STEP_SUMMARY=summary)
+        if flavour == "github":
+            steps = [s for s in github["jobs"]["verify"]["steps"] if "run" in s and s.get("name") != "Install pbcheck"]
+            commands = [(s["name"], s["run"]) for s in steps if not s["run"].startswith("exit")]
+        else:
+            commands = [(c, c) for c in gitlab["pbcheck"]["script"]]
+        for _ in range(2):  # the second run restores the cache
+            outputs = {}
+            for name, command in commands:
+                r = subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+                outputs[name] = r
+            verify = next(r for n, r in outputs.items() if "verify" in n.lower() or "pbcheck verify" in n)
+            check(f"{flavour} recipe: verify exits 1 (specs/ has a violated spec)", verify.returncode == 1, verify.stderr[-300:])
+        check(f"{flavour} recipe: the rerun is served from the cache",
+              verify.stdout.count("cached: spec, options and pbcheck unchanged") == len(names), verify.stdout[-400:])
+        reports = os.path.join(repo, "reports")
+        for n in names:
+            for kind in KINDS:
+                check(f"{flavour} recipe: {n}{kind}", os.path.exists(os.path.join(reports, n + kind)))
+        sarifs = sorted(glob.glob(os.path.join(reports, "*.sarif")))
+        categories = []
+        for p in sarifs:
+            check(f"{flavour} recipe: {os.path.basename(p)} valid", parses(p, validator) is None)
+            with open(p) as f:
+                for run_ in json.load(f)["runs"]:
+                    categories.append(run_.get("automationDetails", {}).get("id"))
+        if sarifs:
+            check(f"{flavour} recipe: one code-scanning category per SARIF run (one upload takes them all)",
+                  len(set(categories)) == len(categories) and None not in categories, str(categories))
+        if flavour == "github":
+            with open(summary) as f:
+                text = f.read()
+            check("github recipe: the job summary has every spec's page", all(n in text for n in names) and len(text) > 200)
+        for p in glob.glob(os.path.join(reports, "*.junit.xml")):
+            check(f"{flavour} recipe: {os.path.basename(p)} valid", parses(p) is None)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("pbcheck")
@@ -295,6 +359,7 @@ def main():
         same_name_refused(bin_path, work)
         interrupted_run_writes_reports(bin_path, work)
         killed_runs(bin_path, work, args.kills, args.seed)
+        ci_recipe(bin_path, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"reports: {passed} passed, {failed} failed")
