@@ -16,6 +16,22 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev pkg-config; \
 	fi
 
+# The validators the report tests run (SPEC §5.2): xmllint for the Ant JUnit
+# schema, Python's jsonschema for the SARIF 2.1.0 one. Installed only when
+# missing.
+.PHONY: report-deps
+report-deps:
+	@if ! command -v xmllint >/dev/null 2>&1; then \
+		echo "installing libxml2-utils (xmllint)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libxml2-utils; \
+	fi
+	@if ! python3 -c 'import jsonschema' 2>/dev/null; then \
+		echo "installing python3-jsonschema"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-jsonschema; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -27,7 +43,7 @@ release: deps
 run: release
 	$(RELEASE_BIN) verify specs/federation-gateway-model.yaml
 
-test: deps
+test: deps report-deps
 	$(SWIFT) build
 	$(SWIFT) test
 	PBCHECK_LEAK_TEST=1 $(SWIFT) test --skip-build --filter noZ3ObjectLeaks
