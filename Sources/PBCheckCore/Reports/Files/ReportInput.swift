@@ -47,9 +47,11 @@ public struct ReportInput: Sendable {
         return ResultRenderer(style: PlainStyle(), contractsWarn: contractsWarn).counterexample(r, t, path: path)
     }
 
-    /// The whole terminal report of this spec, without colour.
+    /// The whole terminal report of this spec, without colour, as its
+    /// command prints it.
     public var text: String {
         guard let o = outcome else { return DiagnosticRenderer(style: PlainStyle()).render(validation) }
+        if command == .test { return ScenarioRenderer(style: PlainStyle()).render(path: path, outcome: o) }
         return ResultRenderer(style: PlainStyle(), contractsWarn: contractsWarn, requireCoverage: requireCoverage).render(path: path, outcome: o)
     }
 }

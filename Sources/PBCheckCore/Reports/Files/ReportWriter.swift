@@ -28,10 +28,13 @@ public struct ReportWriter: Sendable {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// Every report of one spec: the JSON document, and for a spec that
-    /// loaded, one ITF file per counterexample.
-    public static func files(for input: ReportInput) -> [ReportFile] {
+    /// Every report of one spec: the JSON document, JUnit, SARIF, and for a
+    /// spec that loaded, one ITF file per counterexample.
+    public static func files(for input: ReportInput, now: Date = Date(),
+                             workingDirectory: String = FileManager.default.currentDirectoryPath) -> [ReportFile] {
         var files = [ReportFile(name: "\(input.name).json", text: input.document.encoded() + "\n")]
+        files.append(JUnitReport.file(input, timestamp: now, hostname: ProcessInfo.processInfo.hostName))
+        files.append(SARIFReport.file(input, workingDirectory: workingDirectory))
         files += itfFiles(input)
         return files
     }
