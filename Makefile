@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps cli-test report-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick
+.PHONY: all build release run test deps test-deps cli-test report-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick bench-cache
 
 all: build
 
@@ -16,21 +16,24 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev pkg-config; \
 	fi
 
-# The validators the report tests run (SPEC §5.2): xmllint for the Ant JUnit
-# schema, Python's jsonschema for the SARIF 2.1.0 one. Installed only when
-# missing.
-.PHONY: report-deps
-report-deps:
-	@if ! command -v xmllint >/dev/null 2>&1; then \
-		echo "installing libxml2-utils (xmllint)"; \
+# Installs the Debian package $(2) when the check $(1) fails.
+define need
+	@if ! $(1) >/dev/null 2>&1; then \
+		echo "installing $(2)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libxml2-utils; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(2); \
 	fi
-	@if ! python3 -c 'import jsonschema' 2>/dev/null; then \
-		echo "installing python3-jsonschema"; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-jsonschema; \
-	fi
+endef
+
+# What the tests run besides Swift, installed only when missing: xmllint
+# (the Ant JUnit schema) and jsonschema (SARIF 2.1.0) validate every report
+# the tests write, Graphviz's dot renders every NAME.dot, PyYAML reads the
+# CI recipe in docs/ci.md.
+test-deps:
+	$(call need,command -v xmllint,libxml2-utils)
+	$(call need,python3 -c 'import jsonschema',python3-jsonschema)
+	$(call need,python3 -c 'import yaml',python3-yaml)
+	$(call need,command -v dot,graphviz)
 
 build: deps
 	$(SWIFT) build
@@ -43,7 +46,7 @@ release: deps
 run: release
 	$(RELEASE_BIN) verify specs/federation-gateway-model.yaml
 
-test: deps report-deps
+test: deps test-deps
 	$(SWIFT) build
 	$(SWIFT) test
 	PBCHECK_LEAK_TEST=1 $(SWIFT) test --skip-build --filter noZ3ObjectLeaks
