@@ -28,13 +28,16 @@ public struct ReportWriter: Sendable {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// Every report of one spec: the JSON document, JUnit, SARIF, and for a
-    /// spec that loaded, one ITF file per counterexample.
+    /// Every report of one spec: the JSON document, JUnit, SARIF, the
+    /// Markdown summary, the control graph, and for a spec that loaded, one
+    /// ITF file per counterexample.
     public static func files(for input: ReportInput, now: Date = Date(),
                              workingDirectory: String = FileManager.default.currentDirectoryPath) -> [ReportFile] {
         var files = [ReportFile(name: "\(input.name).json", text: input.document.encoded() + "\n")]
         files.append(JUnitReport.file(input, timestamp: now, hostname: ProcessInfo.processInfo.hostName))
         files.append(SARIFReport.file(input, workingDirectory: workingDirectory))
+        files.append(MarkdownReport.file(input))
+        files.append(DOTReport.file(input))
         files += itfFiles(input)
         return files
     }
