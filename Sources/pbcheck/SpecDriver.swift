@@ -41,17 +41,25 @@ struct SpecDriver {
             guard let model = validation.model else {
                 invalid(validation, json: &json)
                 worst = worst.combined(with: .invalid)
-                if let writer, !writeReports(writer, path: path, validation: validation, outcome: nil) { worst = worst.combined(with: .invalid) }
+                if let writer { writeReports(writer, path: path, validation: validation, outcome: nil) }
                 continue
             }
-            let hit = cached(cache, path: path, model: model)
+            let sections = cache == nil ? nil : SpecSections(model.spec)
+            let hit = sections.flatMap { cached(cache, path: path, sections: $0) }
             let outcome = hit?.outcome ?? check(model, clockStart)
-            if hit == nil && cache != nil { store(outcome, path: path, model: model) }
             report(outcome, path: path, validation: validation, json: &json)
-            if let since = hit?.since { say("cached: spec, options and pbcheck unchanged since \(since)\n") }
+            if let since = hit?.entry.checkedAt { say("cached: spec, options and pbcheck unchanged since \(since)\n") }
             worst = worst.combined(with: ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict,
                                                      requireCoverage: requireCoverage))
-            if let writer, !writeReports(writer, path: path, validation: validation, outcome: outcome) { worst = worst.combined(with: .invalid) }
+            guard let writer else { continue }
+            // A hit on the same bytes whose reports are all still there as
+            // written: rewriting them would write the same files.
+            if let entry = hit?.entry, entry.fileSHA256 == validation.sha256, writer.intact(entry.reports) { continue }
+            guard let written = writeReports(writer, path: path, validation: validation, outcome: outcome) else {
+                worst = worst.combined(with: .invalid)
+                continue
+            }
+            if let sections { store(outcome, path: path, sections: sections, fileSHA256: validation.sha256, reports: written) }
         }
         if format == .json {
             Terminal.write(ResultJSON.encoded(json) + "\n")
@@ -62,22 +70,24 @@ struct SpecDriver {
     /// The cached outcome of `path` (moved to the file's current lines) and
     /// when it was made, when its sections, the options and the tool are
     /// unchanged; otherwise nil, after saying what changed.
-    private func cached(_ cache: ResultCache?, path: String, model: TypedModel) -> (outcome: CheckOutcome, since: String)? {
+    private func cached(_ cache: ResultCache?, path: String, sections: SpecSections) -> (outcome: CheckOutcome, entry: ResultCache.Entry)? {
         guard let cache, let options = cacheOptions else { return nil }
-        let sections = SpecSections(model.spec)
         switch cache.lookup(path: path, sections: sections, options: options) {
         case .hit(let entry):
-            return (SourceRelocation(from: entry.sections, to: sections.sections).apply(entry.outcome), entry.checkedAt)
+            return (SourceRelocation(from: entry.sections, to: sections.sections).apply(entry.outcome), entry)
         case .miss(let changes):
             if cache.contents.specs[path] != nil { say("checking again: \(changes.joined(separator: "; "))\n") }
             return nil
         }
     }
 
-    /// Stores a fresh outcome in the lock file, when it may be reused.
-    private func store(_ outcome: CheckOutcome, path: String, model: TypedModel) {
+    /// Stores an outcome in the lock file, when it may be reused, with the
+    /// file it was made from and the digests of the reports written.
+    private func store(_ outcome: CheckOutcome, path: String, sections: SpecSections, fileSHA256: String?, reports: [String: String]) {
         guard let reportDir, let options = cacheOptions, ResultCache.reusable(outcome) else { return }
-        let entry = ResultCache.entry(sections: SpecSections(model.spec), options: options, outcome: outcome)
+        var entry = ResultCache.entry(sections: sections, options: options, outcome: outcome)
+        entry.fileSHA256 = fileSHA256
+        entry.reports = reports
         do { try ResultCache.store([path: entry], directory: reportDir) }
         catch { Terminal.writeError("warning: the result cache was not written: \(error)\n") }
     }
@@ -114,16 +124,18 @@ struct SpecDriver {
         return input
     }
 
-    /// Writes one spec's report files; false (and a message on stderr) when
-    /// one could not be written.
-    private func writeReports(_ writer: ReportWriter, path: String, validation: ValidationResult, outcome: CheckOutcome?) -> Bool {
+    /// Writes one spec's report files and returns their digests by name;
+    /// nil (and a message on stderr) when one could not be written.
+    @discardableResult
+    private func writeReports(_ writer: ReportWriter, path: String, validation: ValidationResult, outcome: CheckOutcome?) -> [String: String]? {
         let input = reportInput(path: path, validation: validation, outcome: outcome)
+        let files = ReportWriter.files(for: input)
         do {
-            try writer.write(ReportWriter.files(for: input), spec: input.name)
-            return true
+            try writer.write(files, spec: input.name)
+            return Dictionary(files.map { ($0.name, $0.digest) }, uniquingKeysWith: { a, _ in a })
         } catch {
             Terminal.writeError("error: report not written: \(error)\n")
-            return false
+            return nil
         }
     }
 

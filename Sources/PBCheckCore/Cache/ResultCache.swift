@@ -25,6 +25,11 @@ public struct ResultCache: Sendable {
         /// Property id → verdict, for people reading the file.
         public var verdicts: [String: String]
         public var outcome: CheckOutcome
+        /// The SHA-256 of the file's bytes the outcome was made from (or
+        /// last carried to).
+        public var fileSHA256: String? = nil
+        /// The report files written from it: name → SHA-256.
+        public var reports: [String: String] = [:]
     }
 
     /// The file's contents.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Everything one spec's report files are made from (SPEC §5.2): the spec as
@@ -62,4 +63,9 @@ public struct ReportFile: Sendable, Equatable {
     public var contents: Data
     public init(name: String, contents: Data) { self.name = name; self.contents = contents }
     public init(name: String, text: String) { self.init(name: name, contents: Data(text.utf8)) }
+
+    /// The SHA-256 of the contents (lowercase hex).
+    public var digest: String { ReportFile.digest(contents) }
+
+    static func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
 }

@@ -80,6 +80,14 @@ public struct ReportWriter: Sendable {
         }
     }
 
+    /// Every file of `digests` (name → SHA-256) is in the directory with
+    /// those bytes.
+    public func intact(_ digests: [String: String]) -> Bool {
+        !digests.isEmpty && digests.allSatisfy { name, digest in
+            FileManager.default.contents(atPath: path(name)).map(ReportFile.digest) == digest
+        }
+    }
+
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     static let temporaryMarker = ".pbcheck-tmp."
