@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps cli-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick
+.PHONY: all build release run test deps browser-deps cli-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick
 
 all: build
 
@@ -14,6 +14,15 @@ deps:
 		echo "installing libz3-dev (Z3 C API)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev pkg-config; \
+	fi
+
+# Headless Chromium and Graphviz's dot, for the tests of NAME.html (the
+# page is checked in a real browser): installed only when missing.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v dot >/dev/null 2>&1; then \
+		echo "installing chromium, graphviz (HTML report tests)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium graphviz; \
 	fi
 
 build: deps
@@ -27,7 +36,7 @@ release: deps
 run: release
 	$(RELEASE_BIN) verify specs/federation-gateway-model.yaml
 
-test: deps
+test: deps browser-deps
 	$(SWIFT) build
 	$(SWIFT) test
 	PBCHECK_LEAK_TEST=1 $(SWIFT) test --skip-build --filter noZ3ObjectLeaks
