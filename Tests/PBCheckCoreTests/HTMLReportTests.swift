@@ -188,7 +188,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: page.deletingLastPathComponent()) }
         let target = GoldenTests.recording ? URL(fileURLWithPath: repoPath("reports/report-screenshot.png"))
             : page.deletingLastPathComponent().appendingPathComponent("screenshot.png")
-        let run = try Self.chromium(["--hide-scrollbars", "--window-size=1280,1600", "--screenshot=\(target.path)",
+        let run = try Self.chromium(["--hide-scrollbars", "--run-all-compositor-stages-before-draw", "--window-size=1280,1600", "--screenshot=\(target.path)",
                                      Self.url(page, fragment: "cx=0&step=3")])
         #expect(run.status == 0, "\(String(decoding: run.errors, as: UTF8.self))")
         let png = try Data(contentsOf: target)
@@ -218,7 +218,7 @@ import Testing
     /// superstates as clusters: a stand-in for the DOT report.
     static func dot(_ model: TypedModel) -> String {
         func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-        var out = "digraph control {\n  rankdir=LR; nodesep=0.35; ranksep=0.6;\n"
+        var out = "digraph control {\n  rankdir=LR; newrank=true; nodesep=0.5; ranksep=0.8;\n"
         out += "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=\"Helvetica\", fontsize=11];\n"
         out += "  edge [fontname=\"Helvetica\", fontsize=10, color=\"#57606a\"];\n"
         func state(_ s: Int, indent: String) {
