@@ -159,6 +159,13 @@ import Testing
               log, nextDisabled, hash: location.hash, trail: graph('trail'),
               resources: performance.getEntriesByType('resource').length,
             });
+            // A counterexample's link in the verdict table opens it.
+            const opened = document.body.appendChild(document.createElement('pre'));
+            opened.id = 'opened';
+            window.addEventListener('hashchange', () => {
+              opened.textContent = document.querySelector('article.cx.active').id + ' ' + document.querySelector('article.cx.active .indicator').textContent;
+            });
+            document.querySelector('#verdicts a[href="#cx=2"]').click();
             """)
         defer { try? FileManager.default.removeItem(at: page.deletingLastPathComponent()) }
         let dom = try Self.dumpDOM(page, fragment: nil)
@@ -179,6 +186,7 @@ import Testing
         #expect(probe["hash"] as? String == "#cx=1&step=3")
         #expect(probe["trail"] as? String == "edge:idle:update edge:off:power_on state:idle state:off state:updating")
         #expect(probe["resources"] as? Int == 0)
+        #expect(Self.text(ofID: "opened", in: dom) == "cx-2 step 0 of 3")
     }
 
     /// The README's picture. Recorded with PBCHECK_RECORD=1; otherwise made
