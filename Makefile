@@ -27,13 +27,14 @@ endef
 
 # What the tests run besides Swift, installed only when missing: xmllint
 # (the Ant JUnit schema) and jsonschema (SARIF 2.1.0) validate every report
-# the tests write, Graphviz's dot renders every NAME.dot, PyYAML reads the
-# CI recipe in docs/ci.md.
+# the tests write, Graphviz's dot renders every NAME.dot, headless Chromium
+# loads NAME.html as a browser does, PyYAML reads the CI recipe in docs/ci.md.
 test-deps:
 	$(call need,command -v xmllint,libxml2-utils)
 	$(call need,python3 -c 'import jsonschema',python3-jsonschema)
 	$(call need,python3 -c 'import yaml',python3-yaml)
 	$(call need,command -v dot,graphviz)
+	$(call need,command -v chromium,chromium)
 
 build: deps
 	$(SWIFT) build

@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SARIF_SCHEMA = os.path.join(ROOT, "Tests", "schemas", "sarif-schema-2.1.0.json")
 JUNIT_XSD = os.path.join(ROOT, "Tests", "schemas", "junit-ant.xsd")
 # Every spec gets these; a spec with counterexamples one .itf.json each.
-KINDS = [".json", ".junit.xml", ".sarif", ".md", ".dot"]  # grows as the formats land
+KINDS = [".json", ".junit.xml", ".sarif", ".md", ".dot", ".html"]
 
 passed = 0
 failed = 0

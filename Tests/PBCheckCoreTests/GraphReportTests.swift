@@ -176,7 +176,7 @@ import Testing
         // `up` leaves on itself and both children.
         #expect(g.edges.filter { $0.transitionID == "up" }.map(\.from) == [1, 2, 3])
         #expect(g.forbidden.count == 2 && g.forbidden[1].from == .any)
-        let svg = try Graphviz.svg(g.dot())
+        let svg = try GraphvizRun.svg(g.dot())
         #expect(svg.ids.isSuperset(of: ["state:on", "cluster:on", "state:low", "edge:on:up", "forbidden:on:off", "forbidden:*:low", "any-state"]))
         try MermaidCheck.check(g.mermaid(), g)
     }
@@ -227,7 +227,7 @@ import Testing
         let model = try #require(input.model)
         let first = Self.firstViolation(input)
         let g = ControlGraph(model: model, outcome: input.outcome, highlight: first?.trace)
-        let svg = try Graphviz.svg(DOTReport.text(input))
+        let svg = try GraphvizRun.svg(DOTReport.text(input))
         for n in g.nodes where n.isControl { #expect(svg.ids.contains("state:" + n.id)) }
         for n in g.nodes where n.isSuperstate { #expect(svg.ids.contains("cluster:" + n.id)) }
         for e in g.edges { #expect(svg.ids.contains("edge:\(g.nodes[e.from].id):\(e.transitionID)")) }
@@ -282,7 +282,7 @@ import Testing
         let input = Self.inline(Self.hostile)
         let model = try #require(input.model, "\(input.validation.diagnostics)")
         let g = ControlGraph(model: model, outcome: input.outcome)
-        let svg = try Graphviz.svg(g.dot())
+        let svg = try GraphvizRun.svg(g.dot())
         let expected: Set<String> = ["state:say \"hi\"", "state:back\\slash\\N", "state:x:y -> <b>&amp;; %% #1", "cluster:grüße 状態",
                                      "state:first line second", "edge:first line second:loop2",
                                      "edge:say \"hi\":go {now}", "edge:x:y -> <b>&amp;; %% #1:direction LR",
@@ -404,13 +404,13 @@ import Testing
         #expect(text.hasPrefix("# ⛔ broken: invalid spec") && text.contains("```text\ndir/broken.yaml:"))
         let dot = DOTReport.file(input)
         #expect(dot.name == "broken.dot")
-        _ = try Graphviz.svg(String(decoding: dot.contents, as: UTF8.self))
+        _ = try GraphvizRun.svg(String(decoding: dot.contents, as: UTF8.self))
     }
 }
 
 /// Graphviz's `dot`, run on a DOT text: the SVG and its element ids.
-/// A missing `dot` fails the test (`make graphviz-deps` installs it).
-enum Graphviz {
+/// A missing `dot` fails the test (`make test-deps` installs it).
+enum GraphvizRun {
     struct SVG {
         var text: String
         var ids: Set<String>
@@ -430,7 +430,7 @@ enum Graphviz {
         try p.run()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        try #require(p.terminationStatus != 127, "Graphviz's dot is not installed: run `make graphviz-deps`")
+        try #require(p.terminationStatus != 127, "Graphviz's dot is not installed: run `make test-deps`")
         try #require(p.terminationStatus == 0, "dot failed: \(stderr)\n\(dot)")
         #expect(stderr.isEmpty, "dot warned: \(stderr)")
         let text = try String(contentsOf: output, encoding: .utf8)

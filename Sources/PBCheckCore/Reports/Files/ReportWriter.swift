@@ -29,15 +29,20 @@ public struct ReportWriter: Sendable {
     }
 
     /// Every report of one spec: the JSON document, JUnit, SARIF, the
-    /// Markdown summary, the control graph, and for a spec that loaded, one
-    /// ITF file per counterexample.
+    /// Markdown summary, the control graph, the HTML page, and for a spec
+    /// that loaded, one ITF file per counterexample.
     public static func files(for input: ReportInput, now: Date = Date(),
                              workingDirectory: String = FileManager.default.currentDirectoryPath) -> [ReportFile] {
         var files = [ReportFile(name: "\(input.name).json", text: input.document.encoded() + "\n")]
         files.append(JUnitReport.file(input, timestamp: now, hostname: ProcessInfo.processInfo.hostName))
         files.append(SARIFReport.file(input, workingDirectory: workingDirectory))
         files.append(MarkdownReport.file(input))
-        files.append(DOTReport.file(input))
+        let dot = DOTReport.file(input)
+        files.append(dot)
+        // The page's graph is the same DOT, laid out by Graphviz when it is
+        // installed (the page says so when it is not).
+        let svg = input.model == nil ? nil : Graphviz.svg(fromDOT: String(decoding: dot.contents, as: UTF8.self))
+        files.append(HTMLReport.file(input, graphSVG: svg))
         files += itfFiles(input)
         return files
     }
