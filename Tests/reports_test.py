@@ -152,6 +152,16 @@ def cache_hit_and_edit(bin_path, work):
     for doc in (doc_before, doc_after):
         doc["stats"]["seconds"] = None
     check("second run: the same document", doc_after == doc_before)
+    # A hit on the same bytes leaves intact reports alone, and rewrites one
+    # that was changed or removed.
+    md = os.path.join(d, "r", "hierarchy.md")
+    with open(md, "a") as f:
+        f.write("tampered\n")
+    os.remove(os.path.join(d, "r", "hierarchy.html"))
+    again = run([bin_path, "verify", "hierarchy.yaml", "--report-dir", "r"], cwd=d)
+    with open(md) as f:
+        check("a hit rewrites a changed report", "cached:" in again.stdout and not f.read().endswith("tampered\n"))
+    check("a hit rewrites a removed report", os.path.exists(os.path.join(d, "r", "hierarchy.html")))
     # A comment and blank lines: still a hit, with the locations moved.
     with open(spec) as f:
         text = f.read()

@@ -37,6 +37,10 @@ struct SpecDriver {
         var json: [ResultJSON] = []
         for path in paths {
             let clockStart = Date()
+            if let cache, let writer, let entry = unchangedBytes(cache, writer: writer, path: path) {
+                worst = worst.combined(with: replay(entry, path: path, json: &json))
+                continue
+            }
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
             guard let model = validation.model else {
                 invalid(validation, json: &json)
@@ -59,7 +63,10 @@ struct SpecDriver {
                 worst = worst.combined(with: .invalid)
                 continue
             }
-            if let sections { store(outcome, path: path, sections: sections, fileSHA256: validation.sha256, reports: written) }
+            if let sections {
+                store(outcome, path: path, sections: sections, validation: validation, reports: written,
+                      document: reportInput(path: path, validation: validation, outcome: outcome).document)
+            }
         }
         if format == .json {
             Terminal.write(ResultJSON.encoded(json) + "\n")
@@ -83,13 +90,41 @@ struct SpecDriver {
 
     /// Stores an outcome in the lock file, when it may be reused, with the
     /// file it was made from and the digests of the reports written.
-    private func store(_ outcome: CheckOutcome, path: String, sections: SpecSections, fileSHA256: String?, reports: [String: String]) {
+    private func store(_ outcome: CheckOutcome, path: String, sections: SpecSections, validation: ValidationResult,
+                       reports: [String: String], document: ResultJSON) {
         guard let reportDir, let options = cacheOptions, ResultCache.reusable(outcome) else { return }
         var entry = ResultCache.entry(sections: sections, options: options, outcome: outcome)
-        entry.fileSHA256 = fileSHA256
+        entry.fileSHA256 = validation.sha256
         entry.reports = reports
+        entry.loadDiagnostics = validation.diagnostics
+        entry.document = document
         do { try ResultCache.store([path: entry], directory: reportDir) }
         catch { Terminal.writeError("warning: the result cache was not written: \(error)\n") }
+    }
+
+    /// The cache entry of `path` when the file has the very bytes it was
+    /// made from, the options and tool are unchanged, and every report it
+    /// wrote is still there as written: then nothing needs loading,
+    /// checking or writing.
+    private func unchangedBytes(_ cache: ResultCache, writer: ReportWriter, path: String) -> ResultCache.Entry? {
+        guard let options = cacheOptions, cache.contents.specs[path] != nil,
+              let data = FileManager.default.contents(atPath: path),
+              let entry = cache.sameBytes(path: path, sha256: ReportFile.digest(data), options: options),
+              entry.document != nil, writer.intact(entry.reports) else { return nil }
+        return entry
+    }
+
+    /// Prints a cached result as a run that made it would, and classifies it.
+    private func replay(_ entry: ResultCache.Entry, path: String, json: inout [ResultJSON]) -> ExitStatus {
+        if format == .json, let document = entry.document {
+            json.append(document)
+        } else {
+            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+            let validation = ValidationResult(path: path, file: text.map { SourceFile(path: path, text: $0) }, diagnostics: entry.loadDiagnostics)
+            report(entry.outcome, path: path, validation: validation, json: &json)
+        }
+        say("cached: spec, options and pbcheck unchanged since \(entry.checkedAt)\n")
+        return ExitStatus(outcome: entry.outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
     }
 
     /// A line about the run itself: on stdout with the text report, on

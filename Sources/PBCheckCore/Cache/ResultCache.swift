@@ -30,6 +30,13 @@ public struct ResultCache: Sendable {
         public var fileSHA256: String? = nil
         /// The report files written from it: name → SHA-256.
         public var reports: [String: String] = [:]
+        /// `SpecSections.digest` of the spec, part of `key`.
+        public var specDigest: String
+        /// What loading the spec reported (a hit on the same bytes shows
+        /// them without loading it again).
+        public var loadDiagnostics: [Diagnostic] = []
+        /// The §5.2.1 document written as `NAME.json`.
+        public var document: ResultJSON? = nil
     }
 
     /// The file's contents.
@@ -84,8 +91,12 @@ public struct ResultCache: Sendable {
     }
 
     public static func key(sections: SpecSections, options: [String: String], tool: String) -> String {
+        key(specDigest: sections.digest, options: options, tool: tool)
+    }
+
+    public static func key(specDigest: String, options: [String: String], tool: String) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data(sections.digest.utf8))
+        hasher.update(data: Data(specDigest.utf8))
         for (flag, value) in options.sorted(by: { $0.key < $1.key }) { hasher.update(data: Data("\u{0}\(flag)=\(value)".utf8)) }
         hasher.update(data: Data("\u{0}\(tool)".utf8))
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
@@ -103,6 +114,15 @@ public struct ResultCache: Sendable {
         // Same sections, options and tool, another key: a lock file written by hand.
         if changes.isEmpty { changes.append("the cached key does not match") }
         return .miss(changes)
+    }
+
+    /// The entry of `path` when the file still has the bytes it was made
+    /// from (`sha256`) and the options and tool are unchanged: the same
+    /// bytes load to the same sections, so nothing needs loading.
+    public func sameBytes(path: String, sha256: String, options: [String: String], tool: String = PBCheckVersion.current) -> Entry? {
+        guard let entry = contents.specs[path], entry.fileSHA256 == sha256,
+              entry.key == ResultCache.key(specDigest: entry.specDigest, options: options, tool: tool) else { return nil }
+        return entry
     }
 
     /// Whether an outcome may be reused: not one cut short by the clock, the
@@ -123,10 +143,11 @@ public struct ResultCache: Sendable {
     public static func entry(sections: SpecSections, options: [String: String], outcome: CheckOutcome,
                              tool: String = PBCheckVersion.current, now: Date = Date()) -> Entry {
         let formatter = ISO8601DateFormatter()
-        return Entry(key: key(sections: sections, options: options, tool: tool), sections: sections.sections, options: options, tool: tool,
+        let digest = sections.digest
+        return Entry(key: key(specDigest: digest, options: options, tool: tool), sections: sections.sections, options: options, tool: tool,
                      checkedAt: formatter.string(from: now),
                      verdicts: Dictionary(outcome.properties.map { ($0.property.id.description, $0.verdict.rawValue) }, uniquingKeysWith: { a, _ in a }),
-                     outcome: outcome)
+                     outcome: outcome, specDigest: digest)
     }
 
     /// Writes `updates` into the lock file: under an exclusive file lock,

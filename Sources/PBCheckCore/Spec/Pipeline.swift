@@ -17,6 +17,17 @@ public struct ValidationResult: Sendable {
     /// Enum value names for describing inferred observations.
     public var symbolNames: [Int: [String]] = [:]
 
+    public init(path: String, file: SourceFile?, diagnostics: [Diagnostic], inferred: [ObservationInfo] = [], model: TypedModel? = nil,
+                title: String? = nil, sha256: String? = nil) {
+        self.path = path
+        self.file = file
+        self.diagnostics = diagnostics
+        self.inferred = inferred
+        self.model = model
+        self.title = title
+        self.sha256 = sha256
+    }
+
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
 }

@@ -67,5 +67,5 @@ public struct ReportFile: Sendable, Equatable {
     /// The SHA-256 of the contents (lowercase hex).
     public var digest: String { ReportFile.digest(contents) }
 
-    static func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    public static func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
 }
