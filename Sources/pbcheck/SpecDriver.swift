@@ -51,8 +51,8 @@ struct SpecDriver {
             let sections = cache == nil ? nil : SpecSections(model.spec)
             let hit = sections.flatMap { cached(cache, path: path, sections: $0) }
             let outcome = hit?.outcome ?? check(model, clockStart)
-            report(outcome, path: path, validation: validation, json: &json)
             if let since = hit?.entry.checkedAt { say("cached: spec, options and pbcheck unchanged since \(since)\n") }
+            report(outcome, path: path, validation: validation, json: &json)
             worst = worst.combined(with: ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict,
                                                      requireCoverage: requireCoverage))
             guard let writer else { continue }
@@ -116,6 +116,7 @@ struct SpecDriver {
 
     /// Prints a cached result as a run that made it would, and classifies it.
     private func replay(_ entry: ResultCache.Entry, path: String, json: inout [ResultJSON]) -> ExitStatus {
+        say("cached: spec, options and pbcheck unchanged since \(entry.checkedAt)\n")
         if format == .json, let document = entry.document {
             json.append(document)
         } else {
@@ -123,7 +124,6 @@ struct SpecDriver {
             let validation = ValidationResult(path: path, file: text.map { SourceFile(path: path, text: $0) }, diagnostics: entry.loadDiagnostics)
             report(entry.outcome, path: path, validation: validation, json: &json)
         }
-        say("cached: spec, options and pbcheck unchanged since \(entry.checkedAt)\n")
         return ExitStatus(outcome: entry.outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
     }
 
