@@ -279,6 +279,55 @@ machine:
 """
 
 
+GAPPY = """version: "1.0"
+machine:
+  id: gappy
+  initial: a
+  variables:
+    n: { type: int, range: [0, 3], init: 0 }
+  states:
+    a: {}
+    b: {}
+    never: {}
+  transitions:
+    - { id: go, from: a, to: b, event: go, effects: ["n := n + 1"] }
+    - { id: back, from: b, to: a, event: back, effects: ["n := 0"] }
+    - { id: stuck, from: b, to: never, event: jump, guard: "n > 5" }
+"""
+
+
+def required_coverage(bin_path, work):
+    """--require-coverage shows in every report (SPEC §3.1)."""
+    d = os.path.join(work, "gaps")
+    os.makedirs(d)
+    with open(os.path.join(d, "gappy.yaml"), "w") as f:
+        f.write(GAPPY)
+    validator = sarif_validator()
+    for extra, code, required, level in ((["--engine", "explicit"], 1, "fail", "error"),
+                                         (["--engine", "walk", "--runs", "5", "--seed", "1"], 3, "inconclusive", "warning")):
+        r = run([bin_path, "verify", "gappy.yaml", "--require-coverage", "--report-dir", "r", "--no-cache", *extra], cwd=d)
+        check(f"--require-coverage {required}: exit {code}", r.returncode == code, f"exit {r.returncode}")
+        with open(os.path.join(d, "r", "gappy.json")) as f:
+            doc = json.load(f)
+        check(f"--require-coverage {required}: JSON says so", doc["coverage"]["required"] == required, str(doc["coverage"]))
+        with open(os.path.join(d, "r", "gappy.sarif")) as f:
+            sarif = json.load(f)
+        gaps = [x for x in sarif["runs"][0]["results"] if x["ruleId"] == "coverage-gap"]
+        check(f"--require-coverage {required}: SARIF has the gaps at their lines",
+              len(gaps) == 2 and all(g["level"] == level for g in gaps)
+              and sorted(g["locations"][0]["physicalLocation"]["region"]["startLine"] for g in gaps) == [10, 14], json.dumps(gaps)[:400])
+        check(f"--require-coverage {required}: SARIF valid", parses(os.path.join(d, "r", "gappy.sarif"), validator) is None)
+        with open(os.path.join(d, "r", "gappy.junit.xml")) as f:
+            junit = f.read()
+        element = "<failure" if code == 1 else "<error"
+        check(f"--require-coverage {required}: JUnit coverage testcase",
+              'name="coverage"' in junit and element + ' message="coverage gaps' in junit, junit[-600:])
+        check(f"--require-coverage {required}: JUnit valid", parses(os.path.join(d, "r", "gappy.junit.xml")) is None)
+        for page in ("gappy.md", "gappy.html"):
+            with open(os.path.join(d, "r", page)) as f:
+                check(f"--require-coverage {required}: {page} says so", "--require-coverage" in f.read())
+
+
 def same_name_refused(bin_path, work):
     d = os.path.join(work, "same")
     os.makedirs(os.path.join(d, "a"))
@@ -367,6 +416,7 @@ def main():
         cache_hit_and_edit(bin_path, work)
         concurrent_runs(bin_path, work)
         same_name_refused(bin_path, work)
+        required_coverage(bin_path, work)
         interrupted_run_writes_reports(bin_path, work)
         killed_runs(bin_path, work, args.kills, args.seed)
         ci_recipe(bin_path, work)

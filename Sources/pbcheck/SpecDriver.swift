@@ -151,8 +151,9 @@ struct SpecDriver {
     /// The report input of one spec, judged as this run judges it.
     func reportInput(path: String, validation: ValidationResult, outcome: CheckOutcome?) -> ReportInput {
         let shown = mode == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
-        let document = ResultJSON(validation: validation, shown: outcome == nil ? validation.diagnostics : shown, outcome: outcome)
-        var input = ReportInput(path: path, command: mode.command, validation: validation, outcome: outcome, document: document)
+        var document = ResultJSON(validation: validation, shown: outcome == nil ? validation.diagnostics : shown, outcome: outcome)
+        if requireCoverage, let o = outcome { document.requireCoverage(o.coverageGaps(mode: mode)) }
+        var input = ReportInput(path: path, command: mode, validation: validation, outcome: outcome, document: document)
         input.contractsWarn = contractsWarn
         input.strict = strict
         input.requireCoverage = requireCoverage
@@ -178,7 +179,7 @@ struct SpecDriver {
     /// document of the same shape as a checked spec's (`valid` false).
     private func invalid(_ v: ValidationResult, json: inout [ResultJSON]) {
         switch format {
-        case .json: json.append(ResultJSON(validation: v, shown: v.diagnostics, outcome: nil))
+        case .json: json.append(reportInput(path: v.path, validation: v, outcome: nil).document)
         case .text: Terminal.write(DiagnosticRenderer(style: Terminal.style).render(v))
         }
     }
@@ -189,7 +190,7 @@ struct SpecDriver {
         let shown = mode == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
         switch format {
         case .json:
-            json.append(ResultJSON(validation: validation, shown: shown, outcome: outcome))
+            json.append(reportInput(path: path, validation: validation, outcome: outcome).document)
         case .text where mode == .test:
             Terminal.write(ScenarioRenderer(style: Terminal.style).render(path: path, outcome: outcome))
         case .text:

@@ -215,6 +215,10 @@ public struct ResultJSON: Codable, Sendable {
         public struct Transitions: Codable, Sendable { public var fired: [String]; public var never: [String] }
         public var states: States
         public var transitions: Transitions
+        /// With `--require-coverage`: `met`, `fail` (an exhaustive search
+        /// left a gap) or `inconclusive` (a gap where the engine explored
+        /// only part); null when it was not asked.
+        @Nullable public var required: String?
     }
 
     /// What checking a spec made: the fields `validate`'s document leaves
@@ -292,6 +296,11 @@ public struct ResultJSON: Codable, Sendable {
         check = checked ? try CheckJSON(from: decoder) : nil
     }
 
+    /// Records what `--require-coverage` made of the gaps (`gaps` nil: met).
+    public mutating func requireCoverage(_ gaps: CoverageGaps?) {
+        check?.coverage?.required = gaps?.rawValue ?? "met"
+    }
+
     static func vars(_ values: [NamedValue]) -> [String: JSONScalar] {
         Dictionary(values.map { ($0.name, JSONScalar($0)) }, uniquingKeysWith: { a, _ in a })
     }
@@ -360,7 +369,7 @@ extension ResultJSON.CheckJSON {
         }
         coverage = o.engines == [.scenarios] ? nil
             : ResultJSON.CoverageJSON(states: .init(reachable: o.coverage.reachableStates, unreachable: o.coverage.unreachableStates),
-                           transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired))
+                           transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired), required: nil)
         stalls = o.obligations == nil ? nil : o.stalls
         obligations = o.obligations.map { r in
             ResultJSON.ObligationsJSON(states: r.states, assumptions: r.assumptions, seconds: ResultJSON.rounded(r.seconds),

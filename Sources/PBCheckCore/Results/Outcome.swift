@@ -203,6 +203,14 @@ public struct Coverage: Sendable, Codable {
     }
 }
 
+/// What `--require-coverage` (SPEC §3.1) makes of coverage gaps.
+public enum CoverageGaps: String, Sendable, Codable {
+    /// The search was exhaustive: a gap is real and fails the run.
+    case fail
+    /// The engine explored only part: a gap may not be one.
+    case inconclusive
+}
+
 /// What every engine returns: a verdict per property, statistics, coverage.
 /// Reports never ask which engine ran.
 public struct CheckOutcome: Sendable, Codable {
@@ -230,6 +238,14 @@ public struct CheckOutcome: Sendable, Codable {
     /// The coverage is exact: an exhaustive search reached every reachable
     /// state (BMC, a stopped search and the walks reach only some).
     public var coverageIsExact: Bool { complete && engines == [.explicit] }
+
+    /// What `--require-coverage` makes of this outcome's gaps under a
+    /// command: nil when there are none, or for scenarios (`test`), which
+    /// cover nothing.
+    public func coverageGaps(mode: ExitStatus.Mode) -> CoverageGaps? {
+        guard mode != .test, coverage.hasGaps else { return nil }
+        return coverageIsExact ? .fail : .inconclusive
+    }
 }
 
 /// One per-transition proof obligation (SPEC §3.1, Event-B style) of one

@@ -70,34 +70,17 @@ public enum HTMLReport {
 
     // MARK: - The result
 
-    /// The run's result in one word, decided as the exit code is (SPEC
-    /// §5.4; `ExitStatus` in the CLI, which the core cannot call): a
-    /// violation that counts fails it, then anything unsettled (an unknown
-    /// verdict, a stopped run, an internal error, bounded evidence where
-    /// `verify` asked for proof) leaves it inconclusive; a warning counts
-    /// only with `strict`. Coverage gaps under `requireCoverage` fail an
-    /// exhaustive run and leave any other inconclusive.
+    /// The run's result in one word: the exit code's (`ReportInput.status`).
     enum RunResult: String {
         case passed, failed, inconclusive, invalid
 
         init(_ input: ReportInput) {
-            guard input.document.valid, let o = input.outcome else { self = .invalid; return }
-            let counted = o.properties.filter { input.strict || $0.property.severity != .warning }
-            let unknown = counted.contains { $0.verdict == .unknown }
-            let bounded = counted.contains { $0.verdict == .bounded }
-            let failing: Bool, unsettled: Bool
-            switch input.command {
-            case .verify, .walk:
-                failing = o.properties.contains { r in
-                    r.verdict == .violated && !(r.property.severity == .warning && !input.strict) && !(r.property.isContract && input.contractsWarn)
-                }
-                unsettled = unknown || o.stopReason != nil || o.diagnostics.contains { $0.severity == .error } || (input.command == .verify && bounded)
-            case .test:
-                failing = o.properties.contains { $0.verdict == .violated }
-                unsettled = unknown || bounded
+            switch input.status {
+            case .ok: self = .passed
+            case .violated: self = .failed
+            case .inconclusive: self = .inconclusive
+            case .invalid: self = .invalid
             }
-            let gaps = input.requireCoverage && input.command != .test && o.coverage.hasGaps
-            self = failing || (gaps && o.coverageIsExact) ? .failed : unsettled || gaps ? .inconclusive : .passed
         }
     }
 
@@ -186,6 +169,11 @@ public enum HTMLReport {
             out += "<p class=\"gaps muted\">Every state was reached and every transition fired.</p>\n"
         } else if input.outcome?.coverageIsExact == false {
             out += "<p class=\"gaps muted\">The engines explored only part of the state space: a gap may still be reachable.</p>\n"
+        }
+        switch input.coverageGaps {
+        case .fail?: out += "<p class=\"gaps\"><b>These gaps fail the run</b> (<code>--require-coverage</code>).</p>\n"
+        case .inconclusive?: out += "<p class=\"gaps\"><b>These gaps leave the run inconclusive</b> (<code>--require-coverage</code>): the search did not finish.</p>\n"
+        case nil: break
         }
         return out + "</section>\n"
     }

@@ -104,12 +104,30 @@ public enum JUnitReport {
             return [TestCase(name: "load", outcome: .error(message: message, type: "invalid-spec", text: input.text))]
         }
         var cases = o.properties.map { TestCase(name: $0.property.id.description, outcome: outcome($0, input)) }
+        if input.requireCoverage && input.command != .test { cases.append(TestCase(name: "coverage", outcome: coverageOutcome(o, input))) }
         for d in o.diagnostics where d.code == .scenarioSkipped {
             let what = d.message.replacingOccurrences(of: " skipped (outside the model)", with: "")
             let at = d.location.map { " (line \($0.line))" } ?? ""
             cases.append(TestCase(name: "skipped: " + what + at, outcome: .skipped(message: d.message, text: diagnosticText(d, input))))
         }
         return cases
+    }
+
+    /// `--require-coverage`'s testcase: it fails on gaps an exhaustive
+    /// search proved, errs on gaps of a partial one, passes without gaps.
+    static func coverageOutcome(_ o: CheckOutcome, _ input: ReportInput) -> Outcome {
+        let c = o.coverage
+        let gaps = c.unreachableStates.map { "state never reached: \($0)" } + c.neverFired.map { "transition never fired: \($0)" }
+        let summary = "\(count(c.unreachableStates.count, "unreached state")), \(count(c.neverFired.count, "never-fired transition"))"
+        switch input.coverageGaps {
+        case .fail?:
+            return .failure(message: "coverage gaps (--require-coverage): \(summary)", type: "coverage-gap", text: gaps.joined(separator: "\n"))
+        case .inconclusive?:
+            return .error(message: "coverage gaps where the engine explored only part (--require-coverage): \(summary)",
+                          type: "coverage-inconclusive", text: gaps.joined(separator: "\n"))
+        case nil:
+            return .passed
+        }
     }
 
     /// A property's testcase: it fails (violated) or errs (unknown) only

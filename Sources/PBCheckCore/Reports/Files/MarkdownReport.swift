@@ -188,8 +188,8 @@ private struct Report {
     }
 
     /// `# ❌ NAME: 2 violated, 9 hold` — the words of the terminal's
-    /// `result:` line; ❌ when a violation fails the run, ⚠️ when something
-    /// is a warning, unsettled or cut short, else ✅.
+    /// `result:` line; ❌ when the run fails, ⚠️ when it is inconclusive or
+    /// has warnings, else ✅ (`ReportInput.status`).
     func title(_ o: CheckOutcome) -> String {
         let failing = o.properties.filter { $0.verdict == .violated && !input.isWarning($0) }.count
         let warnings = o.properties.filter { $0.verdict == .violated && input.isWarning($0) }.count
@@ -200,9 +200,14 @@ private struct Report {
         words.append("\(counts[.holds] ?? 0) hold")
         if let b = counts[.bounded] { words.append("\(b) bounded") }
         if let u = counts[.unknown] { words.append("\(u) unknown") }
-        let gapsFail = input.requireCoverage && o.coverage.hasGaps && o.engines != [.scenarios]
-        let icon = failing > 0 || (gapsFail && o.coverageIsExact) ? "❌"
-            : warnings > 0 || counts[.unknown] != nil || !o.complete || gapsFail ? "⚠️" : "✅"
+        // The exit code's judgement; a warning that does not fail the run
+        // still earns ⚠️.
+        let icon: String
+        switch input.status {
+        case .violated, .invalid: icon = "❌"
+        case .inconclusive: icon = "⚠️"
+        case .ok: icon = warnings > 0 ? "⚠️" : "✅"
+        }
         return "# \(icon) \(Markdown.plain(input.name)): " + words.joined(separator: ", ") + "\n\n"
     }
 
@@ -220,9 +225,10 @@ private struct Report {
         line += " (\(o.engine): " + done.joined(separator: ", ") + ")\n\n"
         if let n = o.engineNote { line += Markdown.plain(n) + "\n\n" }
         if !o.complete, let r = o.stopReason { line += "⚠️ **Incomplete:** \(Markdown.plain(r.description))\n\n" }
-        if input.requireCoverage && o.coverage.hasGaps && o.engines != [.scenarios] {
-            line += o.coverageIsExact ? "❌ **Coverage gaps fail the run** (`--require-coverage`).\n\n"
-                : "⚠️ **Coverage gaps** (`--require-coverage`): inconclusive, the engine did not explore every state.\n\n"
+        switch input.coverageGaps {
+        case .fail?: line += "❌ **Coverage gaps fail the run** (`--require-coverage`).\n\n"
+        case .inconclusive?: line += "⚠️ **Coverage gaps** (`--require-coverage`): inconclusive, the engine did not explore every state.\n\n"
+        case nil: break
         }
         return line
     }

@@ -7,7 +7,7 @@ import Foundation
 /// files as the run that made it.
 public struct ReportInput: Sendable {
     /// Which command made the outcome.
-    public enum Command: String, Sendable, Codable { case verify, walk, test }
+    public typealias Command = ExitStatus.Mode
 
     /// The spec's path as given on the command line (relative paths stay
     /// relative: SARIF locates results by them).
@@ -36,6 +36,18 @@ public struct ReportInput: Sendable {
 
     /// The loaded model; nil when the spec did not load.
     public var model: TypedModel? { validation.model }
+
+    /// What the run's exit code says of this spec: `invalid` when it did
+    /// not load, otherwise as SPEC §5.4 judges the outcome with this run's
+    /// flags. Every report states the result this way.
+    public var status: ExitStatus {
+        guard let o = outcome, document.valid else { return .invalid }
+        return ExitStatus(outcome: o, mode: command, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
+    }
+
+    /// What `--require-coverage` makes of the gaps: nil when it was not
+    /// asked (or for scenarios, which cover nothing) or there are none.
+    public var coverageGaps: CoverageGaps? { requireCoverage ? outcome?.coverageGaps(mode: command) : nil }
 
     /// A property violated in a way that fails the run (not a warning).
     public func isWarning(_ r: PropertyResult) -> Bool {

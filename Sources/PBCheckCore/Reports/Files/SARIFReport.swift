@@ -83,6 +83,7 @@ public enum SARIFReport {
         var results = (input.outcome?.properties ?? []).compactMap { builder.result($0) }
         let diagnostics = input.validation.diagnostics + (input.outcome?.diagnostics ?? [])
         results += diagnostics.filter { $0.severity != .note }.map { builder.result($0) }
+        results += builder.coverageResults()
         // GitHub keeps the most severe; so does every cut below.
         results = results.enumerated().sorted { a, b in
             let ra = levelRank(a.element.level), rb = levelRank(b.element.level)
@@ -95,13 +96,13 @@ public enum SARIFReport {
             results.removeLast(results.count - kept)
         }
 
-        let kinds = SARIFRules.propertyKinds.map(\.rawValue)
+        let kinds = SARIFRules.propertyKinds.map(\.rawValue) + [SARIFRules.coverageRule]
         let codeLevels = Dictionary(results.filter { !kinds.contains($0.ruleId) }.map { ($0.ruleId, $0.level) },
                                     uniquingKeysWith: { levelRank($0) >= levelRank($1) ? $0 : $1 })
         let rules = SARIFRules.propertyKinds.map { kind in
             rule(id: kind.rawValue, SARIFRules.words(kind), level: kind == .determinism || kind == .progress ? "warning" : "error",
                  tags: ["correctness"])
-        } + codeLevels.keys.sorted().map { rule(id: $0, SARIFRules.words(DiagnosticCode(rawValue: $0)), level: codeLevels[$0]!, tags: ["playbook"]) }
+        } + [rule(id: SARIFRules.coverageRule, SARIFRules.coverageWords, level: "error", tags: ["coverage"])] + codeLevels.keys.sorted().map { rule(id: $0, SARIFRules.words(DiagnosticCode(rawValue: $0)), level: codeLevels[$0]!, tags: ["playbook"]) }
         let index = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
         for i in results.indices { results[i].ruleIndex = index[results[i].ruleId] ?? 0 }
 
@@ -273,6 +274,26 @@ public enum SARIFReport {
                                 partialFingerprints: [fingerprintKey: fingerprint([input.name, rule, id])],
                                 codeFlows: r.trace.map { [codeFlow($0, r)] },
                                 properties: .init(property: id, verdict: r.verdict.rawValue, traceLength: r.trace?.length))
+        }
+
+        /// With `--require-coverage`, one result per unreached state and
+        /// never-fired transition, at its declaration: an error when the
+        /// search was exhaustive, a warning when the engine explored only
+        /// part (the gap may not be one).
+        func coverageResults() -> [SARIF.Result] {
+            guard let gaps = input.coverageGaps, let o = input.outcome, let model else { return [] }
+            let level = gaps == .fail ? "error" : "warning"
+            let hedge = gaps == .fail ? "" : " by the part of the state space explored"
+            let states = o.coverage.unreachableStates.map { id in
+                ("state:\(id)", "state '\(id)' is never reached\(hedge) (--require-coverage)", declaration(of: id))
+            }
+            let transitions = o.coverage.neverFired.map { id in
+                ("transition:\(id)", "transition '\(id)' never fires\(hedge) (--require-coverage)", model.transitions.first { $0.id == id }?.loc)
+            }
+            return (states + transitions).map { key, text, loc in
+                SARIF.Result(ruleId: SARIFRules.coverageRule, level: level, message: .init(text: text), locations: [location(loc)],
+                             partialFingerprints: [fingerprintKey: fingerprint([input.name, SARIFRules.coverageRule, key])])
+            }
         }
 
         /// The result of a diagnostic: a warning or an error about the

@@ -20,6 +20,19 @@ enum SARIFRules {
     static let propertyKinds: [PropertyKind] = [.stateInvariant, .globalInvariant, .forbidden, .range, .deadlock, .evalError,
                                                 .determinism, .progress, .scenario]
 
+    /// The rule of `--require-coverage`'s gaps.
+    static let coverageRule = "coverage-gap"
+
+    static let coverageWords = Words(
+        title: "A state is never reached or a transition never fires",
+        meaning: "With --require-coverage, every declared state must be reachable and every transition must fire in some "
+            + "reachable state. After an exhaustive search a gap is certain and fails the run; when the engine explored only part "
+            + "of the state space (a limit, random walks, the symbolic engine's bound) the gap may not be real and leaves the run "
+            + "inconclusive.",
+        fix: "A state no run reaches or a transition whose guard is never true in a reachable state is usually dead "
+            + "specification: relax the guard that keeps it out, add the transition that should lead there, or delete it. If the "
+            + "engine stopped early, raise its limit so the search finishes.")
+
     /// `state-invariant` → `StateInvariant`: the rule's `name`.
     static func name(_ id: String) -> String {
         id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()

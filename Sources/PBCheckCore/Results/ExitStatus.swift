@@ -1,29 +1,19 @@
-import PBCheckCore
-
-/// Exit codes of SPEC §5.4, decided here and nowhere else.
-enum ExitStatus: Int32 {
+/// Exit codes of SPEC §5.4, decided here and nowhere else: the CLI exits
+/// with it and every report states it.
+public enum ExitStatus: Int32, Sendable, Codable {
     case ok = 0
     case violated = 1
     case invalid = 2
     case inconclusive = 3
 
     /// What a checking command asks of an outcome.
-    enum Mode {
+    public enum Mode: String, Sendable, Codable {
         /// Proof: anything not settled is inconclusive.
         case verify
         /// Sampled evidence: bounded verdicts are success, a run cut short is not.
         case walk
         /// Scenarios: a failed one fails, an unfinished one is inconclusive.
         case test
-
-        /// The command whose reports these are.
-        var command: ReportInput.Command {
-            switch self {
-            case .verify: return .verify
-            case .walk: return .walk
-            case .test: return .test
-            }
-        }
     }
 
     /// SPEC §5.4 for one outcome: violated (1) beats inconclusive (3) beats
@@ -34,7 +24,7 @@ enum ExitStatus: Int32 {
     /// With `requireCoverage` (SPEC §3.1), an unreached state or a
     /// never-fired transition fails the run when the coverage is exact, and
     /// leaves it inconclusive when the engine did not explore every state.
-    init(outcome o: CheckOutcome, mode: Mode, contractsWarn: Bool = false, strict: Bool = false, requireCoverage: Bool = false) {
+    public init(outcome o: CheckOutcome, mode: Mode, contractsWarn: Bool = false, strict: Bool = false, requireCoverage: Bool = false) {
         let violated = o.properties.filter { $0.verdict == .violated }
         let counted = o.properties.filter { strict || $0.property.severity != .warning }
         let unknown = counted.contains { $0.verdict == .unknown }
@@ -55,13 +45,13 @@ enum ExitStatus: Int32 {
             failing = !violated.isEmpty
             unsettled = unknown || bounded
         }
-        let gaps = requireCoverage && mode != .test && o.coverage.hasGaps
-        self = failing || (gaps && o.coverageIsExact) ? .violated : unsettled || gaps ? .inconclusive : .ok
+        let gaps = requireCoverage ? o.coverageGaps(mode: mode) : nil
+        self = failing || gaps == .fail ? .violated : unsettled || gaps != nil ? .inconclusive : .ok
     }
 
     /// Over several specs the worst wins: invalid, then violated, then
     /// inconclusive, then ok.
-    func combined(with other: ExitStatus) -> ExitStatus { other.rank > rank ? other : self }
+    public func combined(with other: ExitStatus) -> ExitStatus { other.rank > rank ? other : self }
 
     private var rank: Int {
         switch self {
