@@ -150,14 +150,8 @@ struct SpecDriver {
 
     /// The report input of one spec, judged as this run judges it.
     func reportInput(path: String, validation: ValidationResult, outcome: CheckOutcome?) -> ReportInput {
-        let shown = mode == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
-        var document = ResultJSON(validation: validation, shown: outcome == nil ? validation.diagnostics : shown, outcome: outcome)
-        if requireCoverage, let o = outcome { document.requireCoverage(o.coverageGaps(mode: mode)) }
-        var input = ReportInput(path: path, command: mode, validation: validation, outcome: outcome, document: document)
-        input.contractsWarn = contractsWarn
-        input.strict = strict
-        input.requireCoverage = requireCoverage
-        return input
+        ReportInput(path: path, command: mode, validation: validation, outcome: outcome,
+                    contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
     }
 
     /// Writes one spec's report files and returns their digests by name;

@@ -22,10 +22,7 @@ import Testing
     }()
 
     static func check(_ v: ValidationResult, command: ReportInput.Command = .verify) -> ReportInput {
-        let outcome = v.model.map { Verifier.run(model: $0, options: ExplicitOptions()) }
-        let shown = v.diagnostics.filter { $0.severity != .note }
-        return ReportInput(path: v.path, command: command, validation: v, outcome: outcome,
-                           document: ResultJSON(validation: v, shown: shown, outcome: outcome))
+        ReportInput(path: v.path, command: command, validation: v, outcome: v.model.map { Verifier.run(model: $0, options: ExplicitOptions()) })
     }
 
     static func inline(_ yaml: String, path: String = "inline.yaml") -> ReportInput {

@@ -212,8 +212,7 @@ import Testing
         var options = ExplicitOptions()
         options.autoExplicitSeconds = 1_000_000
         let outcome = Verifier.run(model: model, options: options)
-        let document = ResultJSON(validation: v, shown: v.diagnostics.filter { $0.severity != .note }, outcome: outcome)
-        return ReportInput(path: relative, command: .verify, validation: v, outcome: outcome, document: document)
+        return ReportInput(path: relative, command: .verify, validation: v, outcome: outcome)
     }
 
     /// The graph as the report writer makes it: the DOT report laid out by

@@ -18,7 +18,7 @@ import Testing
 
     static func input(_ path: String) throws -> ReportInput {
         let (v, o) = try checked(path)
-        return ReportInput(path: path, command: .verify, validation: v, outcome: o, document: ResultJSON(validation: v, shown: [], outcome: o))
+        return ReportInput(path: path, command: .verify, validation: v, outcome: o)
     }
 
     static func temporaryDirectory() throws -> String {

@@ -18,9 +18,7 @@ import Testing
                       check: (TypedModel) -> CheckOutcome = { Verifier.run(model: $0, options: deterministic()) }) -> ReportInput {
         var v = Pipeline.validate(path: repoPath(relative))
         v.path = relative
-        let outcome = v.model.map(check)
-        let document = ResultJSON(validation: v, shown: v.diagnostics.filter { $0.severity != .note }, outcome: outcome)
-        return ReportInput(path: relative, command: command, validation: v, outcome: outcome, document: document)
+        return ReportInput(path: relative, command: command, validation: v, outcome: v.model.map(check))
     }
 
     /// Work limits only: the outcome must not depend on the machine's load.
@@ -459,7 +457,7 @@ import Testing
         let at = ReportFormatTests.place(try #require((first["locations"] as? [[String: Any]])?.first))
         #expect(at.uri == "specs/invalid/type-error-string-plus.yaml" && at.line == 20 && at.column == 26)
         let rules = ((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]] ?? []
-        #expect(rules.map { $0["id"] as? String ?? "" } == SARIFRules.propertyKinds.map(\.rawValue) + ["type-error"])
+        #expect(rules.map { $0["id"] as? String ?? "" } == SARIFRules.propertyKinds.map(\.rawValue) + [SARIFRules.coverageRule, "type-error"])
         #expect((run["invocations"] as? [[String: Any]])?.first?["executionSuccessful"] as? Bool == false)
         try ReportFormatTests.expectValidSARIF([f])
     }

@@ -34,6 +34,23 @@ public struct ReportInput: Sendable {
         self.document = document
     }
 
+    /// The input of a run with these flags, with the §5.2.1 document made
+    /// as every command makes it: a spec that did not load shows all its
+    /// diagnostics; `verify` and `walk` show the loader's but its notes,
+    /// `test` none of them (then the engines'); with `requireCoverage`,
+    /// what became of the gaps.
+    public init(path: String, command: Command, validation: ValidationResult, outcome: CheckOutcome?,
+                contractsWarn: Bool = false, strict: Bool = false, requireCoverage: Bool = false) {
+        let shown = outcome == nil ? validation.diagnostics
+            : command == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
+        var document = ResultJSON(validation: validation, shown: shown, outcome: outcome)
+        if requireCoverage, let o = outcome { document.requireCoverage(o.coverageGaps(mode: command)) }
+        self.init(path: path, command: command, validation: validation, outcome: outcome, document: document)
+        self.contractsWarn = contractsWarn
+        self.strict = strict
+        self.requireCoverage = requireCoverage
+    }
+
     /// The loaded model; nil when the spec did not load.
     public var model: TypedModel? { validation.model }
 
