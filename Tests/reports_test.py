@@ -328,6 +328,24 @@ def required_coverage(bin_path, work):
                 check(f"--require-coverage {required}: {page} says so", "--require-coverage" in f.read())
 
 
+def walk_and_test_write_reports(bin_path, work):
+    """`walk` and `test` take --report-dir too, with the same files."""
+    validator = sarif_validator()
+    for command, spec, extra in (("walk", "specs/buggy/hierarchy.yaml", ["--seed", "3", "--runs", "50"]),
+                                 ("test", "specs/login-form.yaml", [])):
+        d = os.path.join(work, "cmd-" + command)
+        r = run([bin_path, command, spec, "--report-dir", d, *extra])
+        check(f"{command} --report-dir exits 0 or 1", r.returncode in (0, 1), f"exit {r.returncode}: {r.stderr[-300:]}")
+        name = stem(spec)
+        for kind in KINDS:
+            p = os.path.join(d, name + kind)
+            why = parses(p, validator) if os.path.exists(p) else "missing"
+            check(f"{command}: {name}{kind}", why is None, why or "")
+        check(f"{command}: no result cache (verify keeps it)", not os.path.exists(os.path.join(d, "pbcheck.lock")))
+    with open(os.path.join(work, "cmd-test", "login-form.junit.xml")) as f:
+        check("test: skipped browser steps are <skipped> in JUnit", "<skipped" in f.read())
+
+
 def same_name_refused(bin_path, work):
     d = os.path.join(work, "same")
     os.makedirs(os.path.join(d, "a"))
@@ -417,6 +435,7 @@ def main():
         concurrent_runs(bin_path, work)
         same_name_refused(bin_path, work)
         required_coverage(bin_path, work)
+        walk_and_test_write_reports(bin_path, work)
         interrupted_run_writes_reports(bin_path, work)
         killed_runs(bin_path, work, args.kills, args.seed)
         ci_recipe(bin_path, work)
