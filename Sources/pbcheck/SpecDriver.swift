@@ -37,8 +37,8 @@ struct SpecDriver {
         var json: [ResultJSON] = []
         for path in paths {
             let clockStart = Date()
-            if let cache, let writer, let entry = unchangedBytes(cache, writer: writer, path: path) {
-                worst = worst.combined(with: replay(entry, path: path, json: &json))
+            if let cache, let writer, let hit = unchangedBytes(cache, writer: writer, path: path) {
+                worst = worst.combined(with: replay(hit, path: path, json: &json))
                 continue
             }
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
@@ -80,8 +80,8 @@ struct SpecDriver {
     private func cached(_ cache: ResultCache?, path: String, sections: SpecSections) -> (outcome: CheckOutcome, entry: ResultCache.Entry)? {
         guard let cache, let options = cacheOptions else { return nil }
         switch cache.lookup(path: path, sections: sections, options: options) {
-        case .hit(let entry):
-            return (SourceRelocation(from: entry.sections, to: sections.sections).apply(entry.outcome), entry)
+        case .hit(let hit):
+            return (SourceRelocation(from: hit.sections, to: sections.sections).apply(hit.outcome), hit.entry)
         case .miss(let changes):
             if cache.contents.specs[path] != nil { say("checking again: \(changes.joined(separator: "; "))\n") }
             return nil
@@ -96,8 +96,8 @@ struct SpecDriver {
         var entry = ResultCache.entry(sections: sections, options: options, outcome: outcome)
         entry.fileSHA256 = validation.sha256
         entry.reports = reports
-        entry.loadDiagnostics = validation.diagnostics
-        entry.document = document
+        entry.loadDiagnostics = Embedded(validation.diagnostics)
+        entry.document = Embedded(document)
         do { try ResultCache.store([path: entry], directory: reportDir) }
         catch { Terminal.writeError("warning: the result cache was not written: \(error)\n") }
     }
@@ -106,25 +106,25 @@ struct SpecDriver {
     /// made from, the options and tool are unchanged, and every report it
     /// wrote is still there as written: then nothing needs loading,
     /// checking or writing.
-    private func unchangedBytes(_ cache: ResultCache, writer: ReportWriter, path: String) -> ResultCache.Entry? {
+    private func unchangedBytes(_ cache: ResultCache, writer: ReportWriter, path: String) -> ResultCache.Hit? {
         guard let options = cacheOptions, cache.contents.specs[path] != nil,
               let data = FileManager.default.contents(atPath: path),
-              let entry = cache.sameBytes(path: path, sha256: ReportFile.digest(data), options: options),
-              entry.document != nil, writer.intact(entry.reports) else { return nil }
-        return entry
+              let hit = cache.sameBytes(path: path, sha256: ReportFile.digest(data), options: options),
+              hit.document != nil, writer.intact(hit.entry.reports) else { return nil }
+        return hit
     }
 
     /// Prints a cached result as a run that made it would, and classifies it.
-    private func replay(_ entry: ResultCache.Entry, path: String, json: inout [ResultJSON]) -> ExitStatus {
-        say("cached: spec, options and pbcheck unchanged since \(entry.checkedAt)\n")
-        if format == .json, let document = entry.document {
+    private func replay(_ hit: ResultCache.Hit, path: String, json: inout [ResultJSON]) -> ExitStatus {
+        say("cached: spec, options and pbcheck unchanged since \(hit.entry.checkedAt)\n")
+        if format == .json, let document = hit.document {
             json.append(document)
         } else {
             let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-            let validation = ValidationResult(path: path, file: text.map { SourceFile(path: path, text: $0) }, diagnostics: entry.loadDiagnostics)
-            report(entry.outcome, path: path, validation: validation, json: &json)
+            let validation = ValidationResult(path: path, file: text.map { SourceFile(path: path, text: $0) }, diagnostics: hit.loadDiagnostics)
+            report(hit.outcome, path: path, validation: validation, json: &json)
         }
-        return ExitStatus(outcome: entry.outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
+        return ExitStatus(outcome: hit.outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
     }
 
     /// A line about the run itself: on stdout with the text report, on

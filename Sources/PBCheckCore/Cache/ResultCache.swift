@@ -12,11 +12,15 @@ public struct ResultCache: Sendable {
     /// not read (a full re-check, with a warning).
     public static let format = 1
 
-    /// One spec's cached result.
+    /// One spec's cached result. The large parts are kept as JSON strings
+    /// (`Embedded`): reading the lock file scans them, and only the entry
+    /// used is decoded.
     public struct Entry: Codable, Sendable {
         /// SHA-256 over the sections, the options and the tool version.
         public var key: String
-        public var sections: [SpecSections.Section]
+        /// `SpecSections.digest` of the spec, part of `key`.
+        public var specDigest: String
+        public var sections: Embedded<[SpecSections.Section]>
         /// Flag → value, for the options that can change a verdict.
         public var options: [String: String]
         public var tool: String
@@ -24,19 +28,38 @@ public struct ResultCache: Sendable {
         public var checkedAt: String
         /// Property id → verdict, for people reading the file.
         public var verdicts: [String: String]
-        public var outcome: CheckOutcome
+        public var outcome: Embedded<CheckOutcome>
         /// The SHA-256 of the file's bytes the outcome was made from (or
         /// last carried to).
         public var fileSHA256: String? = nil
         /// The report files written from it: name → SHA-256.
         public var reports: [String: String] = [:]
-        /// `SpecSections.digest` of the spec, part of `key`.
-        public var specDigest: String
         /// What loading the spec reported (a hit on the same bytes shows
         /// them without loading it again).
-        public var loadDiagnostics: [Diagnostic] = []
+        public var loadDiagnostics = Embedded<[Diagnostic]>([])
         /// The §5.2.1 document written as `NAME.json`.
-        public var document: ResultJSON? = nil
+        public var document: Embedded<ResultJSON>? = nil
+    }
+
+    /// An entry with its parts decoded: what a hit reuses.
+    public struct Hit: Sendable {
+        public var entry: Entry
+        public var sections: [SpecSections.Section]
+        public var outcome: CheckOutcome
+        public var loadDiagnostics: [Diagnostic]
+        public var document: ResultJSON?
+
+        /// Nil when a part does not decode (a lock file edited by hand, or
+        /// written by a pbcheck whose types differ): then there is no hit.
+        init?(_ entry: Entry) {
+            guard let sections = entry.sections.value, let outcome = entry.outcome.value,
+                  let diagnostics = entry.loadDiagnostics.value else { return nil }
+            self.entry = entry
+            self.sections = sections
+            self.outcome = outcome
+            self.loadDiagnostics = diagnostics
+            document = entry.document?.value
+        }
     }
 
     /// The file's contents.
@@ -83,8 +106,8 @@ public struct ResultCache: Sendable {
 
     /// What the cache holds for a spec.
     public enum Lookup: Sendable {
-        /// Nothing changed: the cached entry.
-        case hit(Entry)
+        /// Nothing changed: the cached result.
+        case hit(Hit)
         /// What changed since the cached result, one phrase each (or why
         /// there is none).
         case miss([String])
@@ -105,8 +128,9 @@ public struct ResultCache: Sendable {
     /// Looks up `path`'s result for these sections, options and tool.
     public func lookup(path: String, sections: SpecSections, options: [String: String], tool: String = PBCheckVersion.current) -> Lookup {
         guard let entry = contents.specs[path] else { return .miss(["no cached result for \(path)"]) }
-        if entry.key == ResultCache.key(sections: sections, options: options, tool: tool) { return .hit(entry) }
-        var changes = sections.changes(from: entry.sections)
+        guard let hit = Hit(entry) else { return .miss(["the cached result of \(path) cannot be read"]) }
+        if entry.key == ResultCache.key(sections: sections, options: options, tool: tool) { return .hit(hit) }
+        var changes = sections.changes(from: hit.sections)
         for flag in Set(options.keys).union(entry.options.keys).sorted() where options[flag] != entry.options[flag] {
             changes.append("\(flag) \(entry.options[flag] ?? "unset") → \(options[flag] ?? "unset")")
         }
@@ -119,10 +143,10 @@ public struct ResultCache: Sendable {
     /// The entry of `path` when the file still has the bytes it was made
     /// from (`sha256`) and the options and tool are unchanged: the same
     /// bytes load to the same sections, so nothing needs loading.
-    public func sameBytes(path: String, sha256: String, options: [String: String], tool: String = PBCheckVersion.current) -> Entry? {
+    public func sameBytes(path: String, sha256: String, options: [String: String], tool: String = PBCheckVersion.current) -> Hit? {
         guard let entry = contents.specs[path], entry.fileSHA256 == sha256,
               entry.key == ResultCache.key(specDigest: entry.specDigest, options: options, tool: tool) else { return nil }
-        return entry
+        return Hit(entry)
     }
 
     /// Whether an outcome may be reused: not one cut short by the clock, the
@@ -144,10 +168,10 @@ public struct ResultCache: Sendable {
                              tool: String = PBCheckVersion.current, now: Date = Date()) -> Entry {
         let formatter = ISO8601DateFormatter()
         let digest = sections.digest
-        return Entry(key: key(specDigest: digest, options: options, tool: tool), sections: sections.sections, options: options, tool: tool,
-                     checkedAt: formatter.string(from: now),
+        return Entry(key: key(specDigest: digest, options: options, tool: tool), specDigest: digest, sections: Embedded(sections.sections),
+                     options: options, tool: tool, checkedAt: formatter.string(from: now),
                      verdicts: Dictionary(outcome.properties.map { ($0.property.id.description, $0.verdict.rawValue) }, uniquingKeysWith: { a, _ in a }),
-                     outcome: outcome, specDigest: digest)
+                     outcome: Embedded(outcome))
     }
 
     /// Writes `updates` into the lock file: under an exclusive file lock,
@@ -270,5 +294,26 @@ public struct SourceRelocation: Sendable {
             rest = rest[r.upperBound...]
         }
         return out + rest
+    }
+}
+
+/// A value kept as a JSON string inside another JSON document: a reader
+/// of the outer document scans it as one string, and it is decoded only
+/// when `value` is asked for.
+public struct Embedded<Value: Codable & Sendable>: Codable, Sendable {
+    public let json: String
+
+    public init(_ value: Value) {
+        json = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    /// Nil when the text does not decode to a `Value`.
+    public var value: Value? { try? JSONDecoder().decode(Value.self, from: Data(json.utf8)) }
+
+    public init(from decoder: Decoder) throws { json = try decoder.singleValueContainer().decode(String.self) }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(json)
     }
 }

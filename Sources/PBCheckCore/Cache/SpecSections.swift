@@ -9,12 +9,12 @@ import Foundation
 /// engine, so a result can be reused, and a changed section names what
 /// changed (`machine.transitions[trip].guard`).
 public struct SpecSections: Sendable, Equatable {
-    /// One section: where it is in the playbook, its canonical text, and
-    /// where it starts in the file (to carry locations from one file to
-    /// another with the same sections).
+    /// One section: where it is in the playbook, the SHA-256 of its
+    /// canonical text, and where it starts in the file (to carry locations
+    /// from one file to another with the same sections).
     public struct Section: Sendable, Equatable, Codable {
         public var path: String
-        public var text: String
+        public var digest: String
         public var line: Int
         public var column: Int
     }
@@ -24,7 +24,8 @@ public struct SpecSections: Sendable, Equatable {
     public init(_ spec: LoadedSpec) {
         var out: [Section] = []
         func add(_ path: String, _ text: String, _ loc: SourceLoc?) {
-            out.append(Section(path: path, text: text, line: loc?.line ?? 0, column: loc?.column ?? 0))
+            let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+            out.append(Section(path: path, digest: digest, line: loc?.line ?? 0, column: loc?.column ?? 0))
         }
         func expr(_ e: ExprSource?) -> String { e.map { $0.expr.map(ExprPrinter.print) ?? "unparsed: \($0.text.text)" } ?? "" }
         func names(_ f: FromDecl) -> String {
@@ -132,7 +133,7 @@ public struct SpecSections: Sendable, Equatable {
     public var digest: String {
         var hasher = SHA256()
         for s in sections {
-            hasher.update(data: Data("\(s.path)\u{0}\(s.text)\u{0}".utf8))
+            hasher.update(data: Data("\(s.path)\u{0}\(s.digest)\u{0}".utf8))
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
@@ -140,13 +141,13 @@ public struct SpecSections: Sendable, Equatable {
     /// What changed from `old` to this, one phrase per section:
     /// `machine.transitions[trip].guard changed`, `… added`, `… removed`.
     public func changes(from old: [Section]) -> [String] {
-        let before = Dictionary(old.map { ($0.path, $0.text) }, uniquingKeysWith: { a, _ in a })
+        let before = Dictionary(old.map { ($0.path, $0.digest) }, uniquingKeysWith: { a, _ in a })
         let now = Set(sections.map(\.path))
         var out: [String] = []
         for s in sections {
             switch before[s.path] {
             case nil: out.append("\(s.path) added")
-            case let text? where text != s.text: out.append("\(s.path) changed")
+            case let digest? where digest != s.digest: out.append("\(s.path) changed")
             default: break
             }
         }
