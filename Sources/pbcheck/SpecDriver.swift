@@ -110,14 +110,14 @@ struct SpecDriver {
         guard let options = cacheOptions, cache.contents.specs[path] != nil,
               let data = FileManager.default.contents(atPath: path),
               let hit = cache.sameBytes(path: path, sha256: ReportFile.digest(data), options: options),
-              hit.document != nil, writer.intact(hit.entry.reports) else { return nil }
+              format != .json || hit.entry.document != nil, writer.intact(hit.entry.reports) else { return nil }
         return hit
     }
 
     /// Prints a cached result as a run that made it would, and classifies it.
     private func replay(_ hit: ResultCache.Hit, path: String, json: inout [ResultJSON]) -> ExitStatus {
         say("cached: spec, options and pbcheck unchanged since \(hit.entry.checkedAt)\n")
-        if format == .json, let document = hit.document {
+        if format == .json, let document = hit.entry.document?.value {
             json.append(document)
         } else {
             let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }

@@ -41,25 +41,22 @@ public struct ResultCache: Sendable {
         public var document: Embedded<ResultJSON>? = nil
     }
 
-    /// An entry with its parts decoded: what a hit reuses.
+    /// An entry with its outcome decoded: what a hit reuses. The other
+    /// parts are decoded when asked for.
     public struct Hit: Sendable {
         public var entry: Entry
-        public var sections: [SpecSections.Section]
         public var outcome: CheckOutcome
-        public var loadDiagnostics: [Diagnostic]
-        public var document: ResultJSON?
 
-        /// Nil when a part does not decode (a lock file edited by hand, or
-        /// written by a pbcheck whose types differ): then there is no hit.
+        /// Nil when the outcome does not decode (a lock file edited by hand,
+        /// or written by a pbcheck whose types differ): then there is no hit.
         init?(_ entry: Entry) {
-            guard let sections = entry.sections.value, let outcome = entry.outcome.value,
-                  let diagnostics = entry.loadDiagnostics.value else { return nil }
+            guard let outcome = entry.outcome.value else { return nil }
             self.entry = entry
-            self.sections = sections
             self.outcome = outcome
-            self.loadDiagnostics = diagnostics
-            document = entry.document?.value
         }
+
+        public var sections: [SpecSections.Section] { entry.sections.value ?? [] }
+        public var loadDiagnostics: [Diagnostic] { entry.loadDiagnostics.value ?? [] }
     }
 
     /// The file's contents.
@@ -128,9 +125,9 @@ public struct ResultCache: Sendable {
     /// Looks up `path`'s result for these sections, options and tool.
     public func lookup(path: String, sections: SpecSections, options: [String: String], tool: String = PBCheckVersion.current) -> Lookup {
         guard let entry = contents.specs[path] else { return .miss(["no cached result for \(path)"]) }
-        guard let hit = Hit(entry) else { return .miss(["the cached result of \(path) cannot be read"]) }
+        guard let cached = entry.sections.value, let hit = Hit(entry) else { return .miss(["the cached result of \(path) cannot be read"]) }
         if entry.key == ResultCache.key(sections: sections, options: options, tool: tool) { return .hit(hit) }
-        var changes = sections.changes(from: hit.sections)
+        var changes = sections.changes(from: cached)
         for flag in Set(options.keys).union(entry.options.keys).sorted() where options[flag] != entry.options[flag] {
             changes.append("\(flag) \(entry.options[flag] ?? "unset") → \(options[flag] ?? "unset")")
         }
@@ -297,23 +294,30 @@ public struct SourceRelocation: Sendable {
     }
 }
 
-/// A value kept as a JSON string inside another JSON document: a reader
-/// of the outer document scans it as one string, and it is decoded only
-/// when `value` is asked for.
+/// A value kept inside another JSON document as its own JSON text, in
+/// base64: a reader of the outer document skips it as one string with no
+/// escapes to undo, and it is decoded only when `value` is asked for.
 public struct Embedded<Value: Codable & Sendable>: Codable, Sendable {
-    public let json: String
+    /// The value's JSON text.
+    public let json: Data
 
     public init(_ value: Value) {
-        json = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        json = (try? JSONEncoder().encode(value)) ?? Data("null".utf8)
     }
 
     /// Nil when the text does not decode to a `Value`.
-    public var value: Value? { try? JSONDecoder().decode(Value.self, from: Data(json.utf8)) }
+    public var value: Value? { try? JSONDecoder().decode(Value.self, from: json) }
 
-    public init(from decoder: Decoder) throws { json = try decoder.singleValueContainer().decode(String.self) }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        guard let data = Data(base64Encoded: try c.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not base64")
+        }
+        json = data
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
-        try c.encode(json)
+        try c.encode(json.base64EncodedString())
     }
 }
