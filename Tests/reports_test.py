@@ -145,8 +145,12 @@ def cache_hit_and_edit(bin_path, work):
     second = run([bin_path, "verify", "hierarchy.yaml", "--report-dir", "r"], cwd=d)
     check("second run: same exit", second.returncode == 1)
     check("second run: cached", "cached: spec, options and pbcheck unchanged since" in second.stdout, second.stdout[-300:])
-    check("second run: same verdict lines",
-          [l for l in second.stdout.splitlines() if "VIOLATED" in l] == [l for l in first.stdout.splitlines() if "VIOLATED" in l])
+    check("second run: the same report after the cached line",
+          second.stdout.split("\n", 1)[1] == first.stdout, second.stdout[:300])
+    quiet = run([bin_path, "verify", "hierarchy.yaml", "--report-dir", "r", "--quiet"], cwd=d)
+    quiet_fresh = run([bin_path, "verify", "hierarchy.yaml", "--report-dir", "fresh", "--quiet"], cwd=d)
+    check("a hit with other output flags prints what they ask for",
+          "cached:" in quiet.stdout and quiet.stdout.split("\n", 1)[1] == quiet_fresh.stdout, quiet.stdout[:300])
     with open(os.path.join(d, "r", "hierarchy.json")) as f:
         doc_after = json.load(f)
     for doc in (doc_before, doc_after):

@@ -52,9 +52,9 @@ struct SpecDriver {
             let hit = sections.flatMap { cached(cache, path: path, sections: $0) }
             let outcome = hit?.outcome ?? check(model, clockStart)
             if let since = hit?.entry.checkedAt { say("cached: spec, options and pbcheck unchanged since \(since)\n") }
-            report(outcome, path: path, validation: validation, json: &json)
-            worst = worst.combined(with: ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict,
-                                                     requireCoverage: requireCoverage))
+            let printed = report(outcome, path: path, validation: validation, json: &json)
+            let status = ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
+            worst = worst.combined(with: status)
             guard let writer else { continue }
             // A hit on the same bytes whose reports are all still there as
             // written: rewriting them would write the same files.
@@ -65,7 +65,8 @@ struct SpecDriver {
             }
             if let sections {
                 store(outcome, path: path, sections: sections, validation: validation, reports: written,
-                      document: reportInput(path: path, validation: validation, outcome: outcome).document)
+                      document: reportInput(path: path, validation: validation, outcome: outcome).document,
+                      printed: format == .text && !Terminal.colour ? ResultCache.Printed(shape: printShape, text: printed, status: status) : nil)
             }
         }
         if format == .json {
@@ -80,8 +81,8 @@ struct SpecDriver {
     private func cached(_ cache: ResultCache?, path: String, sections: SpecSections) -> (outcome: CheckOutcome, entry: ResultCache.Entry)? {
         guard let cache, let options = cacheOptions else { return nil }
         switch cache.lookup(path: path, sections: sections, options: options) {
-        case .hit(let hit):
-            return (SourceRelocation(from: hit.sections, to: sections.sections).apply(hit.outcome), hit.entry)
+        case .hit(let entry, let outcome):
+            return (SourceRelocation(from: entry.sections.value ?? [], to: sections.sections).apply(outcome), entry)
         case .miss(let changes):
             if cache.contents.specs[path] != nil { say("checking again: \(changes.joined(separator: "; "))\n") }
             return nil
@@ -91,13 +92,14 @@ struct SpecDriver {
     /// Stores an outcome in the lock file, when it may be reused, with the
     /// file it was made from and the digests of the reports written.
     private func store(_ outcome: CheckOutcome, path: String, sections: SpecSections, validation: ValidationResult,
-                       reports: [String: String], document: ResultJSON) {
+                       reports: [String: String], document: ResultJSON, printed: ResultCache.Printed?) {
         guard let reportDir, let options = cacheOptions, ResultCache.reusable(outcome) else { return }
         var entry = ResultCache.entry(sections: sections, options: options, outcome: outcome)
         entry.fileSHA256 = validation.sha256
         entry.reports = reports
         entry.loadDiagnostics = Embedded(validation.diagnostics)
         entry.document = Embedded(document)
+        entry.printed = printed
         do { try ResultCache.store([path: entry], directory: reportDir) }
         catch { Terminal.writeError("warning: the result cache was not written: \(error)\n") }
     }
@@ -114,17 +116,30 @@ struct SpecDriver {
         return hit
     }
 
+    /// What shapes the text printed for an outcome besides the outcome:
+    /// the same shape prints the same text.
+    var printShape: String {
+        "\(mode.rawValue) quiet=\(quiet) contracts-warn=\(contractsWarn) require-coverage=\(requireCoverage) strict=\(strict)"
+    }
+
     /// Prints a cached result as a run that made it would, and classifies it.
     private func replay(_ hit: ResultCache.Hit, path: String, json: inout [ResultJSON]) -> ExitStatus {
         say("cached: spec, options and pbcheck unchanged since \(hit.entry.checkedAt)\n")
+        // Printed before with these very flags, without colour: the same text.
+        if format == .text, !Terminal.colour, let printed = hit.entry.printed, printed.shape == printShape,
+           let status = ExitStatus(rawValue: printed.status) {
+            Terminal.write(printed.text)
+            return status
+        }
+        guard let outcome = hit.outcome else { return .invalid }
         if format == .json, let document = hit.entry.document?.value {
             json.append(document)
         } else {
             let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
             let validation = ValidationResult(path: path, file: text.map { SourceFile(path: path, text: $0) }, diagnostics: hit.loadDiagnostics)
-            report(hit.outcome, path: path, validation: validation, json: &json)
+            report(outcome, path: path, validation: validation, json: &json)
         }
-        return ExitStatus(outcome: hit.outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
+        return ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
     }
 
     /// A line about the run itself: on stdout with the text report, on
@@ -180,13 +195,18 @@ struct SpecDriver {
 
     /// One spec's outcome: the load diagnostics (not for scenarios) and the
     /// verdicts, as text, or a JSON document added to `json`.
-    private func report(_ outcome: CheckOutcome, path: String, validation: ValidationResult, json: inout [ResultJSON]) {
+    /// Prints one spec's outcome (text), or adds its document to `json`;
+    /// returns the text printed.
+    @discardableResult
+    private func report(_ outcome: CheckOutcome, path: String, validation: ValidationResult, json: inout [ResultJSON]) -> String {
         let shown = mode == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
+        var text = ""
+        defer { Terminal.write(text) }
         switch format {
         case .json:
             json.append(reportInput(path: path, validation: validation, outcome: outcome).document)
         case .text where mode == .test:
-            Terminal.write(ScenarioRenderer(style: Terminal.style).render(path: path, outcome: outcome))
+            text = ScenarioRenderer(style: Terminal.style).render(path: path, outcome: outcome)
         case .text:
             // The engines' findings (dead transitions, skipped browser
             // steps, internal errors) read like the loader's.
@@ -195,9 +215,10 @@ struct SpecDriver {
                 var v = validation
                 v.inferred = []
                 v.diagnostics = quiet ? all.filter { $0.severity == .error } : all
-                Terminal.write(DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v))
+                text += DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v)
             }
-            Terminal.write(ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn, quiet: quiet, requireCoverage: requireCoverage).render(path: path, outcome: outcome))
+            text += ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn, quiet: quiet, requireCoverage: requireCoverage).render(path: path, outcome: outcome)
         }
+        return text
     }
 }

@@ -250,12 +250,13 @@ import Testing
         #expect(first == ["no cached result for h.yaml"])
         try ResultCache.store(["h.yaml": ResultCache.entry(sections: sections, options: Self.options, outcome: outcome)], directory: dir)
         let cache = ResultCache(directory: dir)
-        guard case .hit(let entry) = cache.lookup(path: "h.yaml", sections: sections, options: Self.options) else {
+        guard case .hit(let entry, let cached) = cache.lookup(path: "h.yaml", sections: sections, options: Self.options) else {
             Issue.record("no hit after storing")
             return
         }
-        #expect(entry.outcome.properties.map(\.verdict) == outcome.properties.map(\.verdict))
-        #expect(entry.outcome.properties.map(\.trace) == outcome.properties.map(\.trace))
+        #expect(entry.specDigest == sections.digest)
+        #expect(cached.properties.map(\.verdict) == outcome.properties.map(\.verdict))
+        #expect(cached.properties.map(\.trace) == outcome.properties.map(\.trace))
         var other = Self.options
         other["--depth"] = "40"
         guard case .miss(let changes) = cache.lookup(path: "h.yaml", sections: sections, options: other, tool: "9.9.9") else {

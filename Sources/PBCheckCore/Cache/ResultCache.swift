@@ -39,21 +39,31 @@ public struct ResultCache: Sendable {
         public var loadDiagnostics = Embedded<[Diagnostic]>([])
         /// The §5.2.1 document written as `NAME.json`.
         public var document: Embedded<ResultJSON>? = nil
+        /// The text the run printed for the spec, without colour.
+        public var printed: Printed? = nil
     }
 
-    /// An entry with its outcome decoded: what a hit reuses. The other
-    /// parts are decoded when asked for.
+    /// The text a run printed for one spec and the status it gave, with
+    /// what shaped them besides the outcome (command and flags): a hit with
+    /// the same shape prints the same text without decoding the outcome.
+    public struct Printed: Codable, Sendable {
+        public var shape: String
+        public var text: String
+        public var status: Int32
+        public init(shape: String, text: String, status: ExitStatus) {
+            self.shape = shape
+            self.text = text
+            self.status = status.rawValue
+        }
+    }
+
+    /// A cached result: its parts are decoded when asked for.
     public struct Hit: Sendable {
         public var entry: Entry
-        public var outcome: CheckOutcome
 
-        /// Nil when the outcome does not decode (a lock file edited by hand,
-        /// or written by a pbcheck whose types differ): then there is no hit.
-        init?(_ entry: Entry) {
-            guard let outcome = entry.outcome.value else { return nil }
-            self.entry = entry
-            self.outcome = outcome
-        }
+        /// Nil when it does not decode (a lock file edited by hand, or
+        /// written by a pbcheck whose types differ).
+        public var outcome: CheckOutcome? { entry.outcome.value }
 
         public var sections: [SpecSections.Section] { entry.sections.value ?? [] }
         public var loadDiagnostics: [Diagnostic] { entry.loadDiagnostics.value ?? [] }
@@ -103,8 +113,8 @@ public struct ResultCache: Sendable {
 
     /// What the cache holds for a spec.
     public enum Lookup: Sendable {
-        /// Nothing changed: the cached result.
-        case hit(Hit)
+        /// Nothing changed: the cached entry and its outcome.
+        case hit(Entry, CheckOutcome)
         /// What changed since the cached result, one phrase each (or why
         /// there is none).
         case miss([String])
@@ -125,8 +135,10 @@ public struct ResultCache: Sendable {
     /// Looks up `path`'s result for these sections, options and tool.
     public func lookup(path: String, sections: SpecSections, options: [String: String], tool: String = PBCheckVersion.current) -> Lookup {
         guard let entry = contents.specs[path] else { return .miss(["no cached result for \(path)"]) }
-        guard let cached = entry.sections.value, let hit = Hit(entry) else { return .miss(["the cached result of \(path) cannot be read"]) }
-        if entry.key == ResultCache.key(sections: sections, options: options, tool: tool) { return .hit(hit) }
+        guard let cached = entry.sections.value, let outcome = entry.outcome.value else {
+            return .miss(["the cached result of \(path) cannot be read"])
+        }
+        if entry.key == ResultCache.key(sections: sections, options: options, tool: tool) { return .hit(entry, outcome) }
         var changes = sections.changes(from: cached)
         for flag in Set(options.keys).union(entry.options.keys).sorted() where options[flag] != entry.options[flag] {
             changes.append("\(flag) \(entry.options[flag] ?? "unset") → \(options[flag] ?? "unset")")
@@ -143,7 +155,7 @@ public struct ResultCache: Sendable {
     public func sameBytes(path: String, sha256: String, options: [String: String], tool: String = PBCheckVersion.current) -> Hit? {
         guard let entry = contents.specs[path], entry.fileSHA256 == sha256,
               entry.key == ResultCache.key(specDigest: entry.specDigest, options: options, tool: tool) else { return nil }
-        return Hit(entry)
+        return Hit(entry: entry)
     }
 
     /// Whether an outcome may be reused: not one cut short by the clock, the
