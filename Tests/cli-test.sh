@@ -242,5 +242,21 @@ assert d["stats"]["states"] is None and d["coverage"] is None
 assert any(x["code"] == "scenario-skipped" for x in d["diagnostics"])
 assert d["properties"] and all(p["kind"] == "scenario" for p in d["properties"])' >/dev/null 2>&1
 check "test json: skipped browser steps, seconds, no counts it did not make" 0 $?
+# graph (SPEC §7): the reachable control graph as DOT, Mermaid or SVG.
+timeout 60 "$bin" graph specs/buggy/hierarchy.yaml 2>/dev/null | dot -Tsvg >/dev/null 2>&1
+check "graph: DOT that Graphviz lays out" 0 $?
+timeout 60 "$bin" graph --format mermaid specs/buggy/hierarchy.yaml 2>/dev/null | head -1 | grep -qx 'stateDiagram-v2'
+check "graph --format mermaid" 0 $?
+out=$(mktemp -d)
+timeout 60 "$bin" graph --format svg --output "$out/g.svg" specs/buggy/hierarchy.yaml >/dev/null 2>&1 && grep -q 'id="state:working"' "$out/g.svg"
+check "graph --format svg --output writes the SVG with the state ids" 0 $?
+cp specs/pipeline.yaml "$out/p.yaml"
+timeout 60 "$bin" graph --output "$out/p.yaml" "$out/p.yaml" >/dev/null 2>&1
+check "graph --output the playbook itself is refused" 2 $?
+cmp -s specs/pipeline.yaml "$out/p.yaml"
+check "graph never overwrites the playbook" 0 $?
+rm -rf "$out"
+timeout 60 "$bin" graph specs/invalid/dangling-to-state.yaml >/dev/null 2>&1
+check "graph invalid spec" 2 $?
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
