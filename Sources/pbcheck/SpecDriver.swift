@@ -37,35 +37,47 @@ struct SpecDriver {
         var json: [ResultJSON] = []
         for path in paths {
             let clockStart = Date()
-            if let cache, let writer, let hit = unchangedBytes(cache, writer: writer, path: path) {
-                worst = worst.combined(with: replay(hit, path: path, json: &json))
+            if let cache, let writer, let (hit, bytes) = unchangedBytes(cache, writer: writer, path: path),
+               let status = replay(hit, path: path, bytes: bytes, json: &json) {
+                worst = worst.combined(with: status)
                 continue
             }
             let validation = Pipeline.validate(path: path, options: ValidateOptions(strict: strict))
             guard let model = validation.model else {
-                invalid(validation, json: &json)
+                let input = reportInput(path: path, validation: validation, outcome: nil)
+                switch format {
+                case .json: json.append(input.document)
+                case .text: Terminal.write(DiagnosticRenderer(style: Terminal.style).render(validation))
+                }
                 worst = worst.combined(with: .invalid)
-                if let writer { writeReports(writer, path: path, validation: validation, outcome: nil) }
+                if let writer { writeReports(writer, input) }
                 continue
             }
             let sections = cache == nil ? nil : SpecSections(model.spec)
             let hit = sections.flatMap { cached(cache, path: path, sections: $0) }
             let outcome = hit?.outcome ?? check(model, clockStart)
-            if let since = hit?.entry.checkedAt { say("cached: spec, options and pbcheck unchanged since \(since)\n") }
-            let printed = report(outcome, path: path, validation: validation, json: &json)
-            let status = ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
+            // Made once, for the JSON output and the report files.
+            let input = format == .json || writer != nil ? reportInput(path: path, validation: validation, outcome: outcome) : nil
+            if let since = hit?.entry.checkedAt { sayCached(since: since) }
+            var printed = ""
+            if format == .json, let input {
+                json.append(input.document)
+            } else {
+                printed = text(outcome, path: path, validation: validation)
+                Terminal.write(printed)
+            }
+            let status = status(of: outcome)
             worst = worst.combined(with: status)
-            guard let writer else { continue }
+            guard let writer, let input else { continue }
             // A hit on the same bytes whose reports are all still there as
             // written: rewriting them would write the same files.
             if let entry = hit?.entry, entry.fileSHA256 == validation.sha256, writer.intact(entry.reports) { continue }
-            guard let written = writeReports(writer, path: path, validation: validation, outcome: outcome) else {
+            guard let written = writeReports(writer, input) else {
                 worst = worst.combined(with: .invalid)
                 continue
             }
             if let sections {
-                store(outcome, path: path, sections: sections, validation: validation, reports: written,
-                      document: reportInput(path: path, validation: validation, outcome: outcome).document,
+                store(outcome, input, sections: sections, reports: written,
                       printed: format == .text && !Terminal.colour ? ResultCache.Printed(shape: printShape, text: printed, status: status) : nil)
             }
         }
@@ -90,30 +102,31 @@ struct SpecDriver {
     }
 
     /// Stores an outcome in the lock file, when it may be reused, with the
-    /// file it was made from and the digests of the reports written.
-    private func store(_ outcome: CheckOutcome, path: String, sections: SpecSections, validation: ValidationResult,
-                       reports: [String: String], document: ResultJSON, printed: ResultCache.Printed?) {
+    /// file it was made from, its document, the digests of the reports
+    /// written and the text printed.
+    private func store(_ outcome: CheckOutcome, _ input: ReportInput, sections: SpecSections,
+                       reports: [String: String], printed: ResultCache.Printed?) {
         guard let reportDir, let options = cacheOptions, ResultCache.reusable(outcome) else { return }
         var entry = ResultCache.entry(sections: sections, options: options, outcome: outcome)
-        entry.fileSHA256 = validation.sha256
+        entry.fileSHA256 = input.validation.sha256
         entry.reports = reports
-        entry.loadDiagnostics = Embedded(validation.diagnostics)
-        entry.document = Embedded(document)
+        entry.loadDiagnostics = Embedded(input.validation.diagnostics)
+        entry.document = Embedded(input.document)
         entry.printed = printed
-        do { try ResultCache.store([path: entry], directory: reportDir) }
+        do { try ResultCache.store([input.path: entry], directory: reportDir) }
         catch { Terminal.writeError("warning: the result cache was not written: \(error)\n") }
     }
 
-    /// The cache entry of `path` when the file has the very bytes it was
-    /// made from, the options and tool are unchanged, and every report it
-    /// wrote is still there as written: then nothing needs loading,
-    /// checking or writing.
-    private func unchangedBytes(_ cache: ResultCache, writer: ReportWriter, path: String) -> ResultCache.Hit? {
+    /// The cache entry of `path` and the file's bytes, when they are the
+    /// very bytes it was made from, the options and tool are unchanged, and
+    /// every report it wrote is still there as written: then nothing needs
+    /// loading, checking or writing.
+    private func unchangedBytes(_ cache: ResultCache, writer: ReportWriter, path: String) -> (ResultCache.Hit, Data)? {
         guard let options = cacheOptions, cache.contents.specs[path] != nil,
               let data = FileManager.default.contents(atPath: path),
-              let hit = cache.sameBytes(path: path, sha256: ReportFile.digest(data), options: options),
-              format != .json || hit.entry.document != nil, writer.intact(hit.entry.reports) else { return nil }
-        return hit
+              let hit = cache.sameBytes(path: path, sha256: SpecLoader.sha256(data), options: options),
+              writer.intact(hit.entry.reports) else { return nil }
+        return (hit, data)
     }
 
     /// What shapes the text printed for an outcome besides the outcome:
@@ -122,24 +135,40 @@ struct SpecDriver {
         "\(mode.rawValue) quiet=\(quiet) contracts-warn=\(contractsWarn) require-coverage=\(requireCoverage) strict=\(strict)"
     }
 
-    /// Prints a cached result as a run that made it would, and classifies it.
-    private func replay(_ hit: ResultCache.Hit, path: String, json: inout [ResultJSON]) -> ExitStatus {
-        say("cached: spec, options and pbcheck unchanged since \(hit.entry.checkedAt)\n")
+    /// Prints a cached result as a run that made it would (`bytes`: the
+    /// file, for the diagnostics' source lines), and classifies it; nil,
+    /// having printed nothing, when a part it needs does not decode (the
+    /// spec is then checked as if nothing were cached).
+    private func replay(_ hit: ResultCache.Hit, path: String, bytes: Data, json: inout [ResultJSON]) -> ExitStatus? {
         // Printed before with these very flags, without colour: the same text.
         if format == .text, !Terminal.colour, let printed = hit.entry.printed, printed.shape == printShape,
            let status = ExitStatus(rawValue: printed.status) {
+            sayCached(since: hit.entry.checkedAt)
             Terminal.write(printed.text)
             return status
         }
-        guard let outcome = hit.outcome else { return .invalid }
-        if format == .json, let document = hit.entry.document?.value {
+        guard let outcome = hit.outcome else { return nil }
+        switch format {
+        case .json:
+            guard let document = hit.entry.document?.value else { return nil }
+            sayCached(since: hit.entry.checkedAt)
             json.append(document)
-        } else {
-            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-            let validation = ValidationResult(path: path, file: text.map { SourceFile(path: path, text: $0) }, diagnostics: hit.loadDiagnostics)
-            report(outcome, path: path, validation: validation, json: &json)
+        case .text:
+            let file = SourceFile(path: path, text: String(decoding: bytes, as: UTF8.self))
+            let validation = ValidationResult(path: path, file: file, diagnostics: hit.loadDiagnostics)
+            sayCached(since: hit.entry.checkedAt)
+            Terminal.write(text(outcome, path: path, validation: validation))
         }
-        return ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
+        return status(of: outcome)
+    }
+
+    /// SPEC §5.4 for one outcome, with this run's flags.
+    private func status(of outcome: CheckOutcome) -> ExitStatus {
+        ExitStatus(outcome: outcome, mode: mode, contractsWarn: contractsWarn, strict: strict, requireCoverage: requireCoverage)
+    }
+
+    private func sayCached(since: String) {
+        say("cached: spec, options and pbcheck unchanged since \(since)\n")
     }
 
     /// A line about the run itself: on stdout with the text report, on
@@ -172,8 +201,7 @@ struct SpecDriver {
     /// Writes one spec's report files and returns their digests by name;
     /// nil (and a message on stderr) when one could not be written.
     @discardableResult
-    private func writeReports(_ writer: ReportWriter, path: String, validation: ValidationResult, outcome: CheckOutcome?) -> [String: String]? {
-        let input = reportInput(path: path, validation: validation, outcome: outcome)
+    private func writeReports(_ writer: ReportWriter, _ input: ReportInput) -> [String: String]? {
         let files = ReportWriter.files(for: input)
         do {
             try writer.write(files, spec: input.name)
@@ -184,41 +212,22 @@ struct SpecDriver {
         }
     }
 
-    /// A spec that did not load: its diagnostics, as text or as a JSON
-    /// document of the same shape as a checked spec's (`valid` false).
-    private func invalid(_ v: ValidationResult, json: inout [ResultJSON]) {
-        switch format {
-        case .json: json.append(reportInput(path: v.path, validation: v, outcome: nil).document)
-        case .text: Terminal.write(DiagnosticRenderer(style: Terminal.style).render(v))
-        }
-    }
-
-    /// One spec's outcome: the load diagnostics (not for scenarios) and the
-    /// verdicts, as text, or a JSON document added to `json`.
-    /// Prints one spec's outcome (text), or adds its document to `json`;
-    /// returns the text printed.
-    @discardableResult
-    private func report(_ outcome: CheckOutcome, path: String, validation: ValidationResult, json: inout [ResultJSON]) -> String {
-        let shown = mode == .test ? [] : validation.diagnostics.filter { $0.severity != .note }
+    /// One spec's outcome as text: the load diagnostics (not for
+    /// scenarios), then the verdicts.
+    private func text(_ outcome: CheckOutcome, path: String, validation: ValidationResult) -> String {
+        if mode == .test { return ScenarioRenderer(style: Terminal.style).render(path: path, outcome: outcome) }
+        // The engines' findings (dead transitions, skipped browser steps,
+        // internal errors) read like the loader's.
+        let shown = validation.diagnostics.filter { $0.severity != .note }
         var text = ""
-        defer { Terminal.write(text) }
-        switch format {
-        case .json:
-            json.append(reportInput(path: path, validation: validation, outcome: outcome).document)
-        case .text where mode == .test:
-            text = ScenarioRenderer(style: Terminal.style).render(path: path, outcome: outcome)
-        case .text:
-            // The engines' findings (dead transitions, skipped browser
-            // steps, internal errors) read like the loader's.
-            let all = shown + outcome.diagnostics.filter { !quiet || $0.severity == .error }
-            if !all.isEmpty && (!quiet || outcome.diagnostics.contains { $0.severity == .error }) {
-                var v = validation
-                v.inferred = []
-                v.diagnostics = quiet ? all.filter { $0.severity == .error } : all
-                text += DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v)
-            }
-            text += ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn, quiet: quiet, requireCoverage: requireCoverage).render(path: path, outcome: outcome)
+        let all = shown + outcome.diagnostics.filter { !quiet || $0.severity == .error }
+        if !all.isEmpty && (!quiet || outcome.diagnostics.contains { $0.severity == .error }) {
+            var v = validation
+            v.inferred = []
+            v.diagnostics = quiet ? all.filter { $0.severity == .error } : all
+            text += DiagnosticRenderer(style: Terminal.style).renderDiagnostics(v)
         }
-        return text
+        return text + ResultRenderer(style: Terminal.style, contractsWarn: contractsWarn, quiet: quiet, requireCoverage: requireCoverage)
+            .render(path: path, outcome: outcome)
     }
 }

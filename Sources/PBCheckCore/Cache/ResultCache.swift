@@ -65,7 +65,6 @@ public struct ResultCache: Sendable {
         /// written by a pbcheck whose types differ).
         public var outcome: CheckOutcome? { entry.outcome.value }
 
-        public var sections: [SpecSections.Section] { entry.sections.value ?? [] }
         public var loadDiagnostics: [Diagnostic] { entry.loadDiagnostics.value ?? [] }
     }
 
@@ -129,7 +128,7 @@ public struct ResultCache: Sendable {
         hasher.update(data: Data(specDigest.utf8))
         for (flag, value) in options.sorted(by: { $0.key < $1.key }) { hasher.update(data: Data("\u{0}\(flag)=\(value)".utf8)) }
         hasher.update(data: Data("\u{0}\(tool)".utf8))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return SpecLoader.hex(hasher.finalize())
     }
 
     /// Looks up `path`'s result for these sections, options and tool.

@@ -24,8 +24,7 @@ public struct SpecSections: Sendable, Equatable {
     public init(_ spec: LoadedSpec) {
         var out: [Section] = []
         func add(_ path: String, _ text: String, _ loc: SourceLoc?) {
-            let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-            out.append(Section(path: path, digest: digest, line: loc?.line ?? 0, column: loc?.column ?? 0))
+            out.append(Section(path: path, digest: SpecLoader.sha256(Data(text.utf8)), line: loc?.line ?? 0, column: loc?.column ?? 0))
         }
         func expr(_ e: ExprSource?) -> String { e.map { $0.expr.map(ExprPrinter.print) ?? "unparsed: \($0.text.text)" } ?? "" }
         func names(_ f: FromDecl) -> String {
@@ -135,7 +134,7 @@ public struct SpecSections: Sendable, Equatable {
         for s in sections {
             hasher.update(data: Data("\(s.path)\u{0}\(s.digest)\u{0}".utf8))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return SpecLoader.hex(hasher.finalize())
     }
 
     /// What changed from `old` to this, one phrase per section:

@@ -20,8 +20,7 @@ public struct ResultRenderer {
         switch r.verdict {
         case .holds: return style.dim("holds   ")
         case .violated:
-            let warn = r.property.severity == .warning || (contractsWarn && r.property.isContract)
-            return warn ? style.severity(.warning, "warning ") : style.severity(.error, "VIOLATED")
+            return isWarning(r) ? style.severity(.warning, "warning ") : style.severity(.error, "VIOLATED")
         case .bounded: return style.severity(.note, "bounded ")
         case .unknown: return style.severity(.warning, "unknown ")
         }
@@ -119,7 +118,7 @@ public struct ResultRenderer {
     }
 
     func isWarning(_ r: PropertyResult) -> Bool {
-        r.property.severity == .warning || (contractsWarn && r.property.isContract)
+        r.isWarning(contractsWarn: contractsWarn)
     }
 
     func seconds(_ x: Double) -> String { x < 10 ? format2(x) : String(Int(x)) }

@@ -34,9 +34,7 @@ public enum ExitStatus: Int32, Sendable, Codable {
         let failing: Bool, unsettled: Bool
         switch mode {
         case .verify, .walk:
-            failing = violated.contains { r in
-                !(r.property.severity == .warning && !strict) && !(r.property.isContract && contractsWarn)
-            }
+            failing = violated.contains { ExitStatus.violationFails($0, contractsWarn: contractsWarn, strict: strict) }
             // Walks never ask for proof, but runs cut short (`--timeout`,
             // Ctrl-C) are not the evidence asked for; verify is not answered
             // by a stopped search or a bounded verdict.
@@ -47,6 +45,13 @@ public enum ExitStatus: Int32, Sendable, Codable {
         }
         let gaps = requireCoverage ? o.coverageGaps(mode: mode) : nil
         self = failing || gaps == .fail ? .violated : unsettled || gaps != nil ? .inconclusive : .ok
+    }
+
+    /// Whether a violation of `r` fails the run of `verify` or `walk`: a
+    /// warning-severity property only under `strict`, a contract never with
+    /// `contractsWarn`.
+    public static func violationFails(_ r: PropertyResult, contractsWarn: Bool, strict: Bool) -> Bool {
+        !(r.property.severity == .warning && !strict) && !(r.property.isContract && contractsWarn)
     }
 
     /// Over several specs the worst wins: invalid, then violated, then

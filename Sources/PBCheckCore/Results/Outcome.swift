@@ -153,6 +153,14 @@ public struct PropertyResult: Sendable, Codable {
     public var shrink: ShrinkInfo? = nil
 }
 
+extension PropertyResult {
+    /// A violation of it is reported as a warning: a warning-severity
+    /// property, or a contract with `contractsWarn`.
+    public func isWarning(contractsWarn: Bool) -> Bool {
+        property.severity == .warning || (contractsWarn && property.isContract)
+    }
+}
+
 public struct SearchStats: Sendable, Codable {
     public var states = 0
     public var steps = 0

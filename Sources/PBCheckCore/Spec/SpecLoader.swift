@@ -15,9 +15,10 @@ public enum SpecLoader {
     }
 
     /// Lowercase hex SHA-256 of `data`.
-    public static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func sha256(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
+
+    /// Lowercase hex of a SHA-256 digest (one made piece by piece).
+    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
 
     /// Loads the file at `path`.
     public static func load(path: String) -> Output {

@@ -22,40 +22,41 @@ extension Coverage {
 /// or a set of pairs when a table of every pair would be large.
 struct EdgeSet: Sendable {
     let transitionCount: Int
+    /// One flag per pair; empty when `sparse` holds the pairs instead.
     private var flags: [Bool]
-    private var sparse: Set<Int>?
+    private var sparse: Set<Int> = []
+    private let isDense: Bool
     static let denseLimit = 1 << 22
 
     init(states: Int, transitions: Int) {
         transitionCount = max(1, transitions)
         let (pairs, overflow) = states.multipliedReportingOverflow(by: transitionCount)
-        if overflow || pairs > EdgeSet.denseLimit {
-            flags = []
-            sparse = []
-        } else {
-            flags = Array(repeating: false, count: pairs)
-        }
+        isDense = !overflow && pairs <= EdgeSet.denseLimit
+        flags = isDense ? Array(repeating: false, count: pairs) : []
     }
 
     @inline(__always)
-    mutating func insert(from control: Int, transition t: Int) {
-        let i = control &* transitionCount &+ t
-        if sparse == nil { flags[i] = true } else { sparse!.insert(i) }
+    mutating func insert(from control: Int, transition t: Int) { insert(control &* transitionCount &+ t) }
+
+    @inline(__always)
+    private mutating func insert(_ pair: Int) {
+        if isDense { flags[pair] = true } else { sparse.insert(pair) }
     }
 
     mutating func formUnion(_ other: EdgeSet) {
-        for i in other.indices { if sparse == nil { flags[i] = true } else { sparse!.insert(i) } }
+        for pair in other.pairs { insert(pair) }
     }
 
-    private var indices: [Int] { sparse.map { $0.sorted() } ?? flags.indices.filter { flags[$0] } }
+    /// The pairs' indices, ascending.
+    private var pairs: [Int] { isDense ? flags.indices.filter { flags[$0] } : sparse.sorted() }
 
     /// Per transition: fired from some state.
     var transitions: [Bool] {
         var fired = Array(repeating: false, count: transitionCount)
-        for i in indices { fired[i % transitionCount] = true }
+        for pair in pairs { fired[pair % transitionCount] = true }
         return fired
     }
 
     /// The pairs, by state then transition.
-    var edges: [(from: Int, transition: Int)] { indices.map { ($0 / transitionCount, $0 % transitionCount) } }
+    var edges: [(from: Int, transition: Int)] { pairs.map { ($0 / transitionCount, $0 % transitionCount) } }
 }

@@ -155,7 +155,7 @@ public enum JUnitReport {
     /// warning-severity property under `strict`; never a contract with
     /// `contractsWarn`.
     static func failsRun(_ r: PropertyResult, _ input: ReportInput) -> Bool {
-        !(r.property.severity == .warning && !input.strict) && !(r.property.isContract && input.contractsWarn)
+        ExitStatus.violationFails(r, contractsWarn: input.contractsWarn, strict: input.strict)
     }
 
     /// An unsettled verdict that makes the run inconclusive: a warning's
@@ -241,7 +241,7 @@ public enum JUnitReport {
     /// `yyyy-MM-ddTHH:mm:ss` in UTC, without a zone: the Ant schema's pattern.
     static func timestampText(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year ?? 1970, c.month ?? 1, c.day ?? 1, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Everything one spec's report files are made from (SPEC §5.2): the spec as
@@ -68,7 +67,7 @@ public struct ReportInput: Sendable {
 
     /// A property violated in a way that fails the run (not a warning).
     public func isWarning(_ r: PropertyResult) -> Bool {
-        r.property.severity == .warning || (contractsWarn && r.property.isContract)
+        r.isWarning(contractsWarn: contractsWarn)
     }
 
     /// The counterexample of `r` as the terminal prints it, without colour.
@@ -94,7 +93,5 @@ public struct ReportFile: Sendable, Equatable {
     public init(name: String, text: String) { self.init(name: name, contents: Data(text.utf8)) }
 
     /// The SHA-256 of the contents (lowercase hex).
-    public var digest: String { ReportFile.digest(contents) }
-
-    public static func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    public var digest: String { SpecLoader.sha256(contents) }
 }

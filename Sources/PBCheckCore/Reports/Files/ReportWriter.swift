@@ -89,7 +89,7 @@ public struct ReportWriter: Sendable {
     /// those bytes.
     public func intact(_ digests: [String: String]) -> Bool {
         !digests.isEmpty && digests.allSatisfy { name, digest in
-            FileManager.default.contents(atPath: path(name)).map(ReportFile.digest) == digest
+            FileManager.default.contents(atPath: path(name)).map(SpecLoader.sha256) == digest
         }
     }
 

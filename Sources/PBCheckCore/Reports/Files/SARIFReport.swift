@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// `NAME.sarif` (SPEC §5.2): one spec's findings as a SARIF 2.1.0 log,
@@ -102,7 +101,10 @@ public enum SARIFReport {
         let rules = SARIFRules.propertyKinds.map { kind in
             rule(id: kind.rawValue, SARIFRules.words(kind), level: kind == .determinism || kind == .progress ? "warning" : "error",
                  tags: ["correctness"])
-        } + [rule(id: SARIFRules.coverageRule, SARIFRules.coverageWords, level: "error", tags: ["coverage"])] + codeLevels.keys.sorted().map { rule(id: $0, SARIFRules.words(DiagnosticCode(rawValue: $0)), level: codeLevels[$0]!, tags: ["playbook"]) }
+        } + [rule(id: SARIFRules.coverageRule, SARIFRules.coverageWords, level: "error", tags: ["coverage"])]
+            + codeLevels.sorted { $0.key < $1.key }.map { code, level in
+                rule(id: code, SARIFRules.words(DiagnosticCode(rawValue: code)), level: level, tags: ["playbook"])
+            }
         let index = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
         for i in results.indices { results[i].ruleIndex = index[results[i].ruleId] ?? 0 }
 
@@ -218,7 +220,7 @@ public enum SARIFReport {
 
     /// The hex SHA-256 of `parts` joined by NUL (no part holds one).
     static func fingerprint(_ parts: [String]) -> String {
-        SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }.joined()
+        SpecLoader.sha256(Data(parts.joined(separator: "\u{0}").utf8))
     }
 
     /// Makes the results of one spec; remembers which counterexamples it cut.
