@@ -23,6 +23,12 @@ struct GraphCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the graph to this file (atomically) instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Highlight this trace's path (an .itf.json file or a `verify --format json` result), replayed through the spec.", valueName: "file"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp("With --trace: the property whose counterexample to draw, when the JSON result holds several.", valueName: "id"))
+    var property: String?
+
     @Option(parsing: .unconditional, help: "Stop the search after this many states (what it did not reach is drawn as unreached, marked partial).")
     var maxStates: Int = 1_000_000
 
@@ -30,6 +36,7 @@ struct GraphCommand: ParsableCommand {
     var timeout: Double?
 
     func validate() throws {
+        if property != nil && trace == nil { throw ValidationError("--property picks a counterexample of --trace; give --trace") }
         guard maxStates >= 1 else { throw ValidationError("--max-states must be at least 1") }
         try CheckingOptions.validate(timeout: timeout)
         if let output, URL(fileURLWithPath: output).standardizedFileURL == URL(fileURLWithPath: spec).standardizedFileURL {
@@ -39,18 +46,15 @@ struct GraphCommand: ParsableCommand {
 
     func run() throws {
         Interrupt.install()
-        let validation = Pipeline.validate(path: spec)
-        guard let model = validation.model else {
-            FileHandle.standardError.write(Data(DiagnosticRenderer(style: PlainStyle()).render(validation).utf8))
-            throw ExitCode(ExitStatus.invalid.rawValue)
-        }
+        let model = try TraceInput.model(spec)
+        let highlight = try trace.map { try TraceInput.replayed($0, model: model, property: property) }
         var request = CheckRequest()
         request.common.clockStart = Date()
         request.common.timeout = timeout
         request.explicit.maxStates = maxStates
         let outcome = Verifier.run(model: model, request: request, progress: nil, stop: Interrupt.flag)
         let first = outcome.properties.first { $0.verdict == .violated && $0.trace != nil }
-        let graph = ControlGraph(model: model, outcome: outcome, highlight: first?.trace)
+        let graph = ControlGraph(model: model, outcome: outcome, highlight: highlight ?? first?.trace)
         let text: String
         switch format {
         case .dot: text = graph.dot()

@@ -101,120 +101,27 @@ public struct ScenarioRunner {
     }
 
     /// Fires the transition with id `name`, or the single enabled one whose
-    /// event is `name`.
+    /// event is `name`, through the kernel's step resolver.
     func fire(_ name: Located<String>, params: [(String, Located<ScalarValue>)], observe: [(String, Located<ScalarValue>)],
               _ r: inout Run) throws(Failure) {
-        let byID = model.transitions.indices.filter { model.transitions[$0].id == name.value }
-        let byEvent = model.transitions.indices.filter { model.transitions[$0].event == name.value }
-        guard !byID.isEmpty || !byEvent.isEmpty else {
-            throw .failed("'\(name.value)' (line \(name.loc.line)) names no transition or event of this machine")
+        let request = StepRequest(name: name.value, params: params.map { ($0.0, $0.1.value) }, observations: observe.map { ($0.0, $0.1.value) },
+                                  byEvent: true)
+        let taken: TakenStep
+        do throws(StepProblem) {
+            taken = try system.take(request, at: r.packed, oracle: oracle)
+        } catch {
+            if case .undecided(let reason) = error { throw .undecided(reason) }
+            // The line of the param or observation the problem names, else the action's.
+            let named = (params + observe).first { error.message.contains("'\($0.0)'") }
+            throw .failed("\(error.message) (line \(named?.1.loc.line ?? name.loc.line))")
         }
-        let wanted = Set(byID.isEmpty ? byEvent : byID)
-        for (pname, v) in params where !wanted.contains(where: { model.transitions[$0].params.contains { $0.name == pname } }) {
-            throw .failed("'\(name.value)' has no parameter '\(pname)' (line \(v.loc.line))")
-        }
-        var fixed: [Snapshot.Key: Int64] = [:]
-        for (o, v) in observe {
-            guard let oi = model.observations.firstIndex(where: { $0.name == o && $0.keyType == nil }) else {
-                throw .failed("observe: '\(o)' (line \(v.loc.line)) is not an observation of this machine")
-            }
-            guard let w = word(v.value, model.observations[oi].domain) else {
-                throw .failed("observe: \(v.value) is not a value of '\(o)' (line \(v.loc.line))")
-            }
-            fixed[Snapshot.Key(observation: oi, key: nil)] = w
-        }
-        let frame = system.makeFrame()
-        system.layout.unpack(r.packed, into: frame.vars)
-        let control = Int(frame.vars[0])
-        let ws = system.makeWorkspace()
-        system.layout.unpack(r.packed, into: ws.src.vars)
-        var snapshot = Snapshot()
-        for (k, w) in fixed { snapshot.values[k] = w }
-        var enabled: [(instance: Int, witness: Witness)] = []
-        var enabledNames: [String] = []
-        for i in system.byState[control] {
-            let inst = system.instances[i]
-            let t = model.transitions[inst.transition]
-            var matches = wanted.contains(inst.transition)
-            for (pname, v) in params {
-                guard let pi = t.params.firstIndex(where: { $0.name == pname }) else { matches = false; break }
-                if word(v.value, domainOf(t.params[pi].set)) != inst.binding[pi] {
-                    matches = false
-                }
-            }
-            let found: Witness?
-            if !inst.needsSolver {
-                // The guard reads no observation: the evaluator decides it.
-                var limit: EvalError?
-                ws.src.snapshot = Snapshot()
-                let f = r.packed.withUnsafeBufferPointer {
-                    system.fire(i, ws, packed: $0.baseAddress!, any: anyValues(inst), out: ws.out, limit: &limit)
-                }
-                found = f.enabled ? Witness(snapshot: snapshot, any: [], purpose: .successor) : nil
-            } else {
-                do throws(SnapshotOracle.Failure) {
-                    found = try oracle.witness(i, frame, fixed: fixed)
-                } catch {
-                    if case .unknown(let reason) = error { throw .undecided("Z3 could not decide '\(t.id)': \(reason)") }
-                    found = nil
-                }
-            }
-            guard var w = found else { continue }
-            if !enabledNames.contains(t.id) { enabledNames.append(t.id) }
-            if matches {
-                w.any = anyValues(inst)
-                enabled.append((i, w))
-            }
-        }
-        let distinct = Set(enabled.map { system.instances[$0.instance].transition })
-        guard let chosen = enabled.first else {
-            throw .failed("'\(name.value)' (line \(name.loc.line)) is not enabled in \(model.states[control].id); enabled: \(enabledNames.isEmpty ? "nothing" : enabledNames.joined(separator: ", "))")
-        }
-        if byID.isEmpty && distinct.count > 1 {
-            let names = distinct.sorted().map { model.transitions[$0].id }
-            throw .failed("event '\(name.value)' (line \(name.loc.line)) enables several transitions in \(model.states[control].id): \(names.joined(separator: ", ")); name one")
-        }
-        ws.src.snapshot = chosen.witness.snapshot
-        var limit: EvalError?
-        let fired = r.packed.withUnsafeBufferPointer {
-            system.fire(chosen.instance, ws, packed: $0.baseAddress!, any: chosen.witness.any, out: ws.out, limit: &limit)
-        }
-        guard fired.successor else {
-            let why = fired.findings.first.map { $0.message } ?? "it has no successor"
+        guard let successor = taken.successor else {
+            let why = taken.fired.findings.first.map { $0.message } ?? "it has no successor"
             throw .failed("'\(name.value)' (line \(name.loc.line)) cannot complete: \(why)")
         }
-        r.choices.append(StepChoice(instance: chosen.instance, snapshot: chosen.witness.snapshot, any: chosen.witness.any))
-        r.packed = Array(UnsafeBufferPointer(start: ws.out, count: system.layout.words))
-        r.visited.append(system.instances[chosen.instance].to)
-    }
-
-    /// What a scenario's `:= any` takes: the first value of the domain.
-    func anyValues(_ inst: Instance) -> [Int64] {
-        inst.anyEffects.map { e in
-            let v = model.variables[inst.effects[e].variable]
-            return (model.values(of: v.domain)?.first).map(Word.encode) ?? 0
-        }
-    }
-
-    func domainOf(_ set: Int) -> Domain {
-        switch model.sets[set].elementType {
-        case .bool: return .bool
-        case .enumeration(let e): return .enumeration(e)
-        default: return .int(nil)
-        }
-    }
-
-    /// A scalar from YAML as a word of `domain` (nil when it is not a value of it).
-    func word(_ v: ScalarValue, _ domain: Domain) -> Int64? {
-        switch (v, domain) {
-        case (.bool(let b), .bool): return b ? 1 : 0
-        case (.int(let i), .int(let r)): return r.map { $0.contains(i) } ?? true ? i : nil
-        case (.string(let s), .enumeration(let e)):
-            if let sym = model.symbols.lookup(s), model.enums[e].values.contains(sym) { return Int64(sym) }
-            return nil
-        case (.string(let s), _): return model.symbols.lookup(s).map { Int64($0) }
-        default: return nil
-        }
+        r.choices.append(taken.choice)
+        r.packed = successor
+        r.visited.append(system.instances[taken.choice.instance].to)
     }
 
     func assert(_ checked: ScenarioAssert?, _ source: ExprSource, _ r: Run) throws(Failure) {

@@ -138,6 +138,19 @@ public struct ResultRenderer {
             out += "; found by run \(s.run + 1), seed \(s.seed)"
         }
         out += ")\n"
+        out += stepTable(t)
+        out += "  " + style.severity(.error, "violated:") + " \(r.property.id)"
+        if let d = r.property.description { out += " — \(d)" }
+        out += "\n"
+        if let d = r.detail { out += "  \(d)\n" }
+        if let l = r.property.location { out += "  at \(path):\(l.line):\(l.column)\n" }
+        return out
+    }
+
+    /// A trace as a numbered step table (transition, event, params,
+    /// observations), each step followed by what it changed.
+    public func stepTable(_ t: Trace) -> String {
+        var out = ""
         let rows: [[String]] = [["#", "transition", "event", "params", "observations"]] + t.steps.enumerated().map { i, s in
             ["\(i + 1)", s.transition, s.event, values(s.params + s.chosen), values(s.observations)]
         }
@@ -162,11 +175,6 @@ public struct ResultRenderer {
             }
             previous = TraceState(state: s.state, vars: s.vars)
         }
-        out += "  " + style.severity(.error, "violated:") + " \(r.property.id)"
-        if let d = r.property.description { out += " — \(d)" }
-        out += "\n"
-        if let d = r.detail { out += "  \(d)\n" }
-        if let l = r.property.location { out += "  at \(path):\(l.line):\(l.column)\n" }
         return out
     }
 

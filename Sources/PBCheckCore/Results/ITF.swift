@@ -15,6 +15,10 @@ public indirect enum ITFValue: Sendable, Equatable, Codable {
     case tuple([ITFValue])
     /// A JSON array (ITF's lists).
     case list([ITFValue])
+    /// JSON's null and non-integral numbers (not in ITF; read so that any
+    /// JSON document decodes).
+    case null
+    case double(Double)
 
     /// The largest magnitude a JSON number carries exactly.
     public static let safeInteger: Int64 = (1 << 53) - 1
@@ -27,6 +31,8 @@ public indirect enum ITFValue: Sendable, Equatable, Codable {
         case (.map(let x), .map(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         case (.record(let x), .record(let y)): return x == y
         case (.tuple(let x), .tuple(let y)), (.list(let x), .list(let y)): return x == y
+        case (.null, .null): return true
+        case (.double(let x), .double(let y)): return x == y
         default: return false
         }
     }
@@ -71,13 +77,21 @@ public indirect enum ITFValue: Sendable, Equatable, Codable {
         case .list(let items):
             var c = encoder.singleValueContainer()
             try c.encode(items)
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case .double(let d):
+            var c = encoder.singleValueContainer()
+            try c.encode(d)
         }
     }
 
     public init(from decoder: Decoder) throws {
         if let c = try? decoder.singleValueContainer() {
+            if c.decodeNil() { self = .null; return }
             if let b = try? c.decode(Bool.self) { self = .bool(b); return }
             if let i = try? c.decode(Int64.self) { self = .int(i); return }
+            if let d = try? c.decode(Double.self) { self = .double(d); return }
             if let s = try? c.decode(String.self) { self = .string(s); return }
             if let items = try? c.decode([ITFValue].self) { self = .list(items); return }
         }

@@ -100,3 +100,12 @@ public struct Replayer {
         return Result(trace: trace, lastStepFindings: last, finalStateFindings: stateFindings, error: nil, overflow: limit)
     }
 }
+
+extension Replayer {
+    /// A packed state in names.
+    func stateText(_ packed: [UInt64]) -> TraceState {
+        let frame = system.makeFrame()
+        packed.withUnsafeBufferPointer { system.layout.unpack($0.baseAddress!, into: frame.vars) }
+        return stateText(frame.vars)
+    }
+}

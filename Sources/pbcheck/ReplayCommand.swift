@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import PBCheckCore
+
+/// `pbcheck replay SPEC TRACE` (SPEC §7): re-executes a saved trace step
+/// by step through the kernel and says whether it still shows the
+/// violation it records. Exit 1: it does; 0: it replays and no longer
+/// reproduces; 2: a step cannot be taken, or the file is not a trace of
+/// this spec; 3: the property could not be decided (a limit).
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-execute a saved trace (ITF, JSON result or scenario) and confirm it still reproduces."
+    )
+
+    @Argument(help: "Playbook file.")
+    var spec: String
+
+    @Argument(help: "The trace: an .itf.json file, a `verify --format json` result, or a scenario (.yaml).")
+    var trace: String
+
+    @Option(help: ArgumentHelp("The property whose counterexample to replay, when the JSON result holds several.", valueName: "id"))
+    var property: String?
+
+    @Option(parsing: .unconditional, help: "Stop after this many seconds (the verdict is then unknown, exit 3).")
+    var timeout: Double?
+
+    func validate() throws {
+        try CheckingOptions.validate(timeout: timeout)
+    }
+
+    func run() throws {
+        Interrupt.install()
+        let model = try TraceInput.model(spec)
+        let recorded = try TraceInput.read(trace, model: model, property: property)
+        let budget = Budget(timeout: timeout, stop: Interrupt.flag, from: Date())
+        let report = TraceReplay(model: model, budget: budget).run(recorded)
+        Terminal.write(ReplayRenderer(style: Terminal.style).render(report, spec: spec, tracePath: trace, recorded: recorded))
+        throw ExitCode(report.ending.exitStatus.rawValue)
+    }
+}
+
+/// Loading the spec and the TRACE argument, shared by the commands that
+/// read a trace (`replay`, `scenario`, `graph --trace`, `explore --trace`).
+enum TraceInput {
+    /// The spec, type-checked; its errors are printed and exit 2.
+    static func model(_ path: String) throws -> TypedModel {
+        let validation = Pipeline.validate(path: path)
+        guard let model = validation.model else {
+            Terminal.writeError(DiagnosticRenderer(style: PlainStyle()).render(validation))
+            throw ExitCode(ExitStatus.invalid.rawValue)
+        }
+        return model
+    }
+
+    /// The trace in `path`: an error says why it is not one (exit 2).
+    static func read(_ path: String, model: TypedModel, property: String?) throws -> RecordedTrace {
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read the trace file") }
+        do {
+            return try RecordedTrace.read(json: data, property: property, specName: model.name)
+        } catch {
+            throw fail("\(path): \(error.description)")
+        }
+    }
+
+    /// The trace in `path` replayed through the spec, as far as it goes;
+    /// a trace that cannot be replayed is an error (exit 2).
+    static func replayed(_ path: String, model: TypedModel, property: String?) throws -> Trace {
+        let recorded = try read(path, model: model, property: property)
+        let report = TraceReplay(model: model).run(recorded)
+        if case .stepFailed(let step, let problem) = report.ending {
+            throw fail("\(path): cannot replay \(step == 0 ? "the initial state" : "step \(step)"): \(problem.message)")
+        }
+        guard let trace = report.trace else { throw fail("\(path): the trace could not be replayed") }
+        return trace
+    }
+
+    /// An error about the input files: one line on stderr, exit 2.
+    static func fail(_ message: String) -> ExitCode {
+        Terminal.writeError("error: \(message)\n")
+        return ExitCode(ExitStatus.invalid.rawValue)
+    }
+}
