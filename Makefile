@@ -8,13 +8,15 @@ DEBUG_BIN = .build/debug/pbcheck
 
 all: build
 
-# Z3's C library and header: installed only when pkg-config cannot find it.
+# Z3's C library and header, and libedit's (line editing in `explore`):
+# each installed only when pkg-config cannot find it.
 deps:
 	@if ! pkg-config --exists z3 2>/dev/null; then \
 		echo "installing libz3-dev (Z3 C API)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev pkg-config; \
 	fi
+	$(call need,pkg-config --exists libedit,libedit-dev)
 
 # Installs the Debian package $(2) when the check $(1) fails.
 define need
@@ -28,13 +30,15 @@ endef
 # What the tests run besides Swift, installed only when missing: xmllint
 # (the Ant JUnit schema) and jsonschema (SARIF 2.1.0) validate every report
 # the tests write, Graphviz's dot renders every NAME.dot, headless Chromium
-# loads NAME.html as a browser does, PyYAML reads the CI recipe in docs/ci.md.
+# loads NAME.html as a browser does, PyYAML reads the CI recipe in docs/ci.md,
+# tmux drives `explore` as a person at a terminal would.
 test-deps:
 	$(call need,command -v xmllint,libxml2-utils)
 	$(call need,python3 -c 'import jsonschema',python3-jsonschema)
 	$(call need,python3 -c 'import yaml',python3-yaml)
 	$(call need,command -v dot,graphviz)
 	$(call need,command -v chromium,chromium)
+	$(call need,command -v tmux,tmux)
 
 build: deps
 	$(SWIFT) build

@@ -20,6 +20,11 @@ let package = Package(
             pkgConfig: "z3",
             providers: [.apt(["libz3-dev"])]
         ),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .target(name: "CSupport"),
         .target(
             name: "PBCheckCore",
@@ -32,6 +37,7 @@ let package = Package(
             name: "pbcheck",
             dependencies: [
                 "PBCheckCore",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
