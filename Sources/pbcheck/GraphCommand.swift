@@ -72,11 +72,6 @@ struct GraphCommand: ParsableCommand {
             Terminal.write(text)
             return
         }
-        let directory = (output as NSString).deletingLastPathComponent
-        do {
-            try ReportWriter.atomicWrite(Data(text.utf8), to: output, temporaryIn: directory.isEmpty ? "." : directory)
-        } catch {
-            throw ValidationError("--output: \(error)")
-        }
+        try TraceInput.write(text, to: output)
     }
 }

@@ -75,6 +75,16 @@ enum TraceInput {
         return trace
     }
 
+    /// `--output FILE`: written atomically (temporary file, fsync, rename).
+    static func write(_ text: String, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try ReportWriter.atomicWrite(Data(text.utf8), to: path, temporaryIn: directory.isEmpty ? "." : directory)
+        } catch {
+            throw fail("--output: \(error)")
+        }
+    }
+
     /// An error about the input files: one line on stderr, exit 2.
     static func fail(_ message: String) -> ExitCode {
         Terminal.writeError("error: \(message)\n")

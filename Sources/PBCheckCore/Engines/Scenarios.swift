@@ -53,6 +53,19 @@ public struct ScenarioRunner {
         return (results, skipped)
     }
 
+    /// The scenario `name` run again (`playbook`: probar's scripted run);
+    /// nil when the playbook has no such scenario.
+    func run(named name: String) -> PropertyResult? {
+        if let n = model.spec.scenarios.firstIndex(where: { $0.name.value == name }) {
+            let sc = model.spec.scenarios[n]
+            let property = Property(id: .scenario(name), kind: .scenario, description: sc.description,
+                                    location: sc.name.loc, severity: .error, isContract: false)
+            return run(sc, index: n, property)
+        }
+        if name == "playbook", !model.spec.scriptedRuns.isEmpty || model.spec.pathAssertions != nil { return runScripted().0 }
+        return nil
+    }
+
     func start() -> Run? {
         guard let initial = system.firstInitialState() else { return nil }
         return Run(packed: initial, initial: initial, visited: [model.initial])

@@ -168,6 +168,21 @@ public struct TraceReplay {
         let point = RunPoint(packed: packed, stepFindings: lastFindings)
         // The recorded property, decided again at the end.
         var target: Int?
+        if let name = recorded.property, let id = PropertyID(parsing: name), id.kind == .scenario, let scenario = id.parts.first {
+            // A scenario's failure is its next action or assert: the
+            // scenario itself is run again.
+            guard let again = ScenarioRunner(system: system, budget: budget).run(named: scenario) else {
+                report.notes.append("this spec has no scenario '\(scenario)' any more")
+                return report
+            }
+            report.property = again.property
+            switch again.verdict {
+            case .violated: report.findings.append((id, again.detail ?? "the scenario fails")); report.ending = .reproduces
+            case .unknown: report.ending = .undecided(again.detail ?? "the scenario did not finish")
+            default: report.ending = .noLongerReproduces
+            }
+            return report
+        }
         if let name = recorded.property {
             target = system.properties.firstIndex { $0.id.description == name }
             if target == nil { report.notes.append("this spec has no property \(name) any more") }
