@@ -30,8 +30,9 @@ endef
 # What the tests run besides Swift, installed only when missing: xmllint
 # (the Ant JUnit schema) and jsonschema (SARIF 2.1.0) validate every report
 # the tests write, Graphviz's dot renders every NAME.dot, headless Chromium
-# loads NAME.html as a browser does, PyYAML reads the CI recipe in docs/ci.md,
-# tmux drives `explore` as a person at a terminal would.
+# loads NAME.html as a browser does, PyYAML reads the CI recipe in docs/ci.md
+# and the regression scenarios, tmux drives `explore` as a person at a
+# terminal would.
 test-deps:
 	$(call need,command -v xmllint,libxml2-utils)
 	$(call need,python3 -c 'import jsonschema',python3-jsonschema)
@@ -77,9 +78,11 @@ cli-test:
 
 # The report directory and the result cache through the binary: every
 # format for every spec, validated against the SARIF and JUnit schemas;
-# cache hits and misses; runs killed with SIGKILL leave parseable reports.
+# cache hits and misses; runs killed with SIGKILL leave parseable reports;
+# every counterexample's regression scenario fails under `test`.
 report-test:
 	python3 Tests/reports_test.py $(DEBUG_BIN)
+	python3 Tests/scenario_roundtrip_test.py $(DEBUG_BIN)
 
 # Re-record golden files after an intended change in output.
 golden:

@@ -87,6 +87,10 @@ def parses(path, validator=None):
             return None if text.strip() else "empty"
         if name.endswith(".png"):
             return None
+        if name.endswith(".scenario.yaml"):
+            import yaml
+            entries = yaml.safe_load(text)
+            return None if isinstance(entries, list) and len(entries) == 1 and "steps" in entries[0] else "not one scenarios: entry"
         return "a file pbcheck does not write"
     except Exception as e:  # noqa: BLE001 - any failure to read is the finding
         return f"{type(e).__name__}: {e}"

@@ -102,15 +102,19 @@ public struct SpecSections: Sendable, Equatable {
         for (i, inv) in spec.invariants.enumerated() { invariant("machine.invariants[\(i)]", inv) }
         for sc in spec.scenarios {
             let path = "scenarios[\(sc.name.value)]"
-            add(path, sc.description ?? "", sc.name.loc)
+            let initial = sc.initial.isEmpty ? "" : " init " + sc.initial.map { "\($0.0)='\($0.1.value)'" }.joined(separator: ", ")
+            add(path, (sc.description ?? "") + initial, sc.name.loc)
             for (i, step) in sc.steps.enumerated() {
                 switch step {
-                case .action(let name, let params, let observe, let times):
+                case .action(let name, let params, let observe, let choose, let times):
                     let p = params.map { "\($0.0)='\($0.1.value)'" }.joined(separator: ", ")
                     let o = observe.map { "\($0.0)='\($0.1.value)'" }.joined(separator: ", ")
-                    add(path + ".steps[\(i)]", "action \(name.value) params \(p) observe \(o) repeat \(times)", name.loc)
+                    let c = choose.isEmpty ? "" : " choose " + choose.map { "\($0.0)='\($0.1.value)'" }.joined(separator: ", ")
+                    add(path + ".steps[\(i)]", "action \(name.value) params \(p) observe \(o)\(c) repeat \(times)", name.loc)
                 case .assert(let e):
                     add(path + ".steps[\(i)]", "assert \(expr(e))", e.loc)
+                case .holds(let id):
+                    add(path + ".steps[\(i)]", "holds \(id.value)", id.loc)
                 }
             }
         }

@@ -19,12 +19,21 @@ public struct ScenarioRunner {
 
     var model: TypedModel { system.model }
 
-    /// A run in progress: where it is, the choices made, the states visited.
+    /// A run in progress: where it is, the choices made, the states
+    /// visited, and what the last action did.
     struct Run {
         var packed: [UInt64]
         var initial: [UInt64]
         var choices: [StepChoice] = []
         var visited: [Int]
+        /// The step properties the last action broke (`Fired.findings`):
+        /// what `holds:` reads for a forbidden edge, a range, a contract.
+        var lastFindings: [Finding] = []
+        /// The world after the last action's event, and the observations
+        /// its `observe:` fixed: an assert may read those (a contract is
+        /// checked against the entering step's snapshot).
+        var lastSnapshot = Snapshot()
+        var observed: Set<Snapshot.Key> = []
     }
 
     enum Failure: Error {
@@ -71,6 +80,47 @@ public struct ScenarioRunner {
         return Run(packed: initial, initial: initial, visited: [model.initial])
     }
 
+    /// `init:` — the run starts from the initial state in which these
+    /// variables (`init: any`, or no init) take these values, the others
+    /// as in the first initial state.
+    func setInitial(_ values: [(String, Located<ScalarValue>)], _ r: inout Run) throws(Failure) {
+        guard !values.isEmpty else { return }
+        let frame = system.makeFrame()
+        system.layout.unpack(r.packed, into: frame.vars)
+        for (name, v) in values {
+            guard let slot = slot(named: name), let variable = model.variables.last(where: { $0.slot <= slot }) else {
+                throw .failed("init: '\(name)' (line \(v.loc.line)) is not a variable of this machine")
+            }
+            let choices = system.initialChoices[slot]
+            guard let w = system.word(v.value, in: variable.domain), choices.contains(w) else {
+                let type = variable.domain.type
+                let allowed = choices.count == 1 ? "its init is \(model.describe(Word.decode(choices[0], as: type)))"
+                    : "it starts at one of \(choices.prefix(8).map { model.describe(Word.decode($0, as: type)) }.joined(separator: ", "))\(choices.count > 8 ? ", …" : "")"
+                throw .failed("init: \(name) cannot start at \(v.value) (line \(v.loc.line)): \(allowed)")
+            }
+            frame.vars[slot + 1] = w
+        }
+        var packed = r.packed
+        guard packed.withUnsafeMutableBufferPointer({ system.layout.pack(frame.vars, into: $0.baseAddress!) }) else {
+            throw .failed("init: these values make no state of this machine")
+        }
+        r.packed = packed
+        r.initial = packed
+    }
+
+    /// The variable slot named `name` or `name(key)` (a keyed family's
+    /// member, the key as traces print it, quotes allowed).
+    func slot(named name: String) -> Int? {
+        if let v = model.variables.first(where: { $0.name == name && $0.keySet == nil }) { return v.slot }
+        guard name.hasSuffix(")"), let open = name.firstIndex(of: "(") else { return nil }
+        let base = name[..<open].trimmingCharacters(in: .whitespaces)
+        var key = name[name.index(after: open)..<name.index(before: name.endIndex)].trimmingCharacters(in: .whitespaces)
+        if key.count >= 2, let q = key.first, q == "'" || q == "\"", key.last == q { key = String(key.dropFirst().dropLast()) }
+        guard let v = model.variables.first(where: { $0.name == base }), let ks = v.keySet,
+              let p = model.sets[ks].elements.firstIndex(where: { model.describe($0) == key }) else { return nil }
+        return v.slot + p
+    }
+
     func result(_ p: Property, _ run: Run, failure: String?) -> PropertyResult {
         guard let failure else {
             return PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .scenario)
@@ -83,17 +133,20 @@ public struct ScenarioRunner {
     func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult {
         guard var r = start() else { return result(p, Run(packed: [], initial: [], visited: []), failure: "no initial state") }
         do throws(Failure) {
+            try setInitial(sc.initial, &r)
             for (k, step) in sc.steps.enumerated() {
                 switch step {
-                case .action(let name, let params, let observe, let count):
+                case .action(let name, let params, let observe, let choose, let count):
                     for _ in 0..<count {
                         if let reason = budget.exhausted { throw .undecided(reason.description) }
-                        try fire(name, params: params, observe: observe, &r)
+                        try fire(name, params: params, observe: observe, choose: choose, &r)
                     }
                 case .assert(let source):
                     let checked = index < model.scenarioAsserts.count && k < model.scenarioAsserts[index].count
                         ? model.scenarioAsserts[index][k] : nil
                     try assert(checked, source, r)
+                case .holds(let id):
+                    try holds(id, r)
                 }
             }
         } catch {
@@ -114,25 +167,33 @@ public struct ScenarioRunner {
     }
 
     /// Fires the transition with id `name`, or the single enabled one whose
-    /// event is `name`, through the kernel's step resolver.
+    /// event is `name`, through the kernel's step resolver: `observe:` by
+    /// the names traces print (a keyed member, a browser condition's text),
+    /// `choose:` the values of its `:= any` effects.
     func fire(_ name: Located<String>, params: [(String, Located<ScalarValue>)], observe: [(String, Located<ScalarValue>)],
-              _ r: inout Run) throws(Failure) {
+              choose: [(String, Located<ScalarValue>)] = [], _ r: inout Run) throws(Failure) {
         let request = StepRequest(name: name.value, params: params.map { ($0.0, $0.1.value) }, observations: observe.map { ($0.0, $0.1.value) },
-                                  byEvent: true)
+                                  chosen: choose.map { ($0.0, $0.1.value) }, byEvent: true)
         let taken: TakenStep
         do throws(StepProblem) {
             taken = try system.take(request, at: r.packed, oracle: oracle)
         } catch {
             if case .undecided(let reason) = error { throw .undecided(reason) }
             // The line of the param or observation the problem names, else the action's.
-            let named = (params + observe).first { error.message.contains("'\($0.0)'") }
+            let named = (params + observe + choose).first { error.message.contains("'\($0.0)'") }
             throw .failed("\(error.message) (line \(named?.1.loc.line ?? name.loc.line))")
         }
         guard let successor = taken.successor else {
-            let why = taken.fired.findings.first.map { $0.message } ?? "it has no successor"
-            throw .failed("'\(name.value)' (line \(name.loc.line)) cannot complete: \(why)")
+            // Each finding by its property: a regression scenario's failure
+            // names the property it guards.
+            let why = taken.fired.findings.isEmpty ? "it has no successor" : taken.fired.findings.map(found).joined(separator: "; ")
+            let verb = taken.fired.enabled ? "cannot complete" : "is not enabled"
+            throw .failed("'\(name.value)' (line \(name.loc.line)) \(verb): \(why)")
         }
         r.choices.append(taken.choice)
+        r.lastFindings = taken.fired.findings
+        r.lastSnapshot = taken.choice.snapshot
+        r.observed = Set(observe.compactMap { system.observationKey($0.0) })
         r.packed = successor
         r.visited.append(system.instances[taken.choice.instance].to)
     }
@@ -144,13 +205,16 @@ public struct ScenarioRunner {
         case .invalid(let why):
             throw .failed("assert '\(text)' (line \(source.loc.line)): \(why)")
         case .checked(let e, let readsObservations):
-            if readsObservations {
-                throw .failed("assert '\(text)' (line \(source.loc.line)) reads an observation, which a scenario cannot know; assert on variables and state")
+            if readsObservations, let key = model.unfixedObservation(e, fixed: r.observed) {
+                throw .failed("assert '\(text)' (line \(source.loc.line)) reads '\(system.observationText(key, 0).0)', which the action before it "
+                              + "did not fix with observe:; an assert may read only the observations the last action fixed")
             }
             var compiler = system.compiler
             let fn = compiler.compile(e)
             let frame = Frame(slots: system.slotCount, locals: max(compiler.localCount, system.localCount))
             system.layout.unpack(r.packed, into: frame.vars)
+            // The world after the last action's event, as its contracts saw it.
+            frame.snapshot = r.lastSnapshot
             let holds: Bool
             do throws(EvalError) {
                 holds = try fn(frame) != 0
@@ -160,6 +224,35 @@ public struct ScenarioRunner {
             if !holds {
                 throw .failed("assert '\(text)' (line \(source.loc.line)) fails in \(model.states[Int(frame.vars[0])].id)")
             }
+        }
+    }
+
+    /// A finding as the scenario reports it: the property's id, then what
+    /// broke it.
+    func found(_ f: Finding) -> String { "\(system.properties[f.property].id): \(f.message)" }
+
+    /// `holds: ID` — the property at this point of the run, decided by the
+    /// kernel (`check(_:at:)`): a state property in the current state, a
+    /// step property in the last action's findings, deadlock and
+    /// determinism in the current state's steps, progress by a search from
+    /// it for a final state (bounded by the run's budget; not settled →
+    /// `unknown`). A property this run does not number cannot be broken
+    /// (a variable no effect assigns has no range property), except
+    /// deadlock and progress when the run does not check them: then nothing
+    /// is claimed.
+    func holds(_ id: Located<PropertyID>, _ r: Run) throws(Failure) {
+        let at = "holds: \(id.value) (line \(id.loc.line))"
+        guard let p = system.properties.firstIndex(where: { $0.id == id.value }) else {
+            switch id.value.kind {
+            case .deadlock, .progress: throw .undecided("\(at): \(id.value) is not checked in this run")
+            default: return
+            }
+        }
+        let point = RunPoint(packed: r.packed, stepFindings: r.lastFindings)
+        switch system.check(p, at: point, oracle: oracle, budget: budget) {
+        case .holds: return
+        case .violated(let message): throw .failed("\(at) fails: \(message)")
+        case .unknown(let reason): throw .undecided("\(at): \(reason)")
         }
     }
 
@@ -235,6 +328,37 @@ public struct ScenarioRunner {
         }
         if i < actual.count {
             throw .failed("\(what): \(step(i)) enters '\(actual[i])', but the expected path ends in '\(last.value)' after \(i - 1) step\(i - 1 == 1 ? "" : "s") (line \(last.loc.line))")
+        }
+    }
+}
+
+extension TypedModel {
+    /// The first observation (a keyed one's member) that `e` may read and
+    /// that is not among `fixed`; nil when it reads only fixed ones. A keyed
+    /// read whose key is not a literal needs every key of the family (a
+    /// family keyed by no declared set cannot have them all: its key is then
+    /// `Int64.min`, printed `name(?)`).
+    func unfixedObservation(_ e: TExpr, fixed: Set<Snapshot.Key>) -> Snapshot.Key? {
+        switch e {
+        case .lit, .variable, .local, .state, .inState: return nil
+        case .observation(let o):
+            let k = Snapshot.Key(observation: o, key: nil)
+            return fixed.contains(k) ? nil : k
+        case .keyedObservation(let o, let key, _):
+            if case .lit(let v) = key {
+                let k = Snapshot.Key(observation: o, key: Word.encode(v))
+                return fixed.contains(k) ? nil : k
+            }
+            guard let ks = observations[o].keySet else { return Snapshot.Key(observation: o, key: Int64.min) }
+            let missing = sets[ks].elements.lazy.map { Snapshot.Key(observation: o, key: Word.encode($0)) }.first { !fixed.contains($0) }
+            return missing ?? unfixedObservation(key, fixed: fixed)
+        case .keyedVariable(_, let a, _), .not(let a), .negate(let a, _), .abs(let a, _), .member(let a, _), .aggregate(_, _, _, let a, _):
+            return unfixedObservation(a, fixed: fixed)
+        case .arith(_, let a, let b, _), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b),
+             .implies(let a, let b), .contains(let a, let b), .min2(let a, let b), .max2(let a, let b):
+            return unfixedObservation(a, fixed: fixed) ?? unfixedObservation(b, fixed: fixed)
+        case .conditional(let c, let a, let b):
+            return unfixedObservation(c, fixed: fixed) ?? unfixedObservation(a, fixed: fixed) ?? unfixedObservation(b, fixed: fixed)
         }
     }
 }

@@ -96,6 +96,7 @@ public struct ModelBuilder {
             guard case .assert(let source) = step else { return nil }
             return scenarioAssert(source)
         } }
+        checkHoldsSteps(withAsserts)
         Lint.run(withAsserts, into: &bag)
         return withAsserts
     }

@@ -149,7 +149,7 @@ extension ModelBuilder {
         guard !open.isEmpty else { return }
         // Strings a scenario reports for an observation are known strings.
         for sc in spec.scenarios {
-            for case .action(_, _, let observe, _) in sc.steps {
+            for case .action(_, _, let observe, _, _) in sc.steps {
                 for (_, v) in observe { if case .string(let s) = v.value { _ = symbols.intern(s) } }
             }
         }

@@ -160,13 +160,24 @@ public struct DefinitionDecl: Sendable {
 public struct ScenarioDecl: Sendable {
     public var name: Located<String>
     public var description: String?
+    /// `init:` — the initial values of variables with `init: any` (or no
+    /// init), by name or member (`full(2)`): which initial state the run
+    /// starts from. Empty: the first initial state.
+    public var initial: [(String, Located<ScalarValue>)] = []
     public var steps: [ScenarioStep]
 }
 
 public enum ScenarioStep: Sendable {
+    /// Fire a transition. `observe:` keys name an observation, a keyed
+    /// observation's member (`health(us-west)`) or an opaque browser
+    /// condition by its text; `choose:` gives the values of the step's
+    /// `:= any` effects by variable (or member) name.
     case action(name: Located<String>, params: [(String, Located<ScalarValue>)],
-                observe: [(String, Located<ScalarValue>)], repeat: Int)
+                observe: [(String, Located<ScalarValue>)], choose: [(String, Located<ScalarValue>)], repeat: Int)
     case assert(ExprSource)
+    /// A property that no expression says (deadlock, a forbidden edge,
+    /// progress, …), checked at this point of the run by the kernel.
+    case holds(Located<PropertyID>)
 }
 
 /// probar's `playbook.steps[]`: transition ids fired in order; browser

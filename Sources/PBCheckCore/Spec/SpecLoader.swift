@@ -118,9 +118,9 @@ struct Reader {
     static let forbiddenKeys = ["from", "to", "reason", "description"]
     static let variableKeys = ["type", "range", "values", "keys", "init", "description"]
     static let observationKeys = ["type", "range", "values", "keys", "description"]
-    static let scenarioKeys = ["name", "description", "steps", "tags", "metadata"]
+    static let scenarioKeys = ["name", "description", "init", "steps", "tags", "metadata"]
     static let pathKeys = ["expected", "must_visit", "must_not_visit", "ends_at"]
-    static let stepKeys = ["action", "params", "observe", "assert", "repeat", "description", "name", "expect"]
+    static let stepKeys = ["action", "params", "observe", "choose", "assert", "holds", "repeat", "description", "name", "expect"]
 
     // MARK: Helpers
 
@@ -746,33 +746,63 @@ struct Reader {
                     if let step = readStep(stepNode, scenario: name.value) { steps.append(step) }
                 }
             }
-            spec.scenarios.append(ScenarioDecl(name: name, description: optionalText(e["description"]?.value), steps: steps))
+            spec.scenarios.append(ScenarioDecl(name: name, description: optionalText(e["description"]?.value),
+                                               initial: bindings(e["init"]?.value, "init"), steps: steps))
         }
     }
 
     mutating func readStep(_ node: YNode, scenario: String) -> ScenarioStep? {
         guard let e = entries(node, known: Reader.stepKeys, context: "a step of scenario '\(scenario)'") else { return nil }
+        if let h = e["holds"] {
+            if let other = ["action", "assert"].first(where: { e[$0] != nil }) {
+                bag.error(.badScenario, "a step takes one of 'action', 'assert' and 'holds'; this one also has '\(other)'", at: h.key.loc)
+                return nil
+            }
+            return holdsStep(h.value)
+        }
         if let a = e["assert"] {
             return expression(a.value, "assert").map { .assert($0) }
         }
         guard let a = e["action"], let action = string(a.value, "action") else {
-            bag.error(.badScenario, "a scenario step needs 'action' or 'assert'", at: node.loc)
+            bag.error(.badScenario, "a scenario step needs 'action', 'assert' or 'holds'", at: node.loc)
             return nil
         }
-        func bindings(_ key: String) -> [(String, Located<ScalarValue>)] {
-            guard let p = e[key], case .mapping(let pairs) = p.value.value else { return [] }
-            return pairs.compactMap { pair in
-                guard let k = pair.key.scalar, let v = scalarValue(pair.value, "\(key) value") else { return nil }
-                return (k, v)
-            }
-        }
+        func bindings(_ key: String) -> [(String, Located<ScalarValue>)] { self.bindings(e[key]?.value, key) }
         var repeatCount = 1
         if let r = e["repeat"] {
             if let v = r.value.scalar.flatMap(Reader.parseInt), v >= 0, v <= 1_000_000 { repeatCount = Int(v) } else {
                 bag.error(.badScenario, "repeat must be a count between 0 and 1000000", at: r.value.loc)
             }
         }
-        return .action(name: action, params: bindings("params"), observe: bindings("observe"), repeat: repeatCount)
+        return .action(name: action, params: bindings("params"), observe: bindings("observe"), choose: bindings("choose"),
+                       repeat: repeatCount)
+    }
+
+    /// A scenario's `params:`, `observe:`, `choose:` or `init:`: names to
+    /// scalar values, in file order.
+    mutating func bindings(_ node: YNode?, _ key: String) -> [(String, Located<ScalarValue>)] {
+        guard let node, case .mapping(let pairs) = node.value else { return [] }
+        return pairs.compactMap { pair in
+            guard let k = pair.key.scalar, let v = scalarValue(pair.value, "\(key) value") else { return nil }
+            return (k, v)
+        }
+    }
+
+    /// `holds: PROPERTY-ID`: the id as every report prints it (SPEC
+    /// §5.2.1). Whether it names a property of this machine is checked once
+    /// the model is built.
+    mutating func holdsStep(_ node: YNode) -> ScenarioStep? {
+        guard let text = string(node, "holds") else { return nil }
+        guard let id = PropertyID(parsing: text.value) else {
+            bag.error(.badScenario, "holds: '\(text.value)' is not a property id (invariant:STATE:INDEX, global:INDEX, forbidden:FROM->TO, "
+                      + "range:VAR, deadlock, eval-error, determinism:STATE:EVENT or progress)", at: node.loc)
+            return nil
+        }
+        guard id.kind != .scenario else {
+            bag.error(.badScenario, "holds: a scenario cannot be a step of another scenario", at: node.loc)
+            return nil
+        }
+        return .holds(Located(id, node.loc))
     }
 
     /// probar's scripted runs (`playbook.steps[].transitions`); everything

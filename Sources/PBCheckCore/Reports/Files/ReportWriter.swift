@@ -30,7 +30,8 @@ public struct ReportWriter: Sendable {
 
     /// Every report of one spec: the JSON document, JUnit, SARIF, the
     /// Markdown summary, the control graph, the HTML page, and for a spec
-    /// that loaded, one ITF file per counterexample.
+    /// that loaded, one ITF file per counterexample and one regression
+    /// scenario per violation.
     public static func files(for input: ReportInput, now: Date = Date(),
                              workingDirectory: String = FileManager.default.currentDirectoryPath) -> [ReportFile] {
         var files = [ReportFile(name: "\(input.name).json", text: input.document.encoded() + "\n")]
@@ -44,36 +45,62 @@ public struct ReportWriter: Sendable {
         let svg = input.model == nil ? nil : Graphviz.svg(fromDOT: String(decoding: dot.contents, as: UTF8.self))
         files.append(HTMLReport.file(input, graphSVG: svg))
         files += itfFiles(input)
+        files += scenarioFiles(input)
         return files
     }
 
-    /// `NAME.PROPERTY.itf.json`, one per counterexample; two ids that make
-    /// the same file name get `-2`, `-3`, … in property order.
-    static func itfFiles(_ input: ReportInput) -> [ReportFile] {
-        guard let model = input.model, let outcome = input.outcome else { return [] }
+    /// Each property with a counterexample, and the name its trace files
+    /// take: `NAME.PROPERTY`; two ids that make the same name get `-2`,
+    /// `-3`, … in property order.
+    static func traced(_ input: ReportInput) -> [(result: PropertyResult, trace: Trace, base: String)] {
+        guard let outcome = input.outcome else { return [] }
         var used = Set<String>()
-        var files: [ReportFile] = []
+        var out: [(PropertyResult, Trace, String)] = []
         for r in outcome.properties {
             guard let trace = r.trace else { continue }
             let base = "\(input.name).\(ITFTrace.fileSafe(r.property.id.description))"
             var name = base, n = 1
             while !used.insert(name).inserted { n += 1; name = "\(base)-\(n)" }
-            let itf = ITFTrace(model: model, trace: trace, property: r.property.id, specPath: input.path, sha256: input.validation.sha256)
-            files.append(ReportFile(name: "\(name).itf.json", contents: itf.encoded()))
+            out.append((r, trace, name))
         }
-        return files
+        return out
     }
 
-    /// The ITF files of an earlier run of spec `name` that this run did not
-    /// write (a counterexample that is gone must not stay behind).
+    /// `NAME.PROPERTY.itf.json`, one per counterexample.
+    static func itfFiles(_ input: ReportInput) -> [ReportFile] {
+        guard let model = input.model else { return [] }
+        return traced(input).map { r, trace, base in
+            let itf = ITFTrace(model: model, trace: trace, property: r.property.id, specPath: input.path, sha256: input.validation.sha256)
+            return ReportFile(name: "\(base).itf.json", contents: itf.encoded())
+        }
+    }
+
+    /// `NAME.PROPERTY.scenario.yaml`, one per violated property with a
+    /// counterexample (a failing scenario needs none: it is one already).
+    static func scenarioFiles(_ input: ReportInput) -> [ReportFile] {
+        guard let model = input.model else { return [] }
+        return traced(input).filter { $0.result.verdict == .violated && $0.result.property.kind != .scenario }.map { r, trace, base in
+            ReportFile(name: "\(base).scenario.yaml", text: ScenarioYAML.file(model: model, result: r, trace: trace, specPath: input.path))
+        }
+    }
+
+    /// What trace files are called: the ITF trace, the regression scenario.
+    static let traceSuffixes = [".itf.json", ".scenario.yaml"]
+
+    /// The trace files (ITF, scenario) of an earlier run of spec `name`
+    /// that this run did not write (a counterexample that is gone must not
+    /// stay behind).
     public func staleTraces(of name: String, keeping written: [ReportFile]) -> [String] {
         let keep = Set(written.map(\.name))
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return files.filter { $0.hasPrefix("\(name).") && $0.hasSuffix(".itf.json") && !keep.contains($0) }
+        return files.filter { f in
+            guard f.hasPrefix("\(name)."), !keep.contains(f), let suffix = ReportWriter.traceSuffixes.first(where: { f.hasSuffix($0) }) else {
+                return false
+            }
             // Another spec's name may extend this one's (`a` and `a.b`);
             // a property's part of the name has no `.`.
-            .filter { !$0.dropFirst(name.count + 1).dropLast(".itf.json".count).contains(".") }
-            .sorted()
+            return !f.dropFirst(name.count + 1).dropLast(suffix.count).contains(".")
+        }.sorted()
     }
 
     /// Writes every file, then removes the traces an earlier run left that
