@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps test-deps cli-test report-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick bench-cache
+.PHONY: all build release run test deps test-deps cli-test report-test explore-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick bench-cache
 
 all: build
 
@@ -58,6 +58,7 @@ test: deps test-deps
 	PBCHECK_LEAK_TEST=1 $(SWIFT) test --skip-build --filter noZ3ObjectLeaks
 	$(MAKE) cli-test
 	$(MAKE) report-test
+	$(MAKE) explore-test
 	$(MAKE) robustness
 
 # Every reproducer of ../shared/robustness (copied under specs/robustness)
@@ -83,6 +84,13 @@ cli-test:
 report-test:
 	python3 Tests/reports_test.py $(DEBUG_BIN)
 	python3 Tests/scenario_roundtrip_test.py $(DEBUG_BIN)
+
+# Exploring counterexamples through the binary (SPEC §7): every
+# counterexample of specs/ and specs/buggy/ replayed from ITF and JSON,
+# fixed and edited specs, graph --format svg for every spec, scenario round
+# trips, a piped explore session and one under tmux.
+explore-test:
+	python3 Tests/explore_test.py $(DEBUG_BIN)
 
 # Re-record golden files after an intended change in output.
 golden:
