@@ -112,6 +112,15 @@ def replay_edits(pbcheck, tmp, reports):
     check("the failing step is named", "step 7 of 8" in r.stdout and "'audit' is not enabled in work" in r.stdout, r.stdout)
     check("the failing conjunct is named with its value", "k < 6" in r.stdout and "k=6" in r.stdout and "k >= 3 && k < 6" not in r.stdout.split("not enabled")[-1].split(";")[0], r.stdout[-400:])
     check("what is enabled instead is listed", "enabled: tick" in r.stdout, r.stdout[-300:])
+    # The same from the regression scenarios verify wrote beside the ITF files.
+    scenario = os.path.join(reports, "multi-violation.deadlock.scenario.yaml")
+    r = run([pbcheck, "replay", spec, scenario])
+    check("replay of a scenario file exits 1 while the bug is there", r.returncode == 1 and "still violated: scenario:counterexample-deadlock" in r.stdout, r.stdout[-400:] + r.stderr)
+    r = run([pbcheck, "replay", removed, scenario])
+    check("replay of a scenario file with a removed step exits 2", r.returncode == 2 and "'audit' is not enabled in work" in r.stdout, r.stdout[-400:] + r.stderr)
+    fixed_jam = edited(tmp, spec, 'guard: "k == 6"', 'guard: "k == 6 && k < 0"', "fixed-jam.yaml")
+    r = run([pbcheck, "replay", fixed_jam, os.path.join(reports, "multi-violation.range_k.scenario.yaml")])
+    check("replay of a scenario that still applies, its bug still there, exits 1", r.returncode == 1, r.stdout[-300:])
     # Files that are not traces of this spec.
     other = os.path.join(reports, "range-overflow.range_retries.itf.json")
     r = run([pbcheck, "replay", spec, other])

@@ -32,10 +32,22 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         Interrupt.install()
         let model = try TraceInput.model(spec)
-        let recorded = try TraceInput.read(trace, model: model, property: property)
         let budget = Budget(timeout: timeout, stop: Interrupt.flag, from: Date())
-        let report = TraceReplay(model: model, budget: budget).run(recorded)
-        Terminal.write(ReplayRenderer(style: Terminal.style).render(report, spec: spec, tracePath: trace, recorded: recorded))
+        let renderer = ReplayRenderer(style: Terminal.style)
+        let report: TraceReplay.Report
+        if TraceInput.isScenario(trace) {
+            let scenarios = try TraceInput.scenarios(trace)
+            switch TraceReplay.scenario(model: model, scenarios: scenarios, name: property, budget: budget) {
+            case .success(let r): report = r
+            case .failure(let problem): throw TraceInput.fail("\(trace): \(problem.message)")
+            }
+            Terminal.write(renderer.render(report, spec: spec, tracePath: trace, format: .scenario, steps: nil, recorded: nil))
+        } else {
+            let recorded = try TraceInput.read(trace, model: model, property: property)
+            report = TraceReplay(model: model, budget: budget).run(recorded)
+            Terminal.write(renderer.render(report, spec: spec, tracePath: trace, format: recorded.format, steps: recorded.steps.count,
+                                           recorded: recorded.property))
+        }
         throw ExitCode(report.ending.exitStatus.rawValue)
     }
 }
@@ -61,6 +73,22 @@ enum TraceInput {
         } catch {
             throw fail("\(path): \(error.description)")
         }
+    }
+
+    /// A scenario file (`.yaml`, `.yml`) rather than a JSON trace.
+    static func isScenario(_ path: String) -> Bool { path.hasSuffix(".yaml") || path.hasSuffix(".yml") }
+
+    /// The scenarios of a scenario file; its errors are printed and exit 2.
+    static func scenarios(_ path: String) throws -> [ScenarioDecl] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read the scenario file") }
+        let (scenarios, bag) = SpecLoader.loadScenarios(data: data, path: path)
+        if bag.hasErrors {
+            for d in bag.all where d.severity == .error {
+                Terminal.writeError("\(path):\(d.location.map { "\($0.line):\($0.column): " } ?? " ")error: \(d.message)\n")
+            }
+            throw ExitCode(ExitStatus.invalid.rawValue)
+        }
+        return scenarios
     }
 
     /// The trace in `path` replayed through the spec, as far as it goes;

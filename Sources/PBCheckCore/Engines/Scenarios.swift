@@ -38,6 +38,9 @@ public struct ScenarioRunner {
 
     enum Failure: Error {
         case failed(String)
+        /// An action could not be taken: not enabled, or it names what the
+        /// machine does not have (a scenario that no longer applies).
+        case cannotTake(String)
         /// The budget ran out, or Z3 could not decide a step: `unknown`.
         case undecided(String)
     }
@@ -130,8 +133,13 @@ public struct ScenarioRunner {
         return PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: failure, settledBy: .scenario)
     }
 
-    func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult {
-        guard var r = start() else { return result(p, Run(packed: [], initial: [], visited: []), failure: "no initial state") }
+    func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult { execute(sc, index: index, p).result }
+
+    /// A scenario run, and whether it ended at an action that could not be
+    /// taken (rather than at an assert, a `holds:` or a step that broke a
+    /// property): `replay` tells "no longer applies" from "still fails".
+    func execute(_ sc: ScenarioDecl, index: Int, _ p: Property) -> (result: PropertyResult, cannotTake: Bool) {
+        guard var r = start() else { return (result(p, Run(packed: [], initial: [], visited: []), failure: "no initial state"), false) }
         do throws(Failure) {
             try setInitial(sc.initial, &r)
             for (k, step) in sc.steps.enumerated() {
@@ -150,16 +158,28 @@ public struct ScenarioRunner {
                 }
             }
         } catch {
-            return result(p, r, error)
+            if case .cannotTake = error { return (result(p, r, error), true) }
+            return (result(p, r, error), false)
         }
-        return result(p, r, failure: nil)
+        return (result(p, r, failure: nil), false)
+    }
+
+    /// Runs scenarios read from their own file (a TRACE of `replay`) as if
+    /// they were the playbook's: the first one, or the one named `name`.
+    /// Nil when there is no such scenario.
+    public func replay(named name: String?) -> (result: PropertyResult, cannotTake: Bool)? {
+        guard let n = name.map({ n in model.spec.scenarios.firstIndex { $0.name.value == n } }) ?? (model.spec.scenarios.isEmpty ? nil : 0) else { return nil }
+        let sc = model.spec.scenarios[n]
+        let property = Property(id: .scenario(sc.name.value), kind: .scenario, description: sc.description,
+                                location: sc.name.loc, severity: .error, isContract: false)
+        return execute(sc, index: n, property)
     }
 
     /// A run that ended early: `violated` when it failed, `unknown` when
     /// it could not go on.
     func result(_ p: Property, _ r: Run, _ error: Failure) -> PropertyResult {
         switch error {
-        case .failed(let message): return result(p, r, failure: message)
+        case .failed(let message), .cannotTake(let message): return result(p, r, failure: message)
         case .undecided(let reason):
             return PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil,
                                   detail: "stopped after \(r.choices.count) steps: \(reason)", settledBy: .scenario)
@@ -181,7 +201,7 @@ public struct ScenarioRunner {
             if case .undecided(let reason) = error { throw .undecided(reason) }
             // The line of the param or observation the problem names, else the action's.
             let named = (params + observe + choose).first { error.message.contains("'\($0.0)'") }
-            throw .failed("\(error.message) (line \(named?.1.loc.line ?? name.loc.line))")
+            throw .cannotTake("\(error.message) (line \(named?.1.loc.line ?? name.loc.line))")
         }
         guard let successor = taken.successor else {
             // Each finding by its property: a regression scenario's failure
@@ -279,6 +299,7 @@ public struct ScenarioRunner {
                     do throws(Failure) { try fire(t, params: [], observe: [], &r) } catch {
                         switch error {
                         case .failed(let m): throw .failed("\(run.name): \(m)")
+                        case .cannotTake(let m): throw .cannotTake("\(run.name): \(m)")
                         case .undecided(let m): throw .undecided("\(run.name): \(m)")
                         }
                     }

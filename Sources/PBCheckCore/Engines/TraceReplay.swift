@@ -208,3 +208,45 @@ public struct TraceReplay {
         return report
     }
 }
+
+extension TraceReplay {
+    /// A scenario as the TRACE (SPEC §7): run as if it were the playbook's
+    /// own, every action, assert and `holds:` through the kernel. It
+    /// reproduces when it fails at an assert, a `holds:` or a step that
+    /// breaks a property; an action that can no longer be taken is
+    /// `stepFailed` (the scenario no longer applies); a scenario that runs
+    /// to its end no longer reproduces. `name` picks one of several
+    /// (`scenario:NAME` or `NAME`).
+    public static func scenario(model: TypedModel, scenarios: [ScenarioDecl], name: String?, budget: Budget = .unlimited) -> Result<Report, StepProblem> {
+        var spec = model.spec
+        spec.scenarios = scenarios
+        spec.scriptedRuns = []
+        spec.pathAssertions = nil
+        let built = ModelBuilder.build(spec)
+        guard let rebuilt = built.model else {
+            let first = built.diagnostics.all.first { $0.severity == .error }
+            return .failure(.mismatch(first.map { d in d.location.map { "line \($0.line): \(d.message)" } ?? d.message } ?? "the scenarios do not fit this spec"))
+        }
+        let wanted = name.map { $0.hasPrefix("scenario:") ? String($0.dropFirst("scenario:".count)) : $0 }
+        if wanted == nil && scenarios.count > 1 {
+            return .failure(.ambiguous("the file holds \(scenarios.count) scenarios; pick one with --property NAME: \(scenarios.map(\.name.value).joined(separator: ", "))"))
+        }
+        let runner = ScenarioRunner(system: TransitionSystem(model: rebuilt, budget: budget), budget: budget)
+        guard let (result, cannotTake) = runner.replay(named: wanted) else {
+            return .failure(.mismatch("the file has no scenario '\(wanted ?? "")'; it has: \(scenarios.map(\.name.value).joined(separator: ", "))"))
+        }
+        var report = Report(ending: .noLongerReproduces, property: result.property, trace: result.trace, findings: [], divergences: [], notes: [])
+        switch result.verdict {
+        case .violated where cannotTake:
+            report.ending = .stepFailed(step: (result.trace?.length ?? 0) + 1, .mismatch(result.detail ?? "an action cannot be taken"))
+        case .violated:
+            report.ending = .reproduces
+            report.findings = [(result.property.id, result.detail ?? "the scenario fails")]
+        case .unknown:
+            report.ending = .undecided(result.detail ?? "the scenario did not finish")
+        case .holds, .bounded:
+            report.ending = .noLongerReproduces
+        }
+        return .success(report)
+    }
+}

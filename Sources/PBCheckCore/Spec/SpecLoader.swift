@@ -922,3 +922,43 @@ extension Expr {
         return Expr(k, (span.lowerBound + delta)..<(span.upperBound + delta))
     }
 }
+
+extension SpecLoader {
+    /// Scenarios in a file of their own (a `replay` TRACE, SPEC §7): a list
+    /// of `scenarios:` entries (as `NAME.PROPERTY.scenario.yaml` holds), or
+    /// a mapping with a `scenarios:` list (a playbook). Diagnostics carry
+    /// the file's positions.
+    public static func loadScenarios(data: Data, path: String) -> (scenarios: [ScenarioDecl], diagnostics: DiagnosticBag) {
+        var bag = DiagnosticBag()
+        let text: String
+        switch YAMLReader.decode(data) {
+        case .success(let t): text = t
+        case .failure(let d):
+            bag.add(d)
+            return ([], bag)
+        }
+        let file = SourceFile(path: path, text: text)
+        let root: YNode
+        switch YAMLReader.parse(file) {
+        case .failure(let d):
+            bag.add(d)
+            return ([], bag)
+        case .success(nil):
+            bag.error(.missingField, "the file is empty; it needs scenario entries", at: SourceLoc(line: 1, column: 1))
+            return ([], bag)
+        case .success(let node?):
+            root = node
+        }
+        var reader = Reader(file: file, bag: bag)
+        var spec = LoadedSpec(file: file)
+        if case .mapping(let pairs) = root.value, let list = pairs.first(where: { $0.key.scalar == "scenarios" }) {
+            reader.readScenarios(list.value, into: &spec)
+        } else {
+            reader.readScenarios(root, into: &spec)
+        }
+        if spec.scenarios.isEmpty && !reader.bag.hasErrors {
+            reader.bag.error(.missingField, "no scenario in the file", at: root.loc)
+        }
+        return (spec.scenarios, reader.bag)
+    }
+}
