@@ -148,7 +148,8 @@ public final class Explorer {
     public func show() -> String {
         let here = replayer.stateText(current.packed)
         var out = ""
-        let where_ = position.map { " (step \($0) of the loaded trace, \(loaded.count - 1) steps)" } ?? (path.count > 1 ? " (after \(path.count - 1) step\(path.count == 2 ? "" : "s"))" : " (initial)")
+        let length = loaded.count - 1
+        let where_ = position.map { " (step \($0) of the loaded trace, \(length) step\(length == 1 ? "" : "s"))" } ?? (path.count > 1 ? " (after \(path.count - 1) step\(path.count == 2 ? "" : "s"))" : " (initial)")
         out += style.emphasis("state: \(here.state)") + where_ + "\n"
         let before = path.count > 1 ? replayer.stateText(path[path.count - 2].packed) : nil
         if let c = current.choice { out += "  by \(system.stepName(c.instance))\(snapshotText(c))\n" }
