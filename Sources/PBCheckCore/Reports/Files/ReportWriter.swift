@@ -47,19 +47,22 @@ public struct ReportWriter: Sendable {
         return files
     }
 
-    /// `NAME.PROPERTY.itf.json`, one per counterexample; two ids that make
-    /// the same file name get `-2`, `-3`, … in property order.
+    /// `NAME.PROPERTY.itf.json`, one per counterexample: a property's
+    /// first (shortest), then with `--counterexamples` its K-th as
+    /// `NAME.PROPERTY.K.itf.json` (K from 2); two ids that make the same
+    /// file name get `-2`, `-3`, … in property order.
     static func itfFiles(_ input: ReportInput) -> [ReportFile] {
         guard let model = input.model, let outcome = input.outcome else { return [] }
         var used = Set<String>()
         var files: [ReportFile] = []
-        for r in outcome.properties {
-            guard let trace = r.trace else { continue }
+        for r in outcome.properties where r.trace != nil {
             let base = "\(input.name).\(ITFTrace.fileSafe(r.property.id.description))"
             var name = base, n = 1
             while !used.insert(name).inserted { n += 1; name = "\(base)-\(n)" }
-            let itf = ITFTrace(model: model, trace: trace, property: r.property.id, specPath: input.path, sha256: input.validation.sha256)
-            files.append(ReportFile(name: "\(name).itf.json", contents: itf.encoded()))
+            for (k, cx) in r.counterexamples.enumerated() {
+                let itf = ITFTrace(model: model, trace: cx.trace, property: r.property.id, specPath: input.path, sha256: input.validation.sha256)
+                files.append(ReportFile(name: k == 0 ? "\(name).itf.json" : "\(name).\(k + 1).itf.json", contents: itf.encoded()))
+            }
         }
         return files
     }
@@ -71,8 +74,12 @@ public struct ReportWriter: Sendable {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return files.filter { $0.hasPrefix("\(name).") && $0.hasSuffix(".itf.json") && !keep.contains($0) }
             // Another spec's name may extend this one's (`a` and `a.b`);
-            // a property's part of the name has no `.`.
-            .filter { !$0.dropFirst(name.count + 1).dropLast(".itf.json".count).contains(".") }
+            // a property's part of the name has no `.`, but may be
+            // followed by one counterexample number (`PROPERTY.2`).
+            .filter { file in
+                let parts = file.dropFirst(name.count + 1).dropLast(".itf.json".count).split(separator: ".", omittingEmptySubsequences: false)
+                return parts.count == 1 || (parts.count == 2 && !parts[1].isEmpty && parts[1].allSatisfy(\.isASCII) && parts[1].allSatisfy(\.isNumber))
+            }
             .sorted()
     }
 
