@@ -242,6 +242,44 @@ assert d["stats"]["states"] is None and d["coverage"] is None
 assert any(x["code"] == "scenario-skipped" for x in d["diagnostics"])
 assert d["properties"] and all(p["kind"] == "scenario" for p in d["properties"])' >/dev/null 2>&1
 check "test json: skipped browser steps, seconds, no counts it did not make" 0 $?
+# --counterexamples N (SPEC §7): up to N distinct ones per property,
+# shortest first, in every output; 1 to 1000; not offered by validate/test.
+n=$(timeout 60 "$bin" verify --counterexamples 3 specs/buggy/hierarchy.yaml 2>/dev/null | grep -c '^counterexample [123] of 3: forbidden:updating->off ([356] steps)$')
+check "verify --counterexamples 3: three tables for a property with several causes" 3 "$n"
+timeout 60 "$bin" verify --counterexamples 3 specs/buggy/hierarchy.yaml >/dev/null 2>&1
+check "verify --counterexamples 3 exit code" 1 $?
+timeout 60 "$bin" verify --counterexamples 0 specs/pipeline.yaml >/dev/null 2>&1
+check "verify --counterexamples 0 is refused" 2 $?
+timeout 60 "$bin" walk --counterexamples 1001 specs/pipeline.yaml 2>&1 | grep -q "counterexamples must be between 1 and 1000"
+check "walk --counterexamples 1001 says what range it wants" 0 $?
+timeout 60 "$bin" test --counterexamples 2 specs/login-form.yaml >/dev/null 2>&1
+check "test does not offer --counterexamples" 2 $?
+timeout 60 "$bin" validate --counterexamples 2 specs/login-form.yaml >/dev/null 2>&1
+check "validate does not offer --counterexamples" 2 $?
+strip() { grep -vE '[0-9] s([,;]|$)'; }
+a=$(timeout 60 "$bin" verify specs/buggy/multi-violation.yaml 2>&1 | strip)
+b=$(timeout 60 "$bin" verify --counterexamples 1 specs/buggy/multi-violation.yaml 2>&1 | strip)
+[ "$a" = "$b" ]
+check "verify --counterexamples 1 prints what verify prints" 0 $?
+timeout 60 "$bin" walk --seed 4 --counterexamples 2 --format json specs/buggy/hierarchy.yaml 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = [p for p in d["properties"] if p["verdict"] == "violated"]
+assert v and all(1 <= len(p["traces"]) <= 2 and p["traces"][0]["length"] == p["trace"]["length"] for p in v)
+assert all([t["length"] for t in p["traces"]] == sorted(t["length"] for t in p["traces"]) and all(t["shrink"] for t in p["traces"]) for p in v)
+assert any(len(p["traces"]) == 2 for p in v)' >/dev/null 2>&1
+check "walk --counterexamples 2 json: traces, shortest first, each shrunk" 0 $?
+out=$(mktemp -d)
+timeout 60 "$bin" verify --counterexamples 3 --report-dir "$out" specs/buggy/hierarchy.yaml >/dev/null 2>&1
+[ -f "$out/hierarchy.forbidden_updating-to-off.itf.json" ] && [ -f "$out/hierarchy.forbidden_updating-to-off.3.itf.json" ]
+check "verify --counterexamples 3 --report-dir: one ITF file per counterexample" 0 $?
+# Read whole: a reader that stops early would stop the run before its reports.
+said=$(timeout 60 "$bin" verify --report-dir "$out" specs/buggy/hierarchy.yaml 2>/dev/null)
+echo "$said" | grep -q "checking again: --counterexamples 3 → 1"
+check "the cache names a change of --counterexamples" 0 $?
+ls "$out" | grep -q '\.[0-9]*\.itf\.json$'
+check "a rerun with one counterexample removes the further ITF files" 1 $?
+rm -rf "$out"
 # graph (SPEC §7): the reachable control graph as DOT, Mermaid or SVG.
 timeout 60 "$bin" graph specs/buggy/hierarchy.yaml 2>/dev/null | dot -Tsvg >/dev/null 2>&1
 check "graph: DOT that Graphviz lays out" 0 $?

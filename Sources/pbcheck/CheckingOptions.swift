@@ -35,15 +35,22 @@ struct CheckingOptions: ParsableArguments {
     @Flag(help: "Print only the verdict lines and the counterexamples.")
     var quiet = false
 
+    @Option(parsing: .unconditional, help: "Distinct counterexamples per violated property, shortest first, 1 to \(CheckingOptions.maxCounterexamples) (default 1); distinct ones end in a different state or by a different step.")
+    var counterexamples = 1
+
     @Option(help: ArgumentHelp("Write every spec's reports here: NAME.json, .junit.xml, .sarif, .md, .dot, .html and one .itf.json per counterexample.", valueName: "dir"))
     var reportDir: String?
 
     func validate() throws {
         guard (1...CheckingOptions.maxJobs).contains(jobs) else { throw ValidationError("--jobs must be between 1 and \(CheckingOptions.maxJobs)") }
+        guard (1...CheckingOptions.maxCounterexamples).contains(counterexamples) else {
+            throw ValidationError("--counterexamples must be between 1 and \(CheckingOptions.maxCounterexamples)")
+        }
         try CheckingOptions.validate(timeout: timeout)
     }
 
     static let maxJobs = 1024
+    static let maxCounterexamples = 1000
 
     /// `--timeout`, when given, must be a positive number of seconds.
     static func validate(timeout: Double?) throws {
@@ -59,6 +66,7 @@ struct CheckingOptions: ParsableArguments {
         c.deadlock = !noDeadlock
         c.progress = !noProgress
         c.jobs = jobs
+        c.counterexamples = counterexamples
         if let q = queryTimeout { c.queryTimeoutMilliseconds = UInt32(max(1, (q * 1000).rounded())) }
         return c
     }

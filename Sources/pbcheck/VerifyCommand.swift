@@ -54,8 +54,9 @@ struct VerifyCommand: ParsableCommand {
 }
 
 extension VerifyCommand {
-    /// The options that can change a verdict, as given (SPEC §5.3): a
-    /// change to one of them is a cache miss that names it. Output, jobs
+    /// The options that can change a verdict, as given (SPEC §5.3), and
+    /// `--counterexamples`, which changes what a result holds: a change to
+    /// one of them is a cache miss that names it. Output, jobs
     /// and what fails the run are not among them; neither is `--timeout`,
     /// since a result the clock cut short is never cached.
     var cacheKeyOptions: [String: String] {
@@ -72,6 +73,7 @@ extension VerifyCommand {
         o["--no-deadlock"] = checking.noDeadlock ? "on" : "off"
         o["--no-progress"] = checking.noProgress ? "on" : "off"
         o["--strict"] = checking.strict ? "on" : "off"
+        o["--counterexamples"] = String(checking.counterexamples)
         return o
     }
 }

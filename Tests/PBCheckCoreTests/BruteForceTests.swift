@@ -28,7 +28,10 @@ import Testing
 ///   forbidden-edge row says it "still counts as fired", so it is no
 ///   deadlock);
 /// * lengths: a state property at the state's BFS depth, a step property
-///   at the depth of its source plus one; the minimum is kept;
+///   at the depth of its source plus one; the minimum is kept, per
+///   property and per ending (`--counterexamples`: a state property ends in
+///   its state, a step property by its transition and binding from its
+///   source state; a snapshot alone makes no other ending);
 /// * progress, only when some state has `final_state: true`: every
 ///   reachable state from which no final state can be reached (searched
 ///   forward from that state alone, over the successors of every step with
@@ -55,11 +58,21 @@ enum BruteForce {
 
     struct State: Hashable { var control: Int; var values: [Value] }
 
+    /// Where a violation ends: a state (state properties) or a step —
+    /// the source state, the transition id and its binding (step properties).
+    enum Ending: Hashable {
+        case state(State)
+        case step(State, String, [Value])
+    }
+
     struct Result {
         /// Reachable states (control, values).
         var states: Int
         /// Per violated property id, the shortest counterexample length.
         var violated: [String: Int]
+        /// Per violated property id, each distinct ending with the length
+        /// of its shortest counterexample.
+        var endings: [String: [Ending: Int]] = [:]
         /// Reachable control states (ids) and fired transitions (ids).
         var reachable: Set<String>
         var fired: Set<String>
@@ -225,7 +238,11 @@ enum BruteForce {
                                                        to: expand(model.forbidden[$0].toText, model)) }
 
         var violated: [String: Int] = [:]
-        func note(_ id: String, _ len: Int) { violated[id] = min(violated[id] ?? len, len) }
+        var endings: [String: [Ending: Int]] = [:]
+        func note(_ id: String, _ len: Int, _ ending: Ending) {
+            violated[id] = min(violated[id] ?? len, len)
+            endings[id, default: [:]][ending] = min(endings[id]?[ending] ?? len, len)
+        }
         var fired = Set<String>()
         var tried = 0, multiFailures = 0, rangeAndEval = 0, contractSteps = 0, contractFailures = 0
 
@@ -234,8 +251,8 @@ enum BruteForce {
             var locals: [Value] = []
             for (id, e) in stateChecks[s.control] {
                 do {
-                    if try !ev.bool(e, c, &locals) { note(id, len) }
-                } catch { note("eval-error", len) }
+                    if try !ev.bool(e, c, &locals) { note(id, len, .state(s)) }
+                } catch { note("eval-error", len, .state(s)) }
             }
         }
 
@@ -264,11 +281,12 @@ enum BruteForce {
                     for binding in bindings[ti] {
                         for snap in snapshots[ti] {
                             tried += 1
+                            let here = Ending.step(s, t.id, binding)
                             let c = Context(controlState: s.control, values: s.values, snapshot: snap)
                             var locals = binding
                             do {
                                 if let g = t.guardExpr, try !ev.bool(g, c, &locals) { continue }
-                            } catch { note("eval-error", depth + 1); continue }
+                            } catch { note("eval-error", depth + 1, here); continue }
                             anyEnabled = true
                             fired.insert(t.id)
                             // Every right-hand side on the old state; `any`
@@ -281,12 +299,12 @@ enum BruteForce {
                                     do {
                                         let v = try ev.eval(x, c, &locals)
                                         if inDomain(v, info.domain, model) { choices.append([v]) } else {
-                                            note("range:\(info.name)", depth + 1)
+                                            note("range:\(info.name)", depth + 1, here)
                                             outOfRange += 1
                                             choices.append([])
                                         }
                                     } catch {
-                                        note("eval-error", depth + 1)
+                                        note("eval-error", depth + 1, here)
                                         undefined += 1
                                         choices.append([])
                                     }
@@ -302,14 +320,14 @@ enum BruteForce {
                                 var values = s.values
                                 for (k, e) in t.effects.enumerated() { values[model.variables[e.variable].slot] = chosen[k] }
                                 for f in forbidden where f.from.contains(s.control) && f.to.contains(t.to) {
-                                    note(f.id, depth + 1)
+                                    note(f.id, depth + 1, here)
                                 }
                                 let post = Context(controlState: t.to, values: values, snapshot: snap)
                                 if !contracts[t.to].isEmpty { contractSteps += 1 }
                                 for (id, e) in contracts[t.to] {
                                     do {
-                                        if try !ev.bool(e, post, &locals) { note(id, depth + 1); contractFailures += 1 }
-                                    } catch { note("eval-error", depth + 1); contractFailures += 1 }
+                                        if try !ev.bool(e, post, &locals) { note(id, depth + 1, here); contractFailures += 1 }
+                                    } catch { note("eval-error", depth + 1, here); contractFailures += 1 }
                                 }
                                 let succ = State(control: t.to, values: values)
                                 successors[s, default: []].insert(succ)
@@ -322,7 +340,7 @@ enum BruteForce {
                         }
                     }
                 }
-                if !anyEnabled && !model.states[s.control].isFinal { note("deadlock", depth) }
+                if !anyEnabled && !model.states[s.control].isFinal { note("deadlock", depth, .state(s)) }
             }
             frontier = next
             depth += 1
@@ -338,7 +356,7 @@ enum BruteForce {
                     if model.states[cur.control].isFinal { found = true; break }
                     for n in successors[cur] ?? [] where visited.insert(n).inserted { stack.append(n) }
                 }
-                if !found { note("progress", depthOf[start]!) }
+                if !found { note("progress", depthOf[start]!, .state(start)) }
             }
         }
         // A superstate is reached when one of its descendants is.
@@ -348,7 +366,7 @@ enum BruteForce {
             var hops = 0
             while let a = cur, hops <= model.states.count { reachable.insert(model.states[a].id); cur = model.states[a].parent; hops += 1 }
         }
-        return Result(states: seen.count, violated: violated, reachable: reachable, fired: fired, snapshotsTried: tried,
+        return Result(states: seen.count, violated: violated, endings: endings, reachable: reachable, fired: fired, snapshotsTried: tried,
                       multiFailureSteps: multiFailures, rangeAndEvalSteps: rangeAndEval,
                       contractSteps: contractSteps, contractFailures: contractFailures)
     }
@@ -399,7 +417,171 @@ struct RandomMachine {
     }
 }
 
+extension BruteForce {
+    /// A trace's state as the brute force writes it.
+    static func state(_ t: TraceState, _ model: TypedModel) -> State? {
+        guard let control = model.states.firstIndex(where: { $0.id == t.state }) else { return nil }
+        return State(control: control, values: t.vars.map(\.value))
+    }
+
+    /// Where a counterexample ends, in the brute force's terms: by its last
+    /// step (`atStep`: that step, from the state before it) or in its last
+    /// state.
+    static func ending(_ t: Trace, atStep: Bool, _ model: TypedModel) -> Ending? {
+        guard atStep, let last = t.steps.last else { return state(t.steps.last.map { TraceState(state: $0.state, vars: $0.vars) } ?? t.initial, model).map { .state($0) } }
+        let before = t.steps.count >= 2 ? TraceState(state: t.steps[t.steps.count - 2].state, vars: t.steps[t.steps.count - 2].vars) : t.initial
+        return state(before, model).map { .step($0, last.transition, last.params.map(\.value)) }
+    }
+
+    /// Each counterexample of `r` replayed from its choices: it must give
+    /// the same trace and show the violation; returns the endings (nil
+    /// for one that does not replay), in order.
+    static func replayedEndings(_ r: PropertyResult, _ system: TransitionSystem) -> [Ending?] {
+        guard let p = system.properties.firstIndex(where: { $0.id == r.property.id }) else { return [] }
+        return r.counterexamples.map { cx in
+            guard let choices = cx.trace.choices else { return nil }
+            let replayed = Replayer(system: system).replay(choices)
+            guard replayed.error == nil, replayed.trace == cx.trace else { return nil }
+            let atStep = replayed.lastStepFindings.contains { $0.property == p }
+            let inState = replayed.finalStateFindings.contains { $0.property == p }
+            // Deadlock and progress are properties of the last state's
+            // steps and of the graph: the replay does not re-decide them.
+            guard atStep || inState || r.property.kind == .deadlock || r.property.kind == .progress else { return nil }
+            return ending(cx.trace, atStep: atStep, system.model)
+        }
+    }
+}
+
 @Suite struct BruteForceTests {
+    /// `--counterexamples 3` through the explicit engine's API on the random
+    /// machines: per violated property, min(3, endings) counterexamples,
+    /// each replaying to the violation, ending apart, each at its ending's
+    /// shortest length, and their lengths the 3 smallest of the brute
+    /// force's per-ending shortest lengths (so shortest first); the first is
+    /// the trace of `--counterexamples 1`, with both thread counts.
+    @Test func severalCounterexamplesAreTheShortestDistinctOnes() throws {
+        var checked = 0, properties = 0, withThree = 0, withTwo = 0
+        for seed in 1...300 {
+            var gen = RandomMachine(seed: UInt64(seed))
+            let text = gen.yaml()
+            guard let model = Pipeline.validate(text: text, path: "random-\(seed).yaml").model else { continue }
+            checked += 1
+            let expected = BruteForce.run(model)
+            let system = TransitionSystem(model: model)
+            var one = ExplicitOptions()
+            one.jobs = 1
+            let single = Dictionary(Verifier.run(model: model, options: one).properties.map { ($0.property.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for jobs in [1, 2] {
+                var o = ExplicitOptions()
+                o.jobs = jobs
+                o.parallelThreshold = 1
+                o.counterexamples = 3
+                let outcome = Verifier.run(model: model, options: o)
+                for r in outcome.properties where r.verdict == .violated && r.property.kind != .determinism {
+                    let id = r.property.id.description
+                    let endings = expected.endings[id] ?? [:]
+                    let want = Array(endings.values.sorted().prefix(3))
+                    let got = r.counterexamples
+                    #expect(got.map(\.trace.length) == want, "seed \(seed) jobs \(jobs): \(id)\n\(text)")
+                    let ends = BruteForce.replayedEndings(r, system)
+                    #expect(ends.allSatisfy { $0 != nil }, "seed \(seed): \(id) has a counterexample that does not replay to it")
+                    #expect(Set(ends.compactMap { $0 }).count == ends.count, "seed \(seed): \(id) counterexamples end alike\n\(text)")
+                    for (e, cx) in zip(ends, got) {
+                        #expect(e.flatMap { endings[$0] } == cx.trace.length, "seed \(seed): \(id) ends where the brute force has no such shortest violation")
+                    }
+                    #expect(r.trace == single[r.property.id]?.trace, "seed \(seed): \(id)'s first counterexample differs from --counterexamples 1's")
+                    #expect(single[r.property.id]?.moreCounterexamples == nil)
+                    if jobs == 1 {
+                        properties += 1
+                        if got.count == 3 { withThree += 1 } else if got.count == 2 { withTwo += 1 }
+                    }
+                }
+            }
+        }
+        print("--counterexamples 3 vs brute force on \(checked) machines: \(properties) violated properties, \(withThree) with three, \(withTwo) with two")
+        #expect(checked >= 200)
+        // Both the full and the short lists must really be compared.
+        #expect(withThree >= 100 && properties - withThree >= 20)
+    }
+
+    /// The symbolic engine with `--counterexamples 3` on some of the random
+    /// machines: it looks at the first counterexample's length and one step
+    /// longer, so its lengths are the brute force's smallest per-ending
+    /// lengths within that bound, each ending apart and replaying.
+    @Test func symbolicCounterexamplesAreTheShortestWithinOneStepOfTheFirst() throws {
+        var compared = 0, several = 0
+        for seed in 1...40 {
+            var gen = RandomMachine(seed: UInt64(seed))
+            let text = gen.yaml()
+            guard let model = Pipeline.validate(text: text, path: "random-\(seed).yaml").model else { continue }
+            let expected = BruteForce.run(model)
+            let system = TransitionSystem(model: model)
+            var o = ExplicitOptions()
+            o.counterexamples = 3
+            var sym = SymbolicOptions()
+            sym.depth = 12
+            let outcome = Verifier.run(model: model, engine: .symbolic, options: o, symbolic: sym)
+            for r in outcome.properties where r.verdict == .violated && r.property.kind != .determinism {
+                let id = r.property.id.description
+                let endings = expected.endings[id] ?? [:]
+                let lengths = endings.values.sorted()
+                guard let first = lengths.first else { Issue.record("seed \(seed): \(id) violated, not by the brute force"); continue }
+                let want = Array(lengths.filter { $0 <= first + 1 }.prefix(3))
+                #expect(r.counterexamples.map(\.trace.length) == want, "seed \(seed): \(id)\n\(text)")
+                let ends = BruteForce.replayedEndings(r, system)
+                #expect(ends.allSatisfy { $0 != nil } && Set(ends.compactMap { $0 }).count == ends.count, "seed \(seed): \(id)")
+                compared += 1
+                if r.counterexamples.count > 1 { several += 1 }
+            }
+            #expect(!outcome.diagnostics.contains { $0.code == .internalError }, "seed \(seed): \(outcome.diagnostics.map(\.message))")
+        }
+        print("symbolic --counterexamples 3 vs brute force: \(compared) violated properties, \(several) with more than one")
+        #expect(compared >= 20 && several >= 10)
+    }
+
+    /// The walks with `--counterexamples 3`: at most three per property,
+    /// ending apart, each replaying to a violation the brute force has and
+    /// never shorter than that ending's shortest, sorted by length; nearly
+    /// always as many as the brute force has (up to three).
+    @Test func walkCounterexamplesEndApartAndAreSorted() throws {
+        var compared = 0, several = 0, asMany = 0
+        for seed in 1...100 {
+            var gen = RandomMachine(seed: UInt64(seed))
+            let text = gen.yaml()
+            guard let model = Pipeline.validate(text: text, path: "random-\(seed).yaml").model else { continue }
+            let expected = BruteForce.run(model)
+            let system = TransitionSystem(model: model)
+            var o = WalkOptions()
+            o.seed = UInt64(seed)
+            o.runs = 200
+            o.depth = 30
+            o.counterexamples = 3
+            let outcome = WalkEngine.run(system: system, options: o)
+            for r in outcome.properties where r.verdict == .violated && r.property.kind != .determinism {
+                let id = r.property.id.description
+                let endings = expected.endings[id] ?? [:]
+                let got = r.counterexamples
+                #expect((1...3).contains(got.count) && r.moreCounterexamples != nil, "seed \(seed): \(id)")
+                let lengths = got.map(\.trace.length)
+                #expect(lengths == lengths.sorted(), "seed \(seed): \(id) \(lengths)")
+                let ends = BruteForce.replayedEndings(r, system)
+                #expect(Set(ends.compactMap { $0 }).count == ends.count, "seed \(seed): \(id) counterexamples end alike")
+                for (e, cx) in zip(ends, got) {
+                    let shortest = try #require(e.flatMap { endings[$0] }, "seed \(seed): \(id) ends where the brute force has no violation\n\(text)")
+                    #expect(cx.trace.length >= shortest)
+                    #expect(cx.shrink != nil)
+                }
+                compared += 1
+                if got.count > 1 { several += 1 }
+                if got.count == min(3, endings.count) { asMany += 1 }
+            }
+        }
+        print("walks --counterexamples 3 vs brute force: \(compared) violated properties, \(several) with more than one, \(asMany) with as many as exist up to 3")
+        #expect(compared >= 100 && several >= 40)
+        // Sampled, so not always all of them, but nearly.
+        #expect(asMany * 100 >= compared * 95)
+    }
+
     @Test func explicitEngineAgreesWithBruteForceOnRandomMachines() throws {
         var checked = 0, withFinal = 0, progressViolated = 0
         for seed in 1...300 {

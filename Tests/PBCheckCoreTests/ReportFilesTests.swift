@@ -119,17 +119,92 @@ import Testing
         #expect(ITFTrace.fileSafe("scenario:a/b c.d") == "scenario_a_b_c_d")
     }
 
+    // MARK: Several counterexamples
+
+    /// `--counterexamples 3` on a spec with several causes: the JSON's
+    /// `traces` (the first is `trace`), one ITF file each
+    /// (`NAME.PROPERTY.K.itf.json` from the second), one SARIF code flow
+    /// each, every table in the JUnit failure and the Markdown, a tab each
+    /// in the HTML; none of it with `--counterexamples 1`.
+    @Test func everyFormatHasEveryCounterexample() throws {
+        let path = "specs/buggy/hierarchy.yaml"
+        let v = Pipeline.validate(path: repoPath(path))
+        let model = try #require(v.model)
+        var request = CheckRequest()
+        request.engine = .explicit
+        request.common.counterexamples = 3
+        let input = ReportInput(path: path, command: .verify, validation: v, outcome: Verifier.run(model: model, request: request))
+        let outcome = try #require(input.outcome)
+        let r = try #require(outcome.properties.first { $0.property.id == "forbidden:updating->off" })
+        let all = r.counterexamples
+        #expect(all.map(\.trace.length) == [3, 5, 6])
+        #expect(r.moreCounterexamples?.count == 2)
+
+        let json = try #require(input.document.check?.properties.first { $0.id == "forbidden:updating->off" })
+        let traces = try #require(json.traces)
+        #expect(traces.map(\.length) == [3, 5, 6])
+        var first = traces[0]
+        #expect(first.detail == json.detail)
+        first.detail = nil
+        #expect(first == json.trace)
+
+        let itf = ReportWriter.itfFiles(input).map(\.name)
+        #expect(itf.filter { $0.hasPrefix("hierarchy.forbidden_updating-to-off.") }.sorted()
+                == ["hierarchy.forbidden_updating-to-off.2.itf.json", "hierarchy.forbidden_updating-to-off.3.itf.json",
+                    "hierarchy.forbidden_updating-to-off.itf.json"])
+        for (file, cx) in zip(ReportWriter.itfFiles(input).filter { $0.name.hasPrefix("hierarchy.forbidden_updating-to-off.") }
+                                .sorted { $0.name.count < $1.name.count || ($0.name.count == $1.name.count && $0.name < $1.name) }, all) {
+            #expect(try ITFTrace(data: file.contents).states.count == cx.trace.length + 1, "\(file.name)")
+        }
+
+        let sarif = try #require(try JSONSerialization.jsonObject(with: SARIFReport.file(input, workingDirectory: repoPath(".")).contents) as? [String: Any])
+        let results = ((sarif["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]) ?? []
+        let result = try #require(results.first { ($0["properties"] as? [String: Any])?["property"] as? String == "forbidden:updating->off" })
+        let flows = (result["codeFlows"] as? [[String: Any]]) ?? []
+        #expect(flows.compactMap { ($0["message"] as? [String: Any])?["text"] as? String }
+                == ["counterexample 1 of 3 for forbidden:updating->off: 3 steps", "counterexample 2 of 3 for forbidden:updating->off: 5 steps",
+                    "counterexample 3 of 3 for forbidden:updating->off: 6 steps"])
+
+        let failure = try #require(input.counterexampleText(r))
+        #expect(failure.hasPrefix("counterexample 1 of 3: forbidden:updating->off (3 steps)"))
+        #expect(failure.contains("\n\ncounterexample 2 of 3: forbidden:updating->off (5 steps)"))
+        #expect(failure.contains("\n\ncounterexample 3 of 3: forbidden:updating->off (6 steps)"))
+        let junit = String(decoding: JUnitReport.file(input, timestamp: Date(timeIntervalSince1970: 0), hostname: "h").contents, as: UTF8.self)
+        #expect(junit.contains("counterexample 3 of 3: forbidden:updating-&gt;off (6 steps)"))
+
+        let md = String(decoding: MarkdownReport.file(input).contents, as: UTF8.self)
+        for k in 1...3 { #expect(md.contains("### ❌ `forbidden:updating->off` (\(k) of 3) — ")) }
+
+        let html = String(decoding: HTMLReport.file(input, graphSVG: nil).contents, as: UTF8.self)
+        let tabs = html.components(separatedBy: "class=\"cx-tab\"").count - 1
+        #expect(tabs == outcome.properties.map(\.counterexamples.count).reduce(0, +))
+        #expect(html.contains("counterexample 2 of 3</span>"))
+
+        // The cache keeps them: the outcome round-trips through Codable.
+        let back = try JSONDecoder().decode(CheckOutcome.self, from: JSONEncoder().encode(outcome))
+        #expect(back.properties.map(\.counterexamples.count) == outcome.properties.map(\.counterexamples.count))
+
+        // With one asked, nothing of it.
+        let single = try Self.input(path)
+        #expect(single.document.check?.properties.allSatisfy { $0.traces == nil } == true)
+        #expect(ReportWriter.itfFiles(single).count == single.outcome?.properties.filter { $0.trace != nil }.count)
+        #expect(input.document.encoded().contains("\"traces\""))
+        #expect(!single.document.encoded().contains("\"traces\""))
+    }
+
     // MARK: Writing
 
     /// A second write replaces every file and removes the traces of
-    /// counterexamples that are gone; other specs' traces and files that
-    /// pbcheck did not write stay.
+    /// counterexamples that are gone (further ones, `.K.itf.json`, too);
+    /// other specs' traces and files that pbcheck did not write stay.
     @Test func rewritingRemovesOnlyStaleTraces() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let writer = try ReportWriter(directory: dir)
-        let keep = ["x.b.invariant_a_0.itf.json", "notes.txt", "y.deadlock.itf.json"]
-        for f in keep + ["x.old_property.itf.json"] { #expect(FileManager.default.createFile(atPath: "\(dir)/\(f)", contents: Data("{}".utf8))) }
+        let keep = ["x.b.invariant_a_0.itf.json", "notes.txt", "y.deadlock.itf.json", "x.b.invariant_a_0.2.itf.json"]
+        for f in keep + ["x.old_property.itf.json", "x.deadlock.2.itf.json", "x.old_property.17.itf.json"] {
+            #expect(FileManager.default.createFile(atPath: "\(dir)/\(f)", contents: Data("{}".utf8)))
+        }
         try writer.write([ReportFile(name: "x.json", text: "{}"), ReportFile(name: "x.deadlock.itf.json", text: "{}")], spec: "x")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
         #expect(files == Set(keep + ["x.json", "x.deadlock.itf.json"]))

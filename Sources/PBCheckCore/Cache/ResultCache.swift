@@ -251,6 +251,13 @@ public struct SourceRelocation: Sendable {
                 for k in t.steps.indices { t.steps[k].location = map(t.steps[k].location) }
                 o.properties[i].trace = t
             }
+            if var more = o.properties[i].moreCounterexamples {
+                for j in more.indices {
+                    more[j].detail = more[j].detail.map(text)
+                    for k in more[j].trace.steps.indices { more[j].trace.steps[k].location = map(more[j].trace.steps[k].location) }
+                }
+                o.properties[i].moreCounterexamples = more
+            }
         }
         o.diagnostics = o.diagnostics.map(diagnostic)
         if var report = o.obligations {

@@ -100,6 +100,10 @@ public struct ResultJSON: Codable, Sendable {
         public var length: Int
         public var initial: StateJSON
         public var steps: [StepJSON]
+        /// In `traces` only: what this counterexample shows, and how a
+        /// walk's was shrunk (`trace` has the property's `detail` and `shrink`).
+        public var detail: String?
+        public var shrink: ShrinkJSON?
     }
     public struct PropertyJSON: Codable, Sendable {
         public var id: String
@@ -115,15 +119,18 @@ public struct ResultJSON: Codable, Sendable {
         public var settledBy: String
         @Nullable public var trace: TraceJSON?
         public var shrink: ShrinkJSON?
+        /// With `--counterexamples N` (N > 1), on a violated property: up to
+        /// N distinct counterexamples, shortest first; the first is `trace`.
+        public var traces: [TraceJSON]?
 
         enum CodingKeys: String, CodingKey {
-            case id, kind, description, verdict, bound, severity, contract, location, detail, trace, shrink
+            case id, kind, description, verdict, bound, severity, contract, location, detail, trace, shrink, traces
             case settledBy = "settled_by"
         }
 
     }
     /// How a walk's counterexample was shrunk.
-    public struct ShrinkJSON: Codable, Sendable {
+    public struct ShrinkJSON: Codable, Sendable, Equatable {
         public var originalLength: Int
         public var replays: Int
         public var run: Int
@@ -313,6 +320,10 @@ public struct ResultJSON: Codable, Sendable {
                   })
     }
 
+    static func shrink(_ s: ShrinkInfo) -> ShrinkJSON {
+        ShrinkJSON(originalLength: s.originalLength, replays: s.replays, run: s.run, seed: s.seed, budgetExhausted: s.budgetExhausted)
+    }
+
     /// Seconds to the millisecond.
     static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
@@ -359,8 +370,13 @@ extension ResultJSON.CheckJSON {
                          bound: r.bound, severity: r.property.severity.rawValue, contract: r.property.isContract ? true : nil,
                          location: r.property.location.map { ResultJSON.Location(line: $0.line, column: $0.column) },
                          detail: r.detail, settledBy: r.settledBy.description, trace: r.trace.map(ResultJSON.trace),
-                         shrink: r.shrink.map { ResultJSON.ShrinkJSON(originalLength: $0.originalLength, replays: $0.replays, run: $0.run, seed: $0.seed,
-                                                           budgetExhausted: $0.budgetExhausted) })
+                         shrink: r.shrink.map(ResultJSON.shrink),
+                         traces: r.moreCounterexamples == nil ? nil : r.counterexamples.map { cx in
+                             var t = ResultJSON.trace(cx.trace)
+                             t.detail = cx.detail
+                             t.shrink = cx.shrink.map(ResultJSON.shrink)
+                             return t
+                         })
         }
         walk = o.walk.map { w in
             ResultJSON.WalkJSON(runs: w.runs, depth: w.depth, seed: w.seed, steps: w.steps, seconds: ResultJSON.rounded(w.seconds),

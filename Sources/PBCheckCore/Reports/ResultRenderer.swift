@@ -31,7 +31,10 @@ public struct ResultRenderer {
         let id = r.property.id.description
         var s = "  \(verdictText(r))  " + id + String(repeating: " ", count: max(0, width - id.count))
         if let d = r.property.description { s += "  \(d)" }
-        if let t = r.trace { s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s"))") }
+        if let t = r.trace {
+            let n = r.counterexamples.count
+            s += style.dim("  (\(t.length) step\(t.length == 1 ? "" : "s")" + (n > 1 ? "; \(n) counterexamples, shortest first" : "") + ")")
+        }
         if r.verdict == .unknown || r.verdict == .bounded, let d = r.detail { s += style.dim("  — \(d)") }
         // How a proof was made, when it was not the exhaustive search.
         if r.verdict == .holds && r.property.kind != .scenario && r.settledBy != .exhaustive { s += style.dim("  — \(r.settledBy)") }
@@ -76,8 +79,7 @@ public struct ResultRenderer {
         }
         if let report = o.obligations { out += obligations(report) }
         for r in o.properties where r.verdict == .violated {
-            guard let t = r.trace else { continue }
-            out += "\n" + counterexample(r, t, path: path)
+            out += counterexamples(r, path: path, separator: "\n")
         }
         out += "\n" + coverage(o)
         return out + summary(o)
@@ -90,8 +92,7 @@ public struct ResultRenderer {
         let width = min(40, shown.map(\.property.id.description.count).max() ?? 10)
         for r in shown { out += line(r, width: width) }
         for r in shown where r.verdict == .violated {
-            guard let t = r.trace else { continue }
-            out += "\n" + counterexample(r, t, path: path)
+            out += counterexamples(r, path: path, separator: "\n")
         }
         return out + (shown.isEmpty ? "" : "\n") + summary(o)
     }
@@ -131,8 +132,23 @@ public struct ResultRenderer {
 
     func values(_ vs: [NamedValue]) -> String { vs.map(\.assignment).joined(separator: ", ") }
 
-    public func counterexample(_ r: PropertyResult, _ t: Trace, path: String) -> String {
-        var out = style.emphasis("counterexample: \(r.property.id)") + " (\(t.length) step\(t.length == 1 ? "" : "s")"
+    /// Every counterexample of `r` as a step table, each after
+    /// `separator`: one as `counterexample: ID`, or when `--counterexamples`
+    /// asked for more, `counterexample K of N: ID` (N the number found).
+    public func counterexamples(_ r: PropertyResult, path: String, separator: String = "") -> String {
+        let all = r.counterexamples
+        var out = ""
+        for (k, cx) in all.enumerated() {
+            out += separator + counterexample(r.showing(k), cx.trace, path: path, ordinal: r.moreCounterexamples == nil ? nil : (k + 1, all.count))
+        }
+        return out
+    }
+
+    /// One counterexample as a step table; `ordinal` (K, N) heads it as
+    /// the K-th of N.
+    public func counterexample(_ r: PropertyResult, _ t: Trace, path: String, ordinal: (Int, Int)? = nil) -> String {
+        let heading = ordinal.map { "counterexample \($0.0) of \($0.1): " } ?? "counterexample: "
+        var out = style.emphasis(heading + "\(r.property.id)") + " (\(t.length) step\(t.length == 1 ? "" : "s")"
         if let s = r.shrink {
             out += ", shrunk from \(s.originalLength) in \(s.replays) replays\(s.budgetExhausted ? " (budget spent)" : "")"
             out += "; found by run \(s.run + 1), seed \(s.seed)"

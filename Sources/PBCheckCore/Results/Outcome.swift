@@ -151,9 +151,47 @@ public struct PropertyResult: Sendable, Codable {
     public var settledBy: Settlement
     /// For a random walk's counterexample: how it was shrunk.
     public var shrink: ShrinkInfo? = nil
+    /// The further distinct counterexamples `--counterexamples N` asked
+    /// for, after `trace` (which stays the first and shortest), shortest
+    /// first: empty when N > 1 was asked and no other was found; nil when
+    /// only one was asked (so an outcome of N = 1 encodes as before).
+    public var moreCounterexamples: [Counterexample]? = nil
+}
+
+/// One counterexample of a property beyond its first: the replayed trace
+/// and what it shows (its own message: another state, another step).
+public struct Counterexample: Sendable, Codable {
+    public var trace: Trace
+    public var detail: String?
+    /// For a random walk's counterexample: how it was shrunk.
+    public var shrink: ShrinkInfo?
+    public init(trace: Trace, detail: String?, shrink: ShrinkInfo? = nil) {
+        self.trace = trace
+        self.detail = detail
+        self.shrink = shrink
+    }
 }
 
 extension PropertyResult {
+    /// Every counterexample, shortest first: `trace` (with `detail` and
+    /// `shrink`), then `moreCounterexamples`. Empty without a trace.
+    public var counterexamples: [Counterexample] {
+        guard let t = trace else { return [] }
+        return [Counterexample(trace: t, detail: detail, shrink: shrink)] + (moreCounterexamples ?? [])
+    }
+
+    /// This result as it would read with its `k`-th counterexample (0 is
+    /// its own) as the only one: what renderers of one trace are given.
+    public func showing(_ k: Int) -> PropertyResult {
+        guard k > 0, let more = moreCounterexamples, k <= more.count else { return self }
+        var r = self
+        r.trace = more[k - 1].trace
+        r.detail = more[k - 1].detail
+        r.shrink = more[k - 1].shrink
+        r.moreCounterexamples = nil
+        return r
+    }
+
     /// A violation of it is reported as a warning: a warning-severity
     /// property, or a contract with `contractsWarn`.
     public func isWarning(contractsWarn: Bool) -> Bool {

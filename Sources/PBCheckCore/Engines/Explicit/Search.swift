@@ -24,12 +24,20 @@ public struct ExplicitOptions: Sendable, EmbedsCheckOptions {
     public init() {}
 }
 
-/// The first (so shortest) violation of a property found by the search.
+/// A violation of a property found by the search: the first found is a
+/// shortest one, and so on in breadth-first order.
 struct Found {
     var message: String
     /// The state reached (state properties) or left (step properties).
     var state: Int
     var step: StepChoice?
+
+    /// Whether it ends where another would: in the same state, or by the
+    /// same transition instance from the same state (SPEC §7: distinct
+    /// counterexamples end in a different state or by a different step).
+    func sameEnding(state s: Int, step other: StepChoice?) -> Bool {
+        state == s && step?.instance == other?.instance
+    }
 }
 
 /// Exhaustive breadth-first search over packed states (SPEC §4 Explicit).
@@ -39,8 +47,10 @@ struct Found {
 /// edge, entry contracts) on every edge; look the successor up in the
 /// visited set; check the state properties (invariants) of each new state;
 /// append it to the queue. A state with no enabled step is a deadlock
-/// unless final. Every property keeps its first violation: breadth-first
-/// order makes it a shortest one. Traces are rebuilt from parent links by
+/// unless final. Every property keeps its first violation (breadth-first
+/// order makes it a shortest one), and with `counterexamples` N > 1 its
+/// first N distinct ones, so the N shortest: a property stays checked
+/// until it has N. Traces are rebuilt from parent links by
 /// re-expanding each parent and replayed through the property checker.
 ///
 /// With `jobs > 1`, each breadth-first level is expanded by several
@@ -50,7 +60,11 @@ public final class ExplicitSearch {
     let system: TransitionSystem
     let options: ExplicitOptions
     let store: StateStore
-    var found: [Int: Found] = [:]
+    /// Each violated property's violations, in the order found (at most
+    /// `wanted`).
+    var found: [Int: [Found]] = [:]
+    /// Distinct violations kept per property (`--counterexamples`).
+    let wanted: Int
     var firedEdges: EdgeSet
     var incomplete: StopReason?
     /// A limit reached in the middle of expanding a state or a level.
@@ -82,6 +96,7 @@ public final class ExplicitSearch {
         self.options = options
         store = StateStore(words: system.layout.words)
         memoryLimit = options.memoryLimit ?? ExplicitSearch.defaultMemoryLimit
+        wanted = max(1, options.common.counterexamples)
         let jobs = options.common.threads
         oracles = (0..<jobs).map { _ in SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds) }
         workspaces = (0..<jobs).map { _ in system.makeWorkspace() }
@@ -120,14 +135,25 @@ public final class ExplicitSearch {
                 emit: (_ step: StepRef, _ choice: () -> StepChoice, _ fired: TransitionSystem.Fired) -> Bool) -> [Finding] {
         guard let survey = system.forEachStep(packed, ws: ws, oracle: oracle, limit: &limit, internalErrors: &internalErrors, emit)
         else { return [] }
-        return system.stepFindings(survey, ws.src, oracle, unknown: &unknown) { found[$0] != nil }
+        return system.stepFindings(survey, ws.src, oracle, unknown: &unknown) { settled($0) }
+    }
+
+    /// Property `p` has all the violations it needs: none is looked for.
+    @inline(__always) func settled(_ p: Int) -> Bool {
+        guard let list = found[p] else { return false }
+        return list.count >= wanted
     }
 
     // MARK: The search
 
+    /// Keeps each finding as its property's next violation, unless the
+    /// property has enough or one that ends the same way.
     func record(_ findings: [Finding], state: Int, step: StepChoice?) {
-        for f in findings where found[f.property] == nil {
-            found[f.property] = Found(message: f.message, state: state, step: step)
+        for f in findings {
+            if let earlier = found[f.property] {
+                guard earlier.count < wanted, !earlier.contains(where: { $0.sameEnding(state: state, step: step) }) else { continue }
+            }
+            found[f.property, default: []].append(Found(message: f.message, state: state, step: step))
         }
     }
 
@@ -187,8 +213,10 @@ public final class ExplicitSearch {
             }
         }
         if incomplete == nil, let l = limit { incomplete = .overflow(l.loc) }
-        if incomplete == nil, let g = graph, let (state, finding) = system.progressFinding(g, control: { Int(system.layout.get(0, in: store.state($0))) }) {
-            record([finding], state: state, step: nil)
+        if incomplete == nil, let g = graph {
+            for (state, finding) in system.progressFindings(g, limit: wanted, control: { Int(system.layout.get(0, in: store.state($0))) }) {
+                record([finding], state: state, step: nil)
+            }
         }
         return outcome()
     }

@@ -35,15 +35,27 @@ extension ExplicitSearch {
         var results: [PropertyResult] = []
         var diagnostics: [Diagnostic] = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
         for (i, p) in system.properties.enumerated() {
-            if let f = found[i] {
+            if let all = found[i], let f = all.first {
                 let (trace, error) = self.trace(i, f)
                 if let error {
                     diagnostics.append(.error(.internalError, "internal error: \(p.id): \(error)", at: p.location))
                     results.append(PropertyResult(property: p, verdict: .unknown, bound: nil, trace: nil,
                                                   detail: "internal error: \(error)", settledBy: .explicitSearch))
                 } else {
-                    results.append(PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: f.message,
-                                                  settledBy: .explicitSearch))
+                    var r = PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: f.message,
+                                           settledBy: .explicitSearch)
+                    if wanted > 1 {
+                        // A further one that does not replay is left out,
+                        // and said: the first still stands.
+                        var more: [Counterexample] = []
+                        for g in all.dropFirst() {
+                            let (t, e) = self.trace(i, g)
+                            if let t { more.append(Counterexample(trace: t, detail: g.message)) }
+                            else { diagnostics.append(.error(.internalError, "internal error: \(p.id): \(e ?? "no trace")", at: p.location)) }
+                        }
+                        r.moreCounterexamples = more
+                    }
+                    results.append(r)
                 }
             } else if case .depthLimit(let k) = incomplete {
                 // States at depth k were checked but not expanded: the

@@ -76,13 +76,24 @@ struct ProgressGraph {
 }
 
 extension TransitionSystem {
-    /// The progress finding of an explored graph: the first trapped state
-    /// and why, or nil when every state can still reach a final one.
+    /// The progress findings of an explored graph: the first `limit`
+    /// trapped states in state order (so shortest first) and why each is
+    /// trapped; none when every state can still reach a final one.
     /// `control(s)` is the control state of state `s`.
-    func progressFinding(_ graph: ProgressGraph, control: (Int) -> Int) -> (state: Int, finding: Finding)? {
-        guard let p = progressProperty else { return nil }
+    func progressFindings(_ graph: ProgressGraph, limit: Int = 1, control: (Int) -> Int) -> [(state: Int, finding: Finding)] {
+        guard let p = progressProperty else { return [] }
         let reaches = graph.reachesFinal { model.states[control($0)].isFinal }
-        guard let trapped = reaches.firstIndex(of: false) else { return nil }
+        var out: [(state: Int, finding: Finding)] = []
+        for trapped in reaches.indices where !reaches[trapped] {
+            guard out.count < limit else { break }
+            out.append((trapped, Finding(property: p, message: trapMessage(graph, trapped, control: control))))
+        }
+        return out
+    }
+
+    /// Why state `trapped` reaches no final state: a dead end, or the
+    /// states it can reach, none final.
+    private func trapMessage(_ graph: ProgressGraph, _ trapped: Int, control: (Int) -> Int) -> String {
         let here = model.states[control(trapped)].id
         let message: String
         if graph.start[trapped] == graph.start[trapped + 1] {
@@ -97,6 +108,6 @@ extension TransitionSystem {
             let shown = names.prefix(6).joined(separator: ", ") + (names.count > 6 ? ", …" : "")
             message = "no final state can be reached from \(here): none of the \(onward.count) states reachable from it (in \(shown)) is final"
         }
-        return (trapped, Finding(property: p, message: message))
+        return message
     }
 }

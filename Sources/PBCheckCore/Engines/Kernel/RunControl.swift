@@ -39,6 +39,12 @@ public struct CheckOptions: Sendable, Equatable {
     public var queryTimeoutMilliseconds: UInt32? = 10_000
     /// Threads asked for.
     public var jobs = 1
+    /// Distinct counterexamples kept per property at most, shortest first
+    /// (`--counterexamples`; SPEC §7). Distinct ones end in a different
+    /// state (state properties) or by a different step: another transition
+    /// instance, or one from another state (step properties); a snapshot or
+    /// an `any` value alone does not make a step different.
+    public var counterexamples = 1
     public init() {}
 
     /// Threads started: `jobs`, but never more than the machine's cores

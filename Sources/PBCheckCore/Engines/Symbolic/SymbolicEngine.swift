@@ -40,6 +40,13 @@ public struct SymbolicStats: Sendable, Codable {
 /// Verdicts: `violated` (BMC, replayed), `holds` (k-induction succeeded;
 /// its base case is the BMC already done), `unknown` (Z3 unknown or a
 /// query timeout, with the reason), else `bounded` to the depth reached.
+///
+/// With `counterexamples` N > 1, a violated property's checks are asked
+/// again, each time with the endings found so far blocked (the final state
+/// for a state check; the source state and the transition instance for a
+/// step check), at the first counterexample's length and one step longer
+/// only (a bound on the extra queries): fewer than N may come back even
+/// where more exist deeper, and only what was found is reported.
 public final class SymbolicEngine {
     let system: TransitionSystem
     let options: SymbolicOptions
@@ -89,6 +96,25 @@ public final class SymbolicEngine {
     var inductionGaveUp: [Int: (k: Int, reason: String)] = [:]
     /// The instances of each transition (coverage asks for any of them).
     let instancesOf: [[Int]]
+    /// Counterexamples kept per property at most (`--counterexamples`).
+    let wantedCount: Int
+    /// Per violated property: the length of its first counterexample, its
+    /// further ones (N > 1), and the endings found so far.
+    var firstLength: [Int: Int] = [:]
+    var more: [Int: [Counterexample]] = [:]
+    var endings: [Int: [Ending]] = [:]
+    /// Properties whose further counterexamples are no longer looked for
+    /// (an ending that cannot be blocked, a model that does not replay).
+    var stopLooking = Set<Int>()
+
+    /// Where a counterexample breaks its property, as values of the path's
+    /// terms: the state (state checks), or the source state and the
+    /// transition instance (step checks).
+    struct Ending {
+        var kind: CheckKind
+        var values: [Z3Term]
+        var instance: Int64?
+    }
 
     public init(system: TransitionSystem, options: SymbolicOptions) {
         self.system = system
@@ -107,6 +133,7 @@ public final class SymbolicEngine {
         var byTransition = Array(repeating: [Int](), count: system.model.transitions.count)
         for (i, inst) in system.instances.enumerated() { byTransition[inst.transition].append(i) }
         instancesOf = byTransition
+        wantedCount = max(1, options.common.counterexamples)
     }
 
     var checks: [PropertyCheck] { sym.checks }
@@ -163,7 +190,9 @@ public final class SymbolicEngine {
             let t0 = Date()
             bmcDepth = d
             check(.state, d)
+            lookFurther(.state, d)
             check(.step, d)
+            lookFurther(.step, d)
             coverTransitions(d)
             if options.stopOnFirst && checks.indices.contains(where: { c in
                 guard case .violated = state[c] else { return false }
@@ -186,7 +215,8 @@ public final class SymbolicEngine {
             if d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: min(firstCHCBudget, options.queryTimeoutMilliseconds ?? UInt32.max)) }
             let stillOpen = checks.indices.contains(where: unsettled)
             let covered = !firedTransitions.contains(false) && !system.model.covered(visited: reachedStates).contains(false)
-            if !stillOpen && covered { break }
+            let looking = system.properties.indices.contains { looksFurther($0, steps: d + 1) }
+            if !stillOpen && covered && !looking { break }
             d += 1
         }
         // Spacer again, with the whole query budget, on what its first,
@@ -218,34 +248,48 @@ public final class SymbolicEngine {
     /// A violation of check `c` in a model with `steps` steps: replayed
     /// through the property checker before it is believed.
     private func found(_ c: Int, _ m: Z3Model, steps: Int) {
+        switch confirm(c, m, steps: steps) {
+        case .failure(let reason): state[c] = .unknown(reason.message)
+        case .success(let (trace, message)):
+            state[c] = .violated(length: steps, trace: trace, message: message)
+            let p = checks[c].property
+            firstLength[p] = firstLength[p] ?? steps
+            if wantedCount > 1 {
+                let kind = checks[c].kind
+                if let e = ending(kind, m, kind == .state ? steps : steps - 1) { endings[p, default: []].append(e) } else { stopLooking.insert(p) }
+            }
+        }
+    }
+
+    /// Why a model is not believed as a counterexample.
+    struct NotBelieved: Error { var message: String }
+
+    /// The replayed trace of check `c`'s violation in model `m` (with
+    /// `steps` steps) and its message; or why it is not believed.
+    private func confirm(_ c: Int, _ m: Z3Model, steps: Int) -> Result<(Trace, String), NotBelieved> {
         let p = checks[c].property
         // The model must satisfy the query (deadlock and determinism are not
         // re-decided by the replay, so this is what vouches for them).
         if case .bool(false)? = m.value(path.at(checks[c].bad, checks[c].kind == .state ? steps : steps - 1)) {
             internalErrors.append("\(system.properties[p].id): Z3's model does not satisfy the BMC query")
-            state[c] = .unknown("internal error: Z3's model does not satisfy the query")
-            return
+            return .failure(NotBelieved(message: "internal error: Z3's model does not satisfy the query"))
         }
         guard let (initial, choices) = path.choices(m, steps: steps) else {
-            state[c] = .unknown("the counterexample of \(steps) steps has a value beyond 64 bits, which the replayer cannot represent")
-            return
+            return .failure(NotBelieved(message: "the counterexample of \(steps) steps has a value beyond 64 bits, which the replayer cannot represent"))
         }
         let result = initial.withUnsafeBufferPointer { Replayer(system: system).replay(initial: $0.baseAddress!, choices: choices) }
         let atStep = checks[c].kind == .step
         if let l = result.overflow, result.error != nil || !result.shows(p, kind: system.properties[p].kind, atStep: atStep) {
             // Z3's integers are mathematical; the replayer's are 64-bit.
-            state[c] = .unknown("the counterexample of \(steps) step\(steps == 1 ? "" : "s") computes a value beyond 64 bits at \(l.loc), which the replayer cannot confirm")
-            return
+            return .failure(NotBelieved(message: "the counterexample of \(steps) step\(steps == 1 ? "" : "s") computes a value beyond 64 bits at \(l.loc), which the replayer cannot confirm"))
         }
         if let e = result.error {
             internalErrors.append("\(system.properties[p].id): BMC trace does not replay: \(e)")
-            state[c] = .unknown("internal error: the BMC counterexample does not replay (\(e))")
-            return
+            return .failure(NotBelieved(message: "internal error: the BMC counterexample does not replay (\(e))"))
         }
         guard result.shows(p, kind: system.properties[p].kind, atStep: atStep) else {
             internalErrors.append("\(system.properties[p].id): the replayed BMC trace does not break it")
-            state[c] = .unknown("internal error: the replayed BMC counterexample does not break the property")
-            return
+            return .failure(NotBelieved(message: "internal error: the replayed BMC counterexample does not break the property"))
         }
         let findings = atStep ? result.lastStepFindings : result.finalStateFindings
         var message = findings.first { $0.property == p }?.message ?? message(for: p, result.trace)
@@ -253,7 +297,64 @@ public final class SymbolicEngine {
             let snapshot = path.determinismSnapshot(m, steps)
             if !snapshot.values.isEmpty { message += " when \(system.describe(snapshot))" }
         }
-        state[c] = .violated(length: steps, trace: result.trace, message: message)
+        return .success((result.trace, message))
+    }
+
+    // MARK: Further counterexamples
+
+    /// Whether property `p` wants another counterexample of `steps` steps:
+    /// N > 1, it is violated and has fewer than N, and `steps` is at most
+    /// one more than its first's length.
+    func looksFurther(_ p: Int, steps: Int) -> Bool {
+        guard wantedCount > 1, let first = firstLength[p], steps <= first + 1, !stopLooking.contains(p) else { return false }
+        return 1 + (more[p]?.count ?? 0) < wantedCount
+    }
+
+    /// Asks each check of `kind` at depth `d` whose property looks further
+    /// for another violation that ends elsewhere than every one found,
+    /// until it has N or there is none at this depth.
+    private func lookFurther(_ kind: CheckKind, _ d: Int) {
+        guard wantedCount > 1 else { return }
+        let steps = kind == .state ? d : d + 1
+        for c in checks.indices where checks[c].kind == kind {
+            let p = checks[c].property
+            while looksFurther(p, steps: steps) && timeLeft() {
+                let blocked = (endings[p] ?? []).filter { $0.kind == kind }.map { ctx.not(matches($0, d)) }
+                guard case .sat(let m) = query(bmc, ctx.and([path.at(checks[c].bad, d)] + blocked)) else { break }
+                guard let e = ending(kind, m, d), case .success(let (trace, message)) = confirm(c, m, steps: steps) else {
+                    stopLooking.insert(p)
+                    break
+                }
+                more[p, default: []].append(Counterexample(trace: trace, detail: message))
+                endings[p, default: []].append(e)
+            }
+        }
+    }
+
+    /// The ending of a check of `kind` at depth `d` in model `m`; nil when
+    /// a value is beyond 64 bits.
+    private func ending(_ kind: CheckKind, _ m: Z3Model, _ d: Int) -> Ending? {
+        var values: [Z3Term] = []
+        for t in path.state(d).all {
+            switch m.value(t) {
+            case .bool(let b)?: values.append(ctx.bool(b))
+            case .int(let i)?: values.append(ctx.int(i))
+            default: return nil
+            }
+        }
+        var instance: Int64?
+        if kind == .step {
+            guard case .int(let i)? = m.value(path.sel(d)) else { return nil }
+            instance = i
+        }
+        return Ending(kind: kind, values: values, instance: instance)
+    }
+
+    /// The path at depth `d` ends as `e` does.
+    private func matches(_ e: Ending, _ d: Int) -> Z3Term {
+        var equal = zip(path.state(d).all, e.values).map { ctx.eq($0, $1) }
+        if let i = e.instance { equal.append(ctx.eq(path.sel(d), ctx.int(i))) }
+        return ctx.and(equal)
     }
 
     /// Deadlock and determinism are decided over all snapshots, which the
@@ -397,7 +498,12 @@ public final class SymbolicEngine {
                                               detail: "the symbolic engine proves safety properties; progress needs the reachable state graph, which only the explicit search builds",
                                               settledBy: .symbolic))
             } else if let (l, t, m) = best {
-                results.append(PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m, settledBy: .bmc(steps: l)))
+                var r = PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m, settledBy: .bmc(steps: l))
+                if wantedCount > 1 {
+                    let found = more[p] ?? []
+                    r.moreCounterexamples = found.indices.sorted { (found[$0].trace.length, $0) < (found[$1].trace.length, $1) }.map { found[$0] }
+                }
+                results.append(r)
             } else if mine.isEmpty {
                 results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .noBadStep))
             } else if allProven {

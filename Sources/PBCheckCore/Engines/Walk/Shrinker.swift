@@ -19,6 +19,11 @@
 /// 7. detours: take another step at some point and drop the steps after it
 ///    (the shorter way to the failure may pass through states the run never
 ///    visited, and may need a later transition than the one taken).
+///
+/// With `excluded` endings (`--counterexamples N`: the counterexamples
+/// already found), a replay breaks the property only where it ends
+/// elsewhere, so shrinking cannot turn a second counterexample into the
+/// first.
 struct Shrinker {
     let walker: Walker
     let target: Int
@@ -29,28 +34,46 @@ struct Shrinker {
     private(set) var replays = 0
     private(set) var replayedSteps = 0
     private(set) var exhausted = false
+    /// Endings a run may not break the target at: a replay goes on past
+    /// them to the next one.
+    let excluded: Set<Walker.Ending>
 
-    /// Replays `choices`; nil when they do not break `target` (a walk
-    /// finding that does not replay is an internal error).
-    init?(walker: Walker, target: Int, choices: [UInt64], maxReplays: Int) {
+    /// The ending of a run that hit its target (its last finding).
+    static func ending(_ run: Walker.Run) -> Walker.Ending {
+        let n = run.stepStarts.count
+        guard run.findings.last?.atStep == true, n > 0, n - 1 < run.states.count, let last = run.stepChoices.last else {
+            return Walker.Ending(state: run.states.last ?? run.initial, instance: nil)
+        }
+        // Every step but the last reached a state: the last leaves state n - 1.
+        return Walker.Ending(state: run.states[n - 1], instance: last.instance)
+    }
+
+    /// Where the best run breaks the target.
+    var ending: Walker.Ending { Shrinker.ending(best) }
+
+    /// Replays `choices`; nil when they do not break `target` at an ending
+    /// not `excluded` (without exclusions, a walk finding that does not
+    /// replay is an internal error).
+    init?(walker: Walker, target: Int, choices: [UInt64], maxReplays: Int, excluded: Set<Walker.Ending> = []) {
         self.walker = walker
         self.target = target
         self.maxReplays = maxReplays
+        self.excluded = excluded
         // The run that broke it replays whatever the budget says: it is one
         // run the walk already took, and without it there is no trace.
         let budget = walker.budget
         walker.budget = .unlimited
         defer { walker.budget = budget }
-        guard let run = Shrinker.replay(walker, target, choices) else { return nil }
+        guard let run = Shrinker.replay(walker, target, choices, excluded: excluded) else { return nil }
         best = run
         replays = 1
     }
 
-    static func replay(_ walker: Walker, _ target: Int, _ choices: [UInt64]) -> Walker.Run? {
+    static func replay(_ walker: Walker, _ target: Int, _ choices: [UInt64], excluded: Set<Walker.Ending> = []) -> Walker.Run? {
         var source = Walker.Source.replaying(choices)
         var wanted = Array(repeating: false, count: walker.system.properties.count)
         wanted[target] = true
-        let run = walker.run(&source, wanted: &wanted, depth: Int.max, stopOnHit: true, trace: true)
+        let run = walker.run(&source, wanted: &wanted, depth: Int.max, stopOnHit: true, trace: true, excluded: excluded)
         return run.hit ? run : nil
     }
 
@@ -64,7 +87,7 @@ struct Shrinker {
         guard shortlexLess(candidate, best.record) else { return false }
         replays += 1
         replayedSteps += best.stepStarts.count
-        guard let run = Shrinker.replay(walker, target, candidate), shortlexLess(run.record, best.record) else { return false }
+        guard let run = Shrinker.replay(walker, target, candidate, excluded: excluded), shortlexLess(run.record, best.record) else { return false }
         best = run
         return true
     }

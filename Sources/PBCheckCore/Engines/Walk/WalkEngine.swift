@@ -45,6 +45,13 @@ public struct ShrinkInfo: Sendable, Codable {
 /// property's first failure (lowest run number, so the same for any
 /// `--jobs`) is shrunk and replayed. A property that no run breaks is
 /// `bounded`: it held on the runs sampled, which proves nothing.
+///
+/// With `counterexamples` N > 1, each run records a property's first N
+/// hits (ending apart), and the walks keep looking until
+/// `candidatesPerCounterexample` × N hits are recorded; these are shrunk in
+/// run order, each one away from the endings already found (its replay
+/// goes past them: `Shrinker.excluded`), until N distinct ones are found,
+/// which are then sorted by length.
 public enum WalkEngine {
     public static func run(system: TransitionSystem, options: WalkOptions, stop: StopFlag? = nil) -> CheckOutcome {
         if let reason = system.stoppedWhileBuilding { return Verifier.undecided(system, engine: .walk, reason: reason) }
@@ -59,6 +66,9 @@ public enum WalkEngine {
         }
         let propertyCount = system.properties.count
         let severe = system.properties.map { $0.severity != .warning }
+        let wantedCount = max(1, options.common.counterexamples)
+        // Hits kept per property (per thread, then in all).
+        let candidates = wantedCount == 1 ? 1 : wantedCount * candidatesPerCounterexample
 
         // The walks: thread t takes a contiguous block of runs.
         final class Shared: @unchecked Sendable {
@@ -75,6 +85,7 @@ public enum WalkEngine {
             DispatchQueue.concurrentPerform(iterations: jobs) { t in
                 let walker = walkers[t]
                 var wanted = (0..<propertyCount).map { $0 != system.deadlockProperty || options.deadlock }
+                var kept = Array(repeating: 0, count: propertyCount)
                 var local: [(run: Int, finding: WalkFinding)] = []
                 var done = 0
                 for r in (t * chunk)..<min(options.runs, (t + 1) * chunk) {
@@ -84,7 +95,7 @@ public enum WalkEngine {
                     }
                     if shared.lock.withLock({ shared.stopped != nil }) { break }
                     var source = Walker.Source.generate(WalkRandom(seed: options.seed, run: UInt64(r)))
-                    let run = walker.run(&source, wanted: &wanted, depth: options.depth, stopOnHit: false, trace: false)
+                    let run = walker.run(&source, wanted: &wanted, depth: options.depth, stopOnHit: false, trace: false, hitsPerRun: wantedCount)
                     if let reason = walker.stopped {
                         // A run cut short still counts what it found.
                         shared.lock.withLock { shared.stopped = shared.stopped ?? reason }
@@ -100,6 +111,13 @@ public enum WalkEngine {
                             }
                         }
                         local += run.findings.map { (r, $0) }
+                        // A run records a property's first N hits (each
+                        // ending apart); the next runs look for it again
+                        // while more are wanted.
+                        for f in run.findings {
+                            kept[f.property] += 1
+                            if kept[f.property] < candidates { wanted[f.property] = true }
+                        }
                     }
                 }
                 results.value[t] = local
@@ -108,29 +126,39 @@ public enum WalkEngine {
         }
         let walkSeconds = Date().timeIntervalSince(started)
 
-        // The first failure of each property, by run number.
-        var first: [Int: (run: Int, finding: WalkFinding)] = [:]
-        for (r, f) in perThread.joined() where first[f.property].map({ r < $0.run }) ?? true { first[f.property] = (r, f) }
+        // The first failures of each property, by run number.
+        var failing: [Int: [(run: Int, finding: WalkFinding)]] = [:]
+        for (r, f) in perThread.joined() { failing[f.property, default: []].append((r, f)) }
+        // By run, and within a run in the order hit.
+        failing = failing.mapValues { hits in
+            Array(hits.enumerated().sorted { ($0.element.run, $0.offset) < ($1.element.run, $1.offset) }.map(\.element).prefix(candidates))
+        }
 
         // Shrink, one property per walker at a time; the walkers' coverage
         // and step counts are those of the walks.
         let coverage = (walkers.map(\.visitedControl), walkers.map(\.firedEdges), walkers.map(\.steps))
         let shrinkStarted = Date()
-        let targets = first.keys.sorted()
-        var shrunk: [Int: Result<(Shrinker, WalkFinding), WalkFailure>] = [:]
+        let targets = failing.keys.sorted()
+        var shrunk: [Int: [Result<Shrunk, WalkFailure>]] = [:]
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: jobs) { t in
             for k in stride(from: t, to: targets.count, by: jobs) {
                 let p = targets[k]
-                let f = first[p]!.finding
-                let outcome: Result<(Shrinker, WalkFinding), WalkFailure>
-                if var s = Shrinker(walker: walkers[t], target: p, choices: f.choices, maxReplays: options.maxShrinkReplays) {
+                var outcomes: [Result<Shrunk, WalkFailure>] = []
+                var endings = Set<Walker.Ending>()
+                for (run, f) in failing[p] ?? [] {
+                    if endings.count >= wantedCount || (!endings.isEmpty && budget.exhausted != nil) { break }
+                    guard var s = Shrinker(walker: walkers[t], target: p, choices: f.choices, maxReplays: options.maxShrinkReplays,
+                                           excluded: endings) else {
+                        // A later hit may end only where one was found.
+                        if endings.isEmpty { outcomes.append(.failure(WalkFailure(message: "the run that broke it does not break it on replay"))) }
+                        continue
+                    }
                     s.shrink()
-                    outcome = .success((s, s.best.findings.last ?? f))
-                } else {
-                    outcome = .failure(WalkFailure(message: "the run that broke it does not break it on replay"))
+                    endings.insert(s.ending)
+                    outcomes.append(.success(Shrunk(shrinker: s, finding: s.best.findings.last ?? f, original: f, run: run)))
                 }
-                lock.withLock { shrunk[p] = outcome }
+                lock.withLock { shrunk[p] = outcomes }
             }
         }
         let shrinkSeconds = Date().timeIntervalSince(shrinkStarted)
@@ -156,32 +184,46 @@ public enum WalkEngine {
                                               settledBy: settled))
                 continue
             }
-            guard let found = first[p], let outcome = shrunk[p] else {
+            guard let outcomes = shrunk[p], !outcomes.isEmpty else {
                 results.append(PropertyResult(property: property, verdict: .bounded, bound: stats.runs, trace: nil,
                                               detail: "holds on \(stats.runs) sampled run\(stats.runs == 1 ? "" : "s") of up to \(options.depth) steps",
                                               settledBy: settled))
                 continue
             }
-            switch outcome {
-            case .failure(let e):
-                diagnostics.append(.error(.internalError, "internal error: \(property.id): \(e.message)", at: property.location))
-                results.append(PropertyResult(property: property, verdict: .unknown, bound: nil, trace: nil,
-                                              detail: "internal error: \(e.message)", settledBy: settled))
-            case .success(let (s, finding)):
-                let replayed = replayer.replay(initial: s.best.initial, choices: s.best.stepChoices)
-                if let error = replayed.error ?? (replayed.shows(p, kind: property.kind, atStep: finding.atStep)
+            // Each shrunk run replayed; one that does not is an internal error.
+            var replayedOnes: [Counterexample] = []
+            var firstError: String?
+            for outcome in outcomes {
+                let error: String
+                switch outcome {
+                case .failure(let e): error = e.message
+                case .success(let x):
+                    let s = x.shrinker
+                    let replayed = replayer.replay(initial: s.best.initial, choices: s.best.stepChoices)
+                    if let e = replayed.error ?? (replayed.shows(p, kind: property.kind, atStep: x.finding.atStep)
                                                   ? nil : "the shrunk trace does not break \(property.id) on replay") {
-                    diagnostics.append(.error(.internalError, "internal error: \(property.id): \(error)", at: property.location))
-                    results.append(PropertyResult(property: property, verdict: .unknown, bound: nil, trace: nil,
-                                                  detail: "internal error: \(error)", settledBy: settled))
-                    continue
+                        error = e
+                    } else {
+                        replayedOnes.append(Counterexample(trace: replayed.trace, detail: x.finding.message,
+                                                           shrink: ShrinkInfo(originalLength: x.original.steps, replays: s.replays, run: x.run,
+                                                                              seed: options.seed, budgetExhausted: s.exhausted)))
+                        continue
+                    }
                 }
-                var r = PropertyResult(property: property, verdict: .violated, bound: nil, trace: replayed.trace, detail: finding.message,
-                                       settledBy: settled)
-                r.shrink = ShrinkInfo(originalLength: found.finding.steps,
-                                      replays: s.replays, run: found.run, seed: options.seed, budgetExhausted: s.exhausted)
-                results.append(r)
+                diagnostics.append(.error(.internalError, "internal error: \(property.id): \(error)", at: property.location))
+                firstError = firstError ?? error
             }
+            // Shortest first; of equal length, in the order found.
+            let sorted = replayedOnes.enumerated().sorted { ($0.element.trace.length, $0.offset) < ($1.element.trace.length, $1.offset) }.map(\.element)
+            guard let best = sorted.first else {
+                results.append(PropertyResult(property: property, verdict: .unknown, bound: nil, trace: nil,
+                                              detail: "internal error: \(firstError ?? "no counterexample")", settledBy: settled))
+                continue
+            }
+            var r = PropertyResult(property: property, verdict: .violated, bound: nil, trace: best.trace, detail: best.detail, settledBy: settled)
+            r.shrink = best.shrink
+            if wantedCount > 1 { r.moreCounterexamples = Array(sorted.dropFirst()) }
+            results.append(r)
         }
 
         var outcome = CheckOutcome(engines: [.walk], engineNote: nil, complete: false, stopReason: shared.stopped, stats: SearchStats(),
@@ -209,6 +251,19 @@ public enum WalkEngine {
     }
 
     struct WalkFailure: Error { var message: String }
+
+    /// A failing run shrunk: the shrinker holding the result, the finding
+    /// it ends with, the run's own finding and its number.
+    struct Shrunk {
+        var shrinker: Shrinker
+        var finding: WalkFinding
+        var original: WalkFinding
+        var run: Int
+    }
+
+    /// Hits kept per counterexample wanted (`--counterexamples` N > 1): one
+    /// that ends only where one was found is passed over.
+    static let candidatesPerCounterexample = 4
 }
 
 /// Lets a buffer be filled from `concurrentPerform`, each thread its own index.

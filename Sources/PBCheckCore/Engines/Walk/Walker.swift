@@ -139,10 +139,24 @@ final class Walker {
 
     enum Kind: UInt8 { case none = 0, enabled, solver, guardError }
 
+    /// Where a run breaks a property: the packed state it ends in (a state
+    /// property), or the packed state a step leaves and the step's
+    /// transition instance (a step property). Distinct counterexamples
+    /// (`--counterexamples`) end apart.
+    struct Ending: Hashable {
+        var state: [UInt64]
+        var instance: Int?
+    }
+
     /// Runs once. `wanted[p]` says which properties to look for (found ones
     /// are recorded with their choices and, when `stopOnHit`, end the run).
     /// `depth` bounds generated runs; `trace` records states and steps.
-    func run(_ source: inout Source, wanted: inout [Bool], depth: Int, stopOnHit: Bool, trace: Bool) -> Run {
+    ///
+    /// Without `stopOnHit`, a run records a property's first `hitsPerRun`
+    /// hits, each at a different ending. A hit at an `excluded` ending is
+    /// not one: the run goes on.
+    func run(_ source: inout Source, wanted: inout [Bool], depth: Int, stopOnHit: Bool, trace: Bool,
+             hitsPerRun: Int = 1, excluded: Set<Ending> = []) -> Run {
         let model = system.model
         let src = ws.src
         var result = Run()
@@ -177,9 +191,21 @@ final class Walker {
             result.states.append(result.initial)
         }
         var taken = 0
+        // Endings are told apart only when several hits or exclusions ask it.
+        let tracksEndings = hitsPerRun > 1 || !excluded.isEmpty
+        var seen: [Int: Set<Ending>] = [:]
+        // The step being judged: the state it leaves and its instance.
+        var stepFrom: [UInt64] = [], stepInstance = -1
         func found(_ f: Finding, atStep: Bool, choices: [UInt64]? = nil) -> Bool {
             guard wanted[f.property] else { return false }
-            if !stopOnHit { wanted[f.property] = false }
+            if tracksEndings {
+                let e = atStep ? Ending(state: stepFrom, instance: stepInstance)
+                    : Ending(state: Array(UnsafeBufferPointer(start: cur, count: system.layout.words)), instance: nil)
+                guard !excluded.contains(e), seen[f.property, default: []].insert(e).inserted else { return false }
+                if !stopOnHit && seen[f.property, default: []].count >= hitsPerRun { wanted[f.property] = false }
+            } else if !stopOnHit {
+                wanted[f.property] = false
+            }
             result.findings.append(WalkFinding(property: f.property, message: f.message, choices: choices ?? source.record, atStep: atStep,
                                                steps: taken + (choices == nil ? 0 : 1)))
             return stopOnHit
@@ -244,6 +270,10 @@ final class Walker {
                 var message = "guard of '\(model.transitions[inst.transition].id)'"
                 do throws(EvalError) { _ = try inst.guardFn?(src) } catch { message += ": " + system.message(error) }
                 let block: [UInt64] = [1, UInt64(pos)] + Array(repeating: 0, count: anyDomains[i].count)
+                if tracksEndings {
+                    stepFrom = Array(UnsafeBufferPointer(start: cur, count: system.layout.words))
+                    stepInstance = i
+                }
                 if found(Finding(property: system.evalErrorProperty, message: message), atStep: true, choices: source.record + block) {
                     // The replay that hits it takes that step: record it so.
                     if trace {
@@ -361,6 +391,10 @@ final class Walker {
             if fired.enabled {
                 firedEdges.insert(from: control, transition: inst.transition)
                 if coverageBias { fireCounts[inst.transition] += 1 }
+            }
+            if tracksEndings {
+                stepFrom = Array(UnsafeBufferPointer(start: cur, count: system.layout.words))
+                stepInstance = i
             }
             if fired.successor {
                 for w in 0..<system.layout.words { cur[w] = ws.out[w] }

@@ -136,7 +136,11 @@ public enum HTMLReport {
         for (i, p) in check.properties.enumerated() {
             let cls = verdictClass(p, index: i, input: input)
             var evidence: [String] = []
-            if let cx = counterexamples.firstIndex(where: { $0.index == i }), let t = p.trace {
+            let mine = counterexamples.indices.filter { counterexamples[$0].index == i }
+            if mine.count > 1 {
+                // `--counterexamples`: a link to each, shortest first.
+                evidence.append("\(mine.count) counterexamples: " + mine.map { "<a href=\"#cx=\($0)\">\(steps(counterexamples[$0].trace.length))</a>" }.joined(separator: ", "))
+            } else if let cx = mine.first, let t = p.trace {
                 evidence.append("<a href=\"#cx=\(cx)\">counterexample, \(steps(t.length))</a>")
             }
             if p.verdict != "violated" || p.trace == nil, let d = p.detail { evidence.append(esc(d)) }
@@ -184,7 +188,8 @@ public enum HTMLReport {
         if !counterexamples.isEmpty {
             out += "<div class=\"traces\">\n<h2>Counterexamples</h2>\n<div class=\"tabs\" role=\"tablist\">\n"
             for (i, cx) in counterexamples.enumerated() {
-                out += "<button type=\"button\" role=\"tab\" class=\"cx-tab\" data-cx=\"\(i)\" title=\"\(steps(cx.trace.length))\">\(esc(cx.property.id))"
+                out += "<button type=\"button\" role=\"tab\" class=\"cx-tab\" data-cx=\"\(i)\" title=\"\(cx.ordinal.map { "counterexample \($0.0) of \($0.1), " } ?? "")\(steps(cx.trace.length))\">\(esc(cx.property.id))"
+                if let (k, n) = cx.ordinal, n > 1 { out += "<span class=\"n\">#\(k)</span>" }
                 out += "<span class=\"n\">\(cx.trace.length)</span></button>\n"
             }
             out += "</div>\n"
@@ -208,12 +213,13 @@ public enum HTMLReport {
         let p = cx.property, t = cx.trace
         var out = "<article class=\"cx\" id=\"cx-\(i)\" data-cx=\"\(i)\">\n"
         out += "<h3><span class=\"pill \(cx.verdictClass)\">\(cx.verdictClass)</span> <code>\(esc(p.id))</code>"
+        if let (k, n) = cx.ordinal { out += " <span class=\"muted\">counterexample \(k) of \(n)</span>" }
         if let d = p.description { out += " <span class=\"muted\">\(esc(d))</span>" }
         out += "</h3>\n"
         var facts = [steps(t.length)]
-        if let d = p.detail { facts.append(esc(d)) }
+        if let d = cx.detail { facts.append(esc(d)) }
         if let l = p.location { facts.append("<code>\(esc(path)):\(l.line):\(l.column)</code>") }
-        if let s = p.shrink { facts.append("shrunk from \(steps(s.originalLength)); run \(s.run + 1), seed \(s.seed)") }
+        if let s = cx.shrink { facts.append("shrunk from \(steps(s.originalLength)); run \(s.run + 1), seed \(s.seed)") }
         out += "<p class=\"cx-detail\">\(facts.joined(separator: " · "))</p>\n"
         out += "<div class=\"stepper\"><button type=\"button\" class=\"prev\">← previous</button>"
         out += "<span class=\"indicator\" id=\"cx-\(i)-indicator\">step 0 of \(t.length)</span>"
@@ -273,17 +279,36 @@ public enum HTMLReport {
 
     // MARK: - Counterexamples
 
-    /// A violated property with its trace, and where it sits in the verdicts.
+    /// A counterexample of a violated property, and where the property
+    /// sits in the verdicts; with `--counterexamples`, which of its
+    /// counterexamples it is (K of N).
     struct Counterexample {
         var index: Int
         var property: ResultJSON.PropertyJSON
         var trace: ResultJSON.TraceJSON
         var verdictClass: String
+        var ordinal: (Int, Int)?
+        /// What it shows and how it was shrunk: the property's, or with an
+        /// ordinal the trace's own (an entry of `traces`).
+        var detail: String?
+        var shrink: ResultJSON.ShrinkJSON?
+
+        init(index: Int, property: ResultJSON.PropertyJSON, trace: ResultJSON.TraceJSON, verdictClass: String, ordinal: (Int, Int)? = nil) {
+            self.index = index
+            self.property = property
+            self.trace = trace
+            self.verdictClass = verdictClass
+            self.ordinal = ordinal
+            detail = ordinal == nil ? property.detail : trace.detail
+            shrink = ordinal == nil ? property.shrink : trace.shrink
+        }
 
         static func all(_ input: ReportInput) -> [Counterexample] {
-            (input.document.check?.properties ?? []).enumerated().compactMap { i, p in
-                guard p.verdict == "violated", let t = p.trace else { return nil }
-                return Counterexample(index: i, property: p, trace: t, verdictClass: HTMLReport.verdictClass(p, index: i, input: input))
+            (input.document.check?.properties ?? []).enumerated().flatMap { i, p -> [Counterexample] in
+                guard p.verdict == "violated", let t = p.trace else { return [] }
+                let cls = HTMLReport.verdictClass(p, index: i, input: input)
+                guard let traces = p.traces, !traces.isEmpty else { return [Counterexample(index: i, property: p, trace: t, verdictClass: cls)] }
+                return traces.enumerated().map { k, x in Counterexample(index: i, property: p, trace: x, verdictClass: cls, ordinal: (k + 1, traces.count)) }
             }
         }
     }
@@ -316,7 +341,7 @@ public enum HTMLReport {
     static func pageData(_ counterexamples: [Counterexample]) -> String {
         func texts(_ values: [String: JSONScalar]) -> [String: String] { values.mapValues(text) }
         let data = PageData(counterexamples: counterexamples.map { cx in
-            PageData.Trace(property: cx.property.id, detail: cx.property.detail,
+            PageData.Trace(property: cx.property.id, detail: cx.detail,
                            initial: .init(state: cx.trace.initial.state, vars: texts(cx.trace.initial.vars)),
                            steps: cx.trace.steps.map { s in
                                PageData.Step(transition: s.transition, event: s.event, params: texts(s.params), observations: texts(s.observations),

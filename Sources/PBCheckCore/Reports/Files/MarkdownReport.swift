@@ -148,7 +148,7 @@ private struct Report {
         header = title(o) + subtitle(o, model)
         let violations = o.properties.filter { $0.verdict == .violated && $0.trace != nil }
         let first = violations.first
-        counterexamples = violations.count
+        counterexamples = violations.map(\.counterexamples.count).reduce(0, +)
 
         let notHolding = o.properties.filter { $0.verdict != .holds }
         let tableCuts = add([verdicts(o.properties), verdicts(notHolding), ""], cuts: [.holdingRows, .verdictTable])
@@ -158,17 +158,22 @@ private struct Report {
         // they would be the first cut anyway.
         var firstCuts: [(piece: Int, cut: Cut)] = [], extraCuts: [(piece: Int, cut: Cut)] = []
         var written = 0
-        for (k, r) in violations.enumerated() {
-            guard let t = r.trace else { continue }
+        // Every counterexample of every violation (`--counterexamples`),
+        // each as the property showing it.
+        let tables = violations.flatMap { r in
+            let all = r.counterexamples
+            return all.indices.map { k in (r: r.showing(k), t: all[k].trace, ordinal: r.moreCounterexamples == nil ? nil : (k + 1, all.count)) }
+        }
+        for (k, (r, t, ordinal)) in tables.enumerated() {
             if written > limit {
                 made[.counterexample, default: 0] += 1
                 continue
             }
             let heading = k == 0 ? "## Counterexamples\n\n" : ""
-            let full = heading + counterexample(r, t, keep: nil)
+            let full = heading + counterexample(r, t, keep: nil, ordinal: ordinal)
             written += full.utf8.count
             if k == 0 {
-                firstCuts = add([full, heading + counterexample(r, t, keep: MarkdownReport.keptSteps), ""], cuts: [.middleSteps, .counterexample])
+                firstCuts = add([full, heading + counterexample(r, t, keep: MarkdownReport.keptSteps, ordinal: ordinal), ""], cuts: [.middleSteps, .counterexample])
             } else {
                 extraCuts.insert(contentsOf: add([full, ""], cuts: [.counterexample]), at: 0)
             }
@@ -280,9 +285,10 @@ private struct Report {
     }
 
     /// One counterexample as a step table, all its steps or, with `keep`,
-    /// the first and last `keep / 2`.
-    func counterexample(_ r: PropertyResult, _ t: Trace, keep: Int?) -> String {
-        var out = "### \(icon(r)) \(Markdown.code(r.property.id.description)) — \(count(t.length, "step"))\n\n"
+    /// the first and last `keep / 2`; `ordinal` (K, N): the K-th of N.
+    func counterexample(_ r: PropertyResult, _ t: Trace, keep: Int?, ordinal: (Int, Int)? = nil) -> String {
+        var out = "### \(icon(r)) \(Markdown.code(r.property.id.description))" + (ordinal.map { " (\($0.0) of \($0.1))" } ?? "")
+            + " — \(count(t.length, "step"))\n\n"
         if let s = r.shrink {
             out += "Shrunk from \(count(s.originalLength, "step")) in \(count(s.replays, "replay"))\(s.budgetExhausted ? " (budget spent)" : "")"
             out += "; found by run \(s.run + 1), seed \(s.seed).\n\n"

@@ -70,10 +70,12 @@ public struct ReportInput: Sendable {
         r.isWarning(contractsWarn: contractsWarn)
     }
 
-    /// The counterexample of `r` as the terminal prints it, without colour.
+    /// The counterexamples of `r` as the terminal prints them (each table
+    /// after the first after a blank line), without colour.
     public func counterexampleText(_ r: PropertyResult) -> String? {
-        guard let t = r.trace else { return nil }
-        return ResultRenderer(style: PlainStyle(), contractsWarn: contractsWarn).counterexample(r, t, path: path)
+        guard r.trace != nil else { return nil }
+        let text = ResultRenderer(style: PlainStyle(), contractsWarn: contractsWarn).counterexamples(r, path: path, separator: "\n")
+        return String(text.dropFirst())
     }
 
     /// The whole terminal report of this spec, without colour, as its

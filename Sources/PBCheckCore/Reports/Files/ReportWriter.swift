@@ -66,12 +66,16 @@ public struct ReportWriter: Sendable {
         return out
     }
 
-    /// `NAME.PROPERTY.itf.json`, one per counterexample.
+    /// `NAME.PROPERTY.itf.json`, one per counterexample: a property's
+    /// first (shortest), then with `--counterexamples` its K-th as
+    /// `NAME.PROPERTY.K.itf.json` (K from 2).
     static func itfFiles(_ input: ReportInput) -> [ReportFile] {
         guard let model = input.model else { return [] }
-        return traced(input).map { r, trace, base in
-            let itf = ITFTrace(model: model, trace: trace, property: r.property.id, specPath: input.path, sha256: input.validation.sha256)
-            return ReportFile(name: "\(base).itf.json", contents: itf.encoded())
+        return traced(input).flatMap { r, _, base in
+            r.counterexamples.enumerated().map { k, cx in
+                let itf = ITFTrace(model: model, trace: cx.trace, property: r.property.id, specPath: input.path, sha256: input.validation.sha256)
+                return ReportFile(name: k == 0 ? "\(base).itf.json" : "\(base).\(k + 1).itf.json", contents: itf.encoded())
+            }
         }
     }
 
@@ -98,8 +102,10 @@ public struct ReportWriter: Sendable {
                 return false
             }
             // Another spec's name may extend this one's (`a` and `a.b`);
-            // a property's part of the name has no `.`.
-            return !f.dropFirst(name.count + 1).dropLast(suffix.count).contains(".")
+            // a property's part of the name has no `.`, but may be followed
+            // by one counterexample number (`PROPERTY.2`).
+            let parts = f.dropFirst(name.count + 1).dropLast(suffix.count).split(separator: ".", omittingEmptySubsequences: false)
+            return parts.count == 1 || (parts.count == 2 && !parts[1].isEmpty && parts[1].allSatisfy { $0.isASCII && $0.isNumber })
         }.sorted()
     }
 

@@ -266,7 +266,10 @@ public enum SARIFReport {
             case .violated:
                 level = input.isWarning(r) ? "warning" : "error"
                 text = "\(id) is violated\(what)" + (r.detail.map { ": \($0)" } ?? "")
-                    + (r.trace.map { " (counterexample of \(count($0.length, "step")))" } ?? "")
+                    + (r.trace.map { t in
+                        let n = r.counterexamples.count
+                        return n > 1 ? " (\(n) counterexamples, the shortest of \(count(t.length, "step")))" : " (counterexample of \(count(t.length, "step")))"
+                    } ?? "")
             case .unknown:
                 level = input.strict || r.property.severity != .warning ? "warning" : "note"
                 text = "\(id) could not be settled\(what): \(r.detail ?? "no reason given")"
@@ -274,7 +277,7 @@ public enum SARIFReport {
             let rule = r.property.kind.rawValue
             return SARIF.Result(ruleId: rule, level: level, message: .init(text: text), locations: [location(place(r))],
                                 partialFingerprints: [fingerprintKey: fingerprint([input.name, rule, id])],
-                                codeFlows: r.trace.map { [codeFlow($0, r)] },
+                                codeFlows: r.trace == nil ? nil : codeFlows(r),
                                 properties: .init(property: id, verdict: r.verdict.rawValue, traceLength: r.trace?.length))
         }
 
@@ -311,11 +314,18 @@ public enum SARIFReport {
                                 partialFingerprints: [fingerprintKey: rank == 0 ? key : fingerprint([input.name, rule, d.message, String(rank)])])
         }
 
+        /// One code flow per counterexample, shortest first.
+        mutating func codeFlows(_ r: PropertyResult) -> [SARIF.CodeFlow] {
+            let all = r.counterexamples
+            return all.indices.map { k in codeFlow(all[k].trace, r.showing(k), ordinal: r.moreCounterexamples == nil ? nil : (k + 1, all.count)) }
+        }
+
         /// The counterexample as one thread flow: the initial state, then
         /// each step at its transition; the last location also says what
         /// was violated. Over the limit, the steps after the initial state
-        /// are cut from the front, so the violating end stays.
-        mutating func codeFlow(_ t: Trace, _ r: PropertyResult) -> SARIF.CodeFlow {
+        /// are cut from the front, so the violating end stays. `ordinal`
+        /// (K, N): the K-th of N counterexamples.
+        mutating func codeFlow(_ t: Trace, _ r: PropertyResult, ordinal: (Int, Int)? = nil) -> SARIF.CodeFlow {
             var locations: [SARIF.ThreadFlowLocation] = []
             // The last location also says what was violated there.
             func detail(_ i: Int) -> String? { i == t.length ? r.detail : nil }
@@ -330,7 +340,7 @@ public enum SARIFReport {
                                        state: SARIF.ThreadFlowLocation.state(s.state, s.vars)))
                 previous = TraceState(state: s.state, vars: s.vars)
             }
-            var message = "counterexample of \(r.property.id): \(count(t.length, "step"))"
+            var message = (ordinal.map { "counterexample \($0.0) of \($0.1) for " } ?? "counterexample of ") + "\(r.property.id): \(count(t.length, "step"))"
             let limit = max(2, limits.threadFlowLocations)
             if locations.count > limit {
                 let cut = locations.count - limit
