@@ -151,6 +151,9 @@ public struct PropertyResult: Sendable, Codable {
     public var settledBy: Settlement
     /// For a random walk's counterexample: how it was shrunk.
     public var shrink: ShrinkInfo? = nil
+    /// For a determinism warning: the two steps enabled together in the
+    /// trace's last state, and a snapshot that enables both.
+    public var enabledTogether: EnabledTogether? = nil
 }
 
 extension PropertyResult {
@@ -181,6 +184,9 @@ public struct Coverage: Sendable, Codable {
     /// control state (leaf states). Nil when the engine does not tell them
     /// apart (the symbolic engine knows only which transitions fired).
     public var firedEdges: [FiredEdge]? = nil
+    /// Why each gap is there (unreached states, never-fired transitions);
+    /// nil when there is none or no engine could say.
+    public var why: CoverageWhy? = nil
     public init() {}
 
     /// A transition fired from one control state.
@@ -207,6 +213,8 @@ public struct Coverage: Sendable, Codable {
             var seen = Set(mine)
             c.firedEdges = mine + theirs.filter { seen.insert($0).inserted }
         }
+        // Settled against the gaps that are left by `ReachabilityExplainer.settle`.
+        c.why = why ?? other.why
         return c
     }
 }

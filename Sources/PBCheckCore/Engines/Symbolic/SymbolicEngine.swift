@@ -397,7 +397,14 @@ public final class SymbolicEngine {
                                               detail: "the symbolic engine proves safety properties; progress needs the reachable state graph, which only the explicit search builds",
                                               settledBy: .symbolic))
             } else if let (l, t, m) = best {
-                results.append(PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m, settledBy: .bmc(steps: l)))
+                var r = PropertyResult(property: prop, verdict: .violated, bound: nil, trace: t, detail: m, settledBy: .bmc(steps: l))
+                if prop.kind == .determinism, let choices = t.choices {
+                    // The kernel names the two steps at the trace's end.
+                    let last = Replayer(system: system).replay(choices).finalState
+                    let oracle = SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds)
+                    r.enabledTogether = system.enabledTogether(p, at: last, oracle: oracle)
+                }
+                results.append(r)
             } else if mine.isEmpty {
                 results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .noBadStep))
             } else if allProven {

@@ -180,6 +180,9 @@ public enum WalkEngine {
                                        settledBy: settled)
                 r.shrink = ShrinkInfo(originalLength: found.finding.steps,
                                       replays: s.replays, run: found.run, seed: options.seed, budgetExhausted: s.exhausted)
+                if property.kind == .determinism {
+                    r.enabledTogether = system.enabledTogether(p, at: replayed.finalState, oracle: walkers[0].oracle)
+                }
                 results.append(r)
             }
         }
@@ -193,6 +196,7 @@ public enum WalkEngine {
         for v in coverage.0 { for (i, b) in v.enumerated() where b { visited[i] = true } }
         for e in coverage.1 { fired.formUnion(e) }
         outcome.coverage = Coverage(model: system.model, visited: visited, edges: fired)
+        outcome.coverage.why = ReachabilityExplainer.settle(outcome, model: system.model)
         outcome.stats.steps = stats.steps
         outcome.stats.seconds = Date().timeIntervalSince(started)
         outcome.stats.solverQueries = walkers.map(\.oracle.queries).reduce(0, +)
