@@ -269,6 +269,16 @@ public struct SourceRelocation: Sendable {
         }
         o.stopReason = o.stopReason.map(stop)
         o.stalls = o.stalls.map(text)
+        if var why = o.coverage.why {
+            for k in why.transitions.indices {
+                why.transitions[k].line = map(SourceLoc(line: why.transitions[k].line, column: 1_000_000)).line
+                if case .deadGuard(let core) = why.transitions[k].reason { why.transitions[k].reason = .deadGuard(text(core)) }
+            }
+            for k in why.states.indices {
+                for e in why.states[k].entering.indices { why.states[k].entering[e].noSuccessor = why.states[k].entering[e].noSuccessor.map(text) }
+            }
+            o.coverage.why = why
+        }
         return o
     }
 

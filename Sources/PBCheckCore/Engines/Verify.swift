@@ -126,6 +126,7 @@ public enum Verifier {
             }
         }
         guard var result = outcome else { return undecided(system, engine: .explicit, reason: .unsupported("no engine ran")) }
+        result.coverage.why = ReachabilityExplainer.settle(result, model: model)
         result.engineNote = note(ran, model, request)
         result.stats.seconds = Date().timeIntervalSince(started)
         return result

@@ -122,12 +122,26 @@ public struct ResultJSON: Codable, Sendable {
         /// With `--counterexamples N` (N > 1), on a violated property: up to
         /// N distinct counterexamples, shortest first; the first is `trace`.
         public var traces: [TraceJSON]?
+        /// For a determinism warning: the two steps enabled together in the
+        /// trace's last state and a snapshot enabling both.
+        public var enabledTogether: EnabledTogetherJSON? = nil
 
         enum CodingKeys: String, CodingKey {
             case id, kind, description, verdict, bound, severity, contract, location, detail, trace, shrink, traces
             case settledBy = "settled_by"
+            case enabledTogether = "enabled_together"
         }
 
+    }
+    /// Two steps on one event enabled together (`EnabledTogether`).
+    public struct EnabledTogetherJSON: Codable, Sendable, Equatable {
+        public struct Step: Codable, Sendable, Equatable {
+            public var transition: String
+            public var params: [String: JSONScalar]
+        }
+        public var event: String
+        public var steps: [Step]
+        public var observations: [String: JSONScalar]
     }
     /// How a walk's counterexample was shrunk.
     public struct ShrinkJSON: Codable, Sendable, Equatable {
@@ -226,6 +240,44 @@ public struct ResultJSON: Codable, Sendable {
         /// left a gap) or `inconclusive` (a gap where the engine explored
         /// only part); null when it was not asked.
         @Nullable public var required: String?
+        /// Why each gap is there; left out when there is none.
+        public var why: WhyJSON? = nil
+    }
+
+    /// Why the coverage has gaps (`CoverageWhy`).
+    public struct WhyJSON: Codable, Sendable {
+        public struct StateJSON: Codable, Sendable {
+            public struct Entering: Codable, Sendable {
+                public var transition: String
+                public var fired: Bool
+                public var noSuccessor: String?
+                enum CodingKeys: String, CodingKey {
+                    case transition, fired
+                    case noSuccessor = "no_successor"
+                }
+            }
+            public var state: String
+            public var entering: [Entering]
+            public var reason: String
+        }
+        public struct TransitionJSON: Codable, Sendable {
+            public var transition: String
+            /// `source-unreached`, `conjunct-false`, `no-snapshot`,
+            /// `conjuncts-conflict`, `dead-guard`, `not-expanded`,
+            /// `guard-holds`, `no-states`, `undecided`.
+            public var kind: String
+            /// The guard conjuncts it names, as written.
+            public var conjuncts: [String]?
+            /// The reached state it names (`not-expanded`, `guard-holds`).
+            public var state: String?
+            public var line: Int
+            public var reason: String
+        }
+        /// Over every reachable state (an exhaustive search), else only
+        /// over the states the run reached.
+        public var exact: Bool
+        public var states: [StateJSON]
+        public var transitions: [TransitionJSON]
     }
 
     /// What checking a spec made: the fields `validate`'s document leaves
@@ -376,6 +428,10 @@ extension ResultJSON.CheckJSON {
                              t.detail = cx.detail
                              t.shrink = cx.shrink.map(ResultJSON.shrink)
                              return t
+                         },
+                         enabledTogether: r.enabledTogether.map { e in
+                             ResultJSON.EnabledTogetherJSON(event: e.event, steps: e.steps.map { .init(transition: $0.transition, params: ResultJSON.vars($0.params)) },
+                                                            observations: ResultJSON.vars(e.observations))
                          })
         }
         walk = o.walk.map { w in
@@ -385,7 +441,8 @@ extension ResultJSON.CheckJSON {
         }
         coverage = o.engines == [.scenarios] ? nil
             : ResultJSON.CoverageJSON(states: .init(reachable: o.coverage.reachableStates, unreachable: o.coverage.unreachableStates),
-                           transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired), required: nil)
+                           transitions: .init(fired: o.coverage.firedTransitions, never: o.coverage.neverFired), required: nil,
+                           why: o.coverage.why.map(ResultJSON.WhyJSON.init))
         stalls = o.obligations == nil ? nil : o.stalls
         obligations = o.obligations.map { r in
             ResultJSON.ObligationsJSON(states: r.states, assumptions: r.assumptions, seconds: ResultJSON.rounded(r.seconds),
@@ -401,6 +458,31 @@ extension ResultJSON.CheckJSON {
         symbolic = o.symbolic.map { st in
             ResultJSON.SymbolicJSON(bmcSeconds: st.bmcSeconds.map(ResultJSON.rounded), inductionSeconds: st.inductionSeconds.map(ResultJSON.rounded),
                          chc: st.chcSeconds.map { .init(property: $0.property.description, seconds: ResultJSON.rounded($0.seconds), answer: $0.answer) })
+        }
+    }
+}
+
+extension ResultJSON.WhyJSON {
+    init(_ w: CoverageWhy) {
+        exact = w.exact
+        states = w.states.map { s in
+            StateJSON(state: s.state, entering: s.entering.map { .init(transition: $0.transition, fired: $0.fired, noSuccessor: $0.noSuccessor) },
+                      reason: s.text(w))
+        }
+        transitions = w.transitions.map { t in
+            var kind = "", conjuncts: [String]?, state: String?
+            switch t.reason {
+            case .sourceUnreached: kind = "source-unreached"
+            case .conjunctFalse(let c): kind = "conjunct-false"; conjuncts = [c]
+            case .noSnapshot(let c): kind = "no-snapshot"; conjuncts = [c]
+            case .conjunctsConflict(let cs): kind = "conjuncts-conflict"; conjuncts = cs
+            case .deadGuard: kind = "dead-guard"
+            case .notExpanded(let s): kind = "not-expanded"; state = s
+            case .guardHolds(let s): kind = "guard-holds"; state = s
+            case .noStates: kind = "no-states"
+            case .undecided: kind = "undecided"
+            }
+            return TransitionJSON(transition: t.transition, kind: kind, conjuncts: conjuncts, state: state, line: t.line, reason: t.reason.description)
         }
     }
 }

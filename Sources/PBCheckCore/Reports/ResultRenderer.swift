@@ -155,6 +155,11 @@ public struct ResultRenderer {
         }
         out += ")\n"
         out += stepTable(t)
+        // Under the last step: the two steps a determinism warning found
+        // enabled together, and the snapshot that enables both.
+        if let both = r.enabledTogether {
+            out += String(repeating: " ", count: max(1, String(t.length).count) + 4) + both.text + "\n"
+        }
         out += "  " + style.severity(.error, "violated:") + " \(r.property.id)"
         if let d = r.property.description { out += " — \(d)" }
         out += "\n"
@@ -260,7 +265,26 @@ public struct ResultRenderer {
         if !c.unreachableStates.isEmpty { out += " (never: \(ResultRenderer.some(c.unreachableStates)))" }
         out += "; \(c.firedTransitions.count)/\(transitions) transitions fired"
         if !c.neverFired.isEmpty { out += " (never: \(ResultRenderer.some(c.neverFired)))" }
-        return out + "\n"
+        out += "\n"
+        if let why = c.why { out += self.why(why) }
+        return out
+    }
+
+    /// At most this many lines say why the coverage has gaps (all are in the JSON).
+    static let whyLines = 40
+
+    /// Why each gap is there: one line per unreached state, then per
+    /// never-fired transition not already named; and how far that goes.
+    func why(_ w: CoverageWhy) -> String {
+        let lines = w.lines
+        guard !lines.isEmpty else { return "" }
+        var out = ""
+        for line in lines.prefix(ResultRenderer.whyLines) { out += "  \(style.dim("why:")) \(line)\n" }
+        if lines.count > ResultRenderer.whyLines {
+            out += style.dim("  … \(lines.count - ResultRenderer.whyLines) more (--format json explains every gap)\n")
+        }
+        if !w.exact { out += style.dim("  (\(w.scope))\n") }
+        return out
     }
 
     /// Names a terminal line can hold: the first few, then how many more.

@@ -151,6 +151,9 @@ public struct PropertyResult: Sendable, Codable {
     public var settledBy: Settlement
     /// For a random walk's counterexample: how it was shrunk.
     public var shrink: ShrinkInfo? = nil
+    /// For a determinism warning: the two steps enabled together in the
+    /// trace's last state, and a snapshot that enables both.
+    public var enabledTogether: EnabledTogether? = nil
     /// The further distinct counterexamples `--counterexamples N` asked
     /// for, after `trace` (which stays the first and shortest), shortest
     /// first: empty when N > 1 was asked and no other was found; nil when
@@ -189,6 +192,8 @@ extension PropertyResult {
         r.detail = more[k - 1].detail
         r.shrink = more[k - 1].shrink
         r.moreCounterexamples = nil
+        // The steps found enabled together belong to the first trace's end.
+        if k > 0 { r.enabledTogether = nil }
         return r
     }
 
@@ -219,6 +224,9 @@ public struct Coverage: Sendable, Codable {
     /// control state (leaf states). Nil when the engine does not tell them
     /// apart (the symbolic engine knows only which transitions fired).
     public var firedEdges: [FiredEdge]? = nil
+    /// Why each gap is there (unreached states, never-fired transitions);
+    /// nil when there is none or no engine could say.
+    public var why: CoverageWhy? = nil
     public init() {}
 
     /// A transition fired from one control state.
@@ -245,6 +253,8 @@ public struct Coverage: Sendable, Codable {
             var seen = Set(mine)
             c.firedEdges = mine + theirs.filter { seen.insert($0).inserted }
         }
+        // Settled against the gaps that are left by `ReachabilityExplainer.settle`.
+        c.why = why ?? other.why
         return c
     }
 }

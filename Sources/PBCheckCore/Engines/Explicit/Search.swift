@@ -75,6 +75,9 @@ public final class ExplicitSearch {
     var internalErrors: [String] = []
     var depth = 0
     var steps = 0
+    /// States `0..<expanded` of the store were expanded (the rest were
+    /// reached, checked and left in the queue when the search stopped).
+    var expanded = 0
     let started = Date()
     var lastProgress = Date.distantPast
     /// Successors of the state being expanded, packed back to back.
@@ -205,6 +208,7 @@ public final class ExplicitSearch {
                 expandSequential(head, limit: &limit)
                 head += 1
             }
+            expanded = head
             if let reason = aborted { incomplete = reason; break }
             checkCounter += 1
             if checkCounter & 255 == 0 || workspaces.count > 1 {

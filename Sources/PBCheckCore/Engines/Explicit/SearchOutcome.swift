@@ -31,6 +31,16 @@ extension ExplicitSearch {
         return shows ? (result.trace, nil) : (nil, "the replayed trace does not break \(system.properties[property].id)")
     }
 
+    /// Why the coverage has gaps, over every state the search reached
+    /// (expanded or left in the queue); exact when the search finished.
+    func explainGaps(_ coverage: Coverage) -> CoverageWhy {
+        let explainer = ReachabilityExplainer(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds)
+        explainer.budget = Budget(stop: stopFlag)
+        return explainer.explain(coverage, exact: incomplete == nil) { body in
+            for i in 0..<store.count where !body(store.state(i), i < expanded || incomplete == nil) { return }
+        }
+    }
+
     func outcome() -> CheckOutcome {
         var results: [PropertyResult] = []
         var diagnostics: [Diagnostic] = internalErrors.map { Diagnostic.error(.internalError, "internal error: \($0)", at: nil) }
@@ -55,6 +65,10 @@ extension ExplicitSearch {
                         }
                         r.moreCounterexamples = more
                     }
+                    if p.kind == .determinism {
+                        r.enabledTogether = system.enabledTogether(i, at: Array(UnsafeBufferPointer(start: store.state(f.state), count: store.words)),
+                                                                   oracle: oracles[0])
+                    }
                     results.append(r)
                 }
             } else if case .depthLimit(let k) = incomplete {
@@ -76,7 +90,8 @@ extension ExplicitSearch {
         for i in 0..<store.count { control.insert(Int(system.layout.get(0, in: store.state(i)))) }
         var visited = Array(repeating: false, count: system.model.states.count)
         for c in control { visited[c] = true }
-        let coverage = Coverage(model: system.model, visited: visited, edges: firedEdges)
+        var coverage = Coverage(model: system.model, visited: visited, edges: firedEdges)
+        if coverage.hasGaps { coverage.why = explainGaps(coverage) }
         var stats = SearchStats()
         stats.states = store.count
         stats.steps = steps

@@ -19,6 +19,8 @@ public struct Replayer {
         /// The first value beyond 64 bits the replay met (the explicit
         /// evaluator computes in 64 bits; Z3 does not).
         public var overflow: EvalError?
+        /// The last state, packed (empty when the replay failed).
+        public var finalState: [UInt64] = []
 
         /// Whether the replay shows the property broken: by its last step
         /// (`atStep`) or in its last state. Deadlock and determinism are
@@ -97,7 +99,7 @@ public struct Replayer {
         }
         system.layout.unpack(current, into: ws.post.vars)
         let stateFindings = system.checkState(ws.post, limit: &limit)
-        return Result(trace: trace, lastStepFindings: last, finalStateFindings: stateFindings, error: nil, overflow: limit)
+        return Result(trace: trace, lastStepFindings: last, finalStateFindings: stateFindings, error: nil, overflow: limit, finalState: current)
     }
 }
 

@@ -107,6 +107,21 @@ final class SnapshotOracle {
         return Witness(snapshot: snapshot, any: [], purpose: .successor)
     }
 
+    /// A snapshot under which the expressions `parts` (conjuncts of
+    /// instance `inst`'s guard, its params bound) all hold and evaluate
+    /// without error in the state in `frame`, if there is one.
+    func satisfying(_ inst: Int, _ frame: Frame, _ parts: [TExpr]) throws(Failure) -> Snapshot? {
+        let env = ExplicitEnvironment(system: system, ctx: ctx, frame: frame)
+        var tr = translator(for: inst)
+        var terms: [Z3Term] = []
+        for p in parts {
+            let x = tr.translate(p, env)
+            terms.append(tr.term(x.value))
+            if let d = x.defined { terms.append(d) }
+        }
+        return try check(ctx.and(terms + env.side), env)?.snapshot
+    }
+
     /// An instance's guard, translated: true and defined.
     private func guardOf(_ inst: Int, _ env: ExplicitEnvironment, _ tr: inout SMTTranslator) -> Translated {
         system.model.transitions[system.instances[inst].transition].guardExpr.map { tr.translate($0, env) }

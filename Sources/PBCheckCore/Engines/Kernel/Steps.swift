@@ -151,12 +151,14 @@ extension TransitionSystem {
                     let ta = transitionID(ofInstance: ia), tb = transitionID(ofInstance: ib)
                     // A guard that reads no observation holds for every snapshot.
                     if !instances[ia].guardReadsObservations || !instances[ib].guardReadsObservations {
-                        findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled"))
+                        findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled",
+                                                pair: EnabledPair(a: ia, b: ib, snapshot: Snapshot())))
                         break search
                     }
                     do throws(SnapshotOracle.Failure) {
                         if let w = try oracle.jointlyEnabled(ia, ib, src) {
-                            findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled when \(describe(w.snapshot))"))
+                            findings.append(Finding(property: p, message: "'\(ta)' and '\(tb)' are both enabled when \(describe(w.snapshot))",
+                                                    pair: EnabledPair(a: ia, b: ib, snapshot: w.snapshot)))
                             break search
                         }
                     } catch {
@@ -166,5 +168,32 @@ extension TransitionSystem {
             }
         }
         return findings
+    }
+}
+
+extension TransitionSystem {
+    /// The two steps that break determinism property `p` in the packed
+    /// state `packed` — the last state of a counterexample — and a snapshot
+    /// enabling both, decided again by the one rule (`forEachStep`, then
+    /// `stepFindings`). When only one guard reads observations the rule
+    /// needs no snapshot; one is asked of Z3 here, so the table can show
+    /// what enables that step. Nil when the state does not break `p`.
+    func enabledTogether(_ p: Int, at packed: [UInt64], oracle: SnapshotOracle) -> EnabledTogether? {
+        guard packed.count == layout.words, properties.indices.contains(p) else { return nil }
+        let ws = makeWorkspace()
+        var limit: EvalError?, errors: [String] = [], unknown: String?
+        let survey = packed.withUnsafeBufferPointer {
+            forEachStep($0.baseAddress!, ws: ws, oracle: oracle, limit: &limit, internalErrors: &errors) { _, _, _ in true }
+        }
+        guard let survey, let pair = stepFindings(survey, ws.src, oracle, unknown: &unknown, skip: { $0 != p })
+            .first(where: { $0.property == p })?.pair else { return nil }
+        var snapshot = pair.snapshot
+        if snapshot.values.isEmpty && (instances[pair.a].guardReadsObservations || instances[pair.b].guardReadsObservations),
+           let w = try? oracle.jointlyEnabled(pair.a, pair.b, ws.src) {
+            snapshot = w.snapshot
+        }
+        let steps = [pair.a, pair.b].map { EnabledTogether.Step(transition: transitionID(ofInstance: $0), params: paramValues($0)) }
+        return EnabledTogether(event: model.transitions[instances[pair.a].transition].event, steps: steps,
+                               observations: snapshot.values.keys.sorted().map { observationText($0, snapshot.values[$0] ?? 0).1 })
     }
 }

@@ -3,6 +3,17 @@ public struct Finding: Sendable, Hashable {
     /// Index into `TransitionSystem.properties`.
     public var property: Int
     public var message: String
+    /// For determinism: the two instances enabled together, and the
+    /// snapshot Z3 found for both (empty when it was not asked).
+    var pair: EnabledPair? = nil
+}
+
+/// Two instances enabled together in one state, and a snapshot that
+/// enables both (empty when neither guard was asked of Z3).
+struct EnabledPair: Sendable, Hashable {
+    var a: Int
+    var b: Int
+    var snapshot: Snapshot
 }
 
 /// One transition with one binding of its params, compiled. A class, so

@@ -137,7 +137,7 @@ public enum ObligationChecker {
                 if let u = info.unknown { ob.status = .unknown; ob.message = u }
                 else if !anyFeasible {
                     ob.status = .fails
-                    ob.message = "'\(info.name)' (line \(model.transitions[t].loc.line)) can never fire: " + coreText(info.core ?? [])
+                    ob.message = "'\(info.name)' (line \(model.transitions[t].loc.line)) \(cannotFire)" + coreText(info.core ?? [])
                 }
                 obligations.append(ob)
             }
@@ -248,6 +248,9 @@ public enum ObligationChecker {
                                       seconds: Date().timeIntervalSince(started), incomplete: incomplete)
         return (report, diagnostics)
     }
+
+    /// What a feasibility failure's message says before its unsat core.
+    static let cannotFire = "can never fire: "
 
     static func coreText(_ core: [CoreLabel]) -> String {
         let guards = core.filter(\.isGuard).map(\.text)

@@ -503,6 +503,12 @@ public final class SymbolicEngine {
                     let found = more[p] ?? []
                     r.moreCounterexamples = found.indices.sorted { (found[$0].trace.length, $0) < (found[$1].trace.length, $1) }.map { found[$0] }
                 }
+                if prop.kind == .determinism, let choices = t.choices {
+                    // The kernel names the two steps at the trace's end.
+                    let last = Replayer(system: system).replay(choices).finalState
+                    let oracle = SnapshotOracle(system: system, queryTimeoutMilliseconds: options.queryTimeoutMilliseconds)
+                    r.enabledTogether = system.enabledTogether(p, at: last, oracle: oracle)
+                }
                 results.append(r)
             } else if mine.isEmpty {
                 results.append(PropertyResult(property: prop, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .noBadStep))

@@ -223,6 +223,9 @@ public enum WalkEngine {
             var r = PropertyResult(property: property, verdict: .violated, bound: nil, trace: best.trace, detail: best.detail, settledBy: settled)
             r.shrink = best.shrink
             if wantedCount > 1 { r.moreCounterexamples = Array(sorted.dropFirst()) }
+            if property.kind == .determinism, let choices = best.trace.choices {
+                r.enabledTogether = system.enabledTogether(p, at: replayer.replay(choices).finalState, oracle: walkers[0].oracle)
+            }
             results.append(r)
         }
 
@@ -235,6 +238,7 @@ public enum WalkEngine {
         for v in coverage.0 { for (i, b) in v.enumerated() where b { visited[i] = true } }
         for e in coverage.1 { fired.formUnion(e) }
         outcome.coverage = Coverage(model: system.model, visited: visited, edges: fired)
+        outcome.coverage.why = ReachabilityExplainer.settle(outcome, model: system.model)
         outcome.stats.steps = stats.steps
         outcome.stats.seconds = Date().timeIntervalSince(started)
         outcome.stats.solverQueries = walkers.map(\.oracle.queries).reduce(0, +)

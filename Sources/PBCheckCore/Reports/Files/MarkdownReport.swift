@@ -312,6 +312,10 @@ private struct Report {
                                       Markdown.plain(values(s.observations)), Markdown.plain(changed.joined(separator: "\n"))]
                 .joined(separator: " | ") + " |\n"
         }
+        if let both = r.enabledTogether {
+            let names = both.steps.map { $0.transition + ($0.params.isEmpty ? "" : "(\(values($0.params)))") }.joined(separator: ", ")
+            out += "| | *both enabled* | \(Markdown.plain(both.event)) | | \(Markdown.plain(values(both.observations))) | \(Markdown.plain(names)) |\n"
+        }
         out += "\n**\(input.isWarning(r) ? "Warning" : "Violated"):** \(Markdown.code(r.property.id.description))"
         if let d = r.property.description { out += " — " + Markdown.plain(d) }
         out += "\n"
