@@ -284,7 +284,7 @@ extension TransitionSystem {
         } else if candidates.isEmpty {
             reason = "no binding of its params matches \(request.params.map { "\($0.name)=\($0.value)" }.joined(separator: ", "))"
         } else {
-            reason = whyNotTaken(candidates, frame: frame, snapshot: given, complete: request.completeSnapshot)
+            reason = whyNotTaken(candidates, at: packed, snapshot: given)
         }
         throw .notEnabled(NotEnabled(transition: request.name, state: here, reason: reason, enabled: enabledSteps(packed, oracle: oracle)))
     }
@@ -312,10 +312,24 @@ extension TransitionSystem {
         return names
     }
 
-    /// Why none of `candidates` is enabled at `frame`'s state.
-    func whyNotTaken(_ candidates: [Int], frame: Frame, snapshot: Snapshot, complete: Bool) -> String {
-        let t = model.transitions[instances[candidates[0]].transition]
-        let guardText = t.guardSource.map { "its guard `\($0)` is false" } ?? "it is not enabled"
-        return candidates.count == 1 || t.params.isEmpty ? guardText : "\(guardText) for every binding of its params"
+    /// Why none of `candidates` (instances of one transition) is taken at
+    /// `packed`: per binding, the guard conjunct that fails with the values
+    /// it reads, or why the step has no successor (`ReachabilityExplainer`).
+    /// With a snapshot given, an answer that some other snapshot enables the
+    /// step says which observations were given.
+    func whyNotTaken(_ candidates: [Int], at packed: [UInt64], snapshot: Snapshot) -> String {
+        let t = instances[candidates[0]].transition
+        let id = model.transitions[t].id
+        let mine = byState[Int(layout.get(0, in: packed))].filter { instances[$0].transition == t }
+        guard let answers = ReachabilityExplainer(system: self).whyNotEnabled(id, at: packed), answers.count == mine.count else {
+            return model.transitions[t].guardSource.map { "its guard `\($0)` is false" } ?? "it is not enabled"
+        }
+        let given = snapshot.values.isEmpty ? "" : " (given \(describe(snapshot)))"
+        let lines = zip(mine, answers).filter { candidates.contains($0.0) }.map { _, why -> String in
+            let text: String
+            if case .enabled = why.answer { text = "its guard is false for the observations given\(given); \(why.answer)" } else { text = "\(why.answer)" }
+            return why.params.isEmpty ? text : "\(WhyWords.values(why.params)): \(text)"
+        }
+        return lines.joined(separator: "; ")
     }
 }
