@@ -24,24 +24,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+from clitest import ROOT, check, run, tally
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-passed = 0
-failed = 0
 
 
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {description}" + (f": {detail}" if detail else ""))
-
-
-def run(args, stdin=None, timeout=300):
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, input=stdin)
 
 
 def stem(path):
@@ -282,8 +270,7 @@ def main():
         tmux_session(pbcheck, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"explore_test: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return tally("explore_test")
 
 
 if __name__ == "__main__":

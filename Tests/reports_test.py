@@ -18,29 +18,17 @@ import signal
 import subprocess
 import sys
 import tempfile
+
+from clitest import ROOT, check, run, tally
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SARIF_SCHEMA = os.path.join(ROOT, "Tests", "schemas", "sarif-schema-2.1.0.json")
 JUNIT_XSD = os.path.join(ROOT, "Tests", "schemas", "junit-ant.xsd")
 # Every spec gets these; a spec with counterexamples one .itf.json each.
 KINDS = [".json", ".junit.xml", ".sarif", ".md", ".dot", ".html"]
 
-passed = 0
-failed = 0
 
 
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {description}" + (f": {detail}" if detail else ""))
-
-
-def run(args, cwd=ROOT, timeout=300):
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
 def stem(path):
@@ -449,8 +437,7 @@ def main():
         ci_recipe(bin_path, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"reports: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(tally("reports"))
 
 
 if __name__ == "__main__":

@@ -18,25 +18,13 @@ import subprocess
 import sys
 import tempfile
 
+from clitest import ROOT, check, run, tally
+
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-passed = 0
-failed = 0
 
 
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {description}" + (f": {detail}" if detail else ""))
 
-
-def run(args, cwd=ROOT, timeout=300):
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
 def stem(path):
@@ -201,8 +189,7 @@ def main():
         fixed_spec_passes(bin_path, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"scenarios: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(tally("scenarios"))
 
 
 if __name__ == "__main__":

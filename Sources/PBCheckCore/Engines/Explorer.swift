@@ -192,39 +192,23 @@ public final class Explorer {
     /// snapshot that enables it (Z3 finds one, honouring the pins).
     func enabledText() -> String {
         listed = []
-        let frame = system.makeFrame()
-        system.layout.unpack(current.packed, into: frame.vars)
         let fixed: Snapshot
         do throws(StepProblem) { fixed = try system.snapshot(pins) } catch { return "  \(error.message)\n" }
+        let (steps, undecided) = system.enabledSteps(current.packed, fixed: fixed, oracle: oracle)
         var lines: [String] = []
-        var undecided: [String] = []
-        let ws = system.makeWorkspace()
-        for i in system.byState[Int(frame.vars[0])] {
-            var snapshot = fixed
-            if system.instances[i].needsSolver {
-                do throws(SnapshotOracle.Failure) {
-                    guard let w = try oracle.witness(i, frame, fixed: fixed.values) else { continue }
-                    snapshot = w.snapshot
-                } catch {
-                    if case .unknown(let r) = error { undecided.append("\(system.stepName(i)) (\(r))") }
-                    continue
-                }
-            }
-            let any = (try? system.anyValues(i, chosen: [])) ?? []
-            system.layout.unpack(current.packed, into: ws.src.vars)
-            ws.src.snapshot = snapshot
-            var limit: EvalError?
-            let f = current.packed.withUnsafeBufferPointer { system.fire(i, ws, packed: $0.baseAddress!, any: any, out: ws.out, limit: &limit) }
-            ws.src.snapshot = Snapshot()
-            guard f.enabled else { continue }
-            let choice = StepChoice(instance: i, snapshot: snapshot, any: any)
-            listed.append(choice)
+        for step in steps {
+            let i = step.choice.instance
+            listed.append(step.choice)
             let target = system.model.states[system.instances[i].to].id
-            var line = "  \(listed.count)  \(system.stepName(i)) → \(target)\(snapshotText(choice))"
-            if !f.findings.isEmpty { line += "  " + style.severity(.warning, "(breaks \(f.findings.map { system.properties[$0.property].id.description }.joined(separator: ", ")))") }
+            var line = "  \(listed.count)  \(system.stepName(i)) → \(target)\(snapshotText(step.choice))"
+            if !step.fired.findings.isEmpty {
+                line += "  " + style.severity(.warning, "(breaks \(step.fired.findings.map { system.properties[$0.property].id.description }.joined(separator: ", ")))")
+            }
             lines.append(line)
         }
-        var out = lines.isEmpty ? "enabled: nothing" + (system.model.states[Int(frame.vars[0])].isFinal ? " (a final state)" : "") + "\n" : "enabled:\n" + lines.joined(separator: "\n") + "\n"
+        let control = Int(system.layout.get(0, in: current.packed))
+        var out = lines.isEmpty ? "enabled: nothing" + (system.model.states[control].isFinal ? " (a final state)" : "") + "\n"
+            : "enabled:\n" + lines.joined(separator: "\n") + "\n"
         for u in undecided { out += "  " + style.severity(.warning, "undecided:") + " \(u)\n" }
         return out
     }
@@ -242,17 +226,12 @@ public final class Explorer {
             }
             do throws(StepProblem) { choice.any = try system.anyValues(choice.instance, chosen: chosen) } catch { return "\(error.message)\n" }
         }
-        let ws = system.makeWorkspace()
-        system.layout.unpack(current.packed, into: ws.src.vars)
-        ws.src.snapshot = choice.snapshot
-        var limit: EvalError?
-        let f = current.packed.withUnsafeBufferPointer { system.fire(choice.instance, ws, packed: $0.baseAddress!, any: choice.any, out: ws.out, limit: &limit) }
-        ws.src.snapshot = Snapshot()
-        guard f.successor else {
+        let taken = system.step(choice, at: current.packed, ws: system.makeWorkspace())
+        let f = taken.fired
+        guard let next = taken.successor else {
             let why = f.findings.map { "\(system.properties[$0.property].id): \($0.message)" }.joined(separator: "; ")
             return "step \(n) (\(system.stepName(choice.instance))) has no successor: \(why.isEmpty ? "it is not enabled" : why)\n"
         }
-        let next = Array(UnsafeBufferPointer(start: ws.out, count: system.layout.words))
         path.append(Point(packed: next, choice: choice, findings: f.findings))
         pins = []
         syncPosition()

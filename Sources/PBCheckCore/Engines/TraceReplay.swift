@@ -105,7 +105,7 @@ public struct TraceReplay {
         guard let found else {
             let here = Replayer(system: system).stateText(packed).state
             throw .notEnabled(NotEnabled(transition: "(a step to \(reached.state))", state: here, reason: "no step leads to the state the trace records next",
-                                         enabled: system.enabledSteps(packed, oracle: oracle)))
+                                         enabled: system.enabledStepNames(packed, oracle: oracle)))
         }
         return found
     }

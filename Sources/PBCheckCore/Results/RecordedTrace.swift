@@ -87,6 +87,19 @@ public struct RecordedTrace: Sendable {
         }
     }
 
+    /// A JSON object of scalars by name, in name order (nil: none); `what`
+    /// names it in errors.
+    static func scalars(_ v: ITFValue?, _ what: String) throws(ReadError) -> [(name: String, value: ScalarValue)] {
+        guard let v else { return [] }
+        guard case .record(let fields) = v else { throw ReadError("\(what) is not an object") }
+        var out: [(name: String, value: ScalarValue)] = []
+        for k in fields.keys.sorted() {
+            guard let s = fields[k].flatMap(scalar) else { throw ReadError("\(what) \"\(k)\" is not a scalar") }
+            out.append((k, s))
+        }
+        return out
+    }
+
     /// A key of a `#map` as it appears in a slot name.
     static func keyText(_ v: ITFValue) -> String? { scalar(v)?.description }
 
@@ -112,14 +125,7 @@ public struct RecordedTrace: Sendable {
             return State(state: control, vars: vars)
         }
         func record(_ v: ITFValue?, _ what: String, _ i: Int) throws(ReadError) -> [(name: String, value: ScalarValue)] {
-            guard let v else { return [] }
-            guard case .record(let fields) = v else { throw ReadError("state \(i): #meta \(what) is not an object") }
-            var out: [(name: String, value: ScalarValue)] = []
-            for k in fields.keys.sorted() {
-                guard let s = scalar(fields[k] ?? .bool(false)) else { throw ReadError("state \(i): #meta \(what) \"\(k)\" is not a scalar") }
-                out.append((k, s))
-            }
-            return out
+            try scalars(v, "state \(i): #meta \(what)")
         }
         guard !itf.states.isEmpty else { throw ReadError("the ITF trace has no states") }
         var steps: [Step] = []
@@ -190,16 +196,7 @@ public struct RecordedTrace: Sendable {
             }
             chosen = traces[0]
         }
-        func pairs(_ v: ITFValue?, _ what: String) throws(ReadError) -> [(name: String, value: ScalarValue)] {
-            guard let v else { return [] }
-            guard case .record(let fields) = v else { throw ReadError("\(what) is not an object") }
-            var out: [(name: String, value: ScalarValue)] = []
-            for k in fields.keys.sorted() {
-                guard let s = scalar(fields[k] ?? .bool(false)) else { throw ReadError("\(what) \"\(k)\" is not a scalar") }
-                out.append((k, s))
-            }
-            return out
-        }
+        let pairs = scalars
         func state(_ v: ITFValue?, _ what: String) throws(ReadError) -> State {
             guard case .record(let s)? = v, case .string(let control)? = s["state"] else { throw ReadError("\(what) has no \"state\"") }
             return State(state: control, vars: Dictionary(try pairs(s["vars"], "\(what) vars").map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))

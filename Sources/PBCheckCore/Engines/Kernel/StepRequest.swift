@@ -259,15 +259,9 @@ extension TransitionSystem {
                     continue
                 }
             }
-            let any = try anyValues(i, chosen: request.chosen)
-            layout.unpack(packed, into: ws.src.vars)
-            ws.src.snapshot = snapshot
-            var limit: EvalError?
-            let fired = packed.withUnsafeBufferPointer { fire(i, ws, packed: $0.baseAddress!, any: any, out: ws.out, limit: &limit) }
-            ws.src.snapshot = Snapshot()
-            guard fired.enabled || !fired.findings.isEmpty else { continue }
-            taken.append(TakenStep(choice: StepChoice(instance: i, snapshot: snapshot, any: any), fired: fired,
-                                   successor: fired.successor ? Array(UnsafeBufferPointer(start: ws.out, count: layout.words)) : nil))
+            let step = self.step(StepChoice(instance: i, snapshot: snapshot, any: try anyValues(i, chosen: request.chosen)), at: packed, ws: ws)
+            guard step.fired.enabled || !step.fired.findings.isEmpty else { continue }
+            taken.append(step)
             if byID { break }
         }
         let distinct = Set(taken.map { instances[$0.choice.instance].transition })
@@ -286,28 +280,51 @@ extension TransitionSystem {
         } else {
             reason = whyNotTaken(candidates, at: packed, snapshot: given)
         }
-        throw .notEnabled(NotEnabled(transition: request.name, state: here, reason: reason, enabled: enabledSteps(packed, oracle: oracle)))
+        throw .notEnabled(NotEnabled(transition: request.name, state: here, reason: reason, enabled: enabledStepNames(packed, oracle: oracle)))
     }
 
-    /// The steps enabled at `packed` for some snapshot, by name, each once.
-    func enabledSteps(_ packed: [UInt64], oracle: SnapshotOracle) -> [String] {
+    /// One step fired from `packed` as `choice` says: what firing did and
+    /// the successor.
+    func step(_ choice: StepChoice, at packed: [UInt64], ws: Workspace) -> TakenStep {
+        layout.unpack(packed, into: ws.src.vars)
+        ws.src.snapshot = choice.snapshot
+        var limit: EvalError?
+        let fired = packed.withUnsafeBufferPointer { fire(choice.instance, ws, packed: $0.baseAddress!, any: choice.any, out: ws.out, limit: &limit) }
+        ws.src.snapshot = Snapshot()
+        return TakenStep(choice: choice, fired: fired, successor: fired.successor ? Array(UnsafeBufferPointer(start: ws.out, count: layout.words)) : nil)
+    }
+
+    /// The steps enabled at `packed`, one per instance: the snapshot Z3
+    /// finds with the observations in `fixed` (none when the step reads no
+    /// observation) and the first value of each `:= any`; and the steps Z3
+    /// could not decide, with why.
+    func enabledSteps(_ packed: [UInt64], fixed: Snapshot = Snapshot(), oracle: SnapshotOracle) -> (steps: [TakenStep], undecided: [String]) {
         let frame = makeFrame()
         layout.unpack(packed, into: frame.vars)
         let ws = makeWorkspace()
-        var names: [String] = []
+        var steps: [TakenStep] = [], undecided: [String] = []
         for i in byState[Int(frame.vars[0])] {
-            let enabled: Bool
+            var snapshot = fixed
             if instances[i].needsSolver {
-                enabled = ((try? oracle.witness(i, frame, fixed: [:])) ?? nil) != nil
-            } else {
-                layout.unpack(packed, into: ws.src.vars)
-                ws.src.snapshot = Snapshot()
-                var limit: EvalError?
-                let first = (try? anyValues(i, chosen: [])) ?? []
-                enabled = packed.withUnsafeBufferPointer { fire(i, ws, packed: $0.baseAddress!, any: first, out: ws.out, limit: &limit) }.enabled
+                do throws(SnapshotOracle.Failure) {
+                    guard let w = try oracle.witness(i, frame, fixed: fixed.values) else { continue }
+                    snapshot = w.snapshot
+                } catch {
+                    if case .unknown(let r) = error { undecided.append("\(stepName(i)) (\(r))") }
+                    continue
+                }
             }
-            let name = stepName(i)
-            if enabled && !names.contains(name) { names.append(name) }
+            let step = self.step(StepChoice(instance: i, snapshot: snapshot, any: (try? anyValues(i, chosen: [])) ?? []), at: packed, ws: ws)
+            if step.fired.enabled { steps.append(step) }
+        }
+        return (steps, undecided)
+    }
+
+    /// The names of the steps enabled at `packed`, each once.
+    func enabledStepNames(_ packed: [UInt64], oracle: SnapshotOracle) -> [String] {
+        var names: [String] = []
+        for step in enabledSteps(packed, oracle: oracle).steps where !names.contains(stepName(step.choice.instance)) {
+            names.append(stepName(step.choice.instance))
         }
         return names
     }
