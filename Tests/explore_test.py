@@ -128,6 +128,28 @@ def replay_edits(pbcheck, tmp, reports):
         json.dump(doc, f)
     r = run([pbcheck, "replay", spec, bad])
     check("a value of the wrong type exits 2", r.returncode == 2 and "not a value of variable 'k'" in r.stdout, r.stdout + r.stderr)
+    # Hostile files: deep nesting, a #bigint past 64 bits, random bytes,
+    # no states: exit 2 with one line, never a crash.
+    hostile = {
+        "deep.json": "[" * 200000 + "]" * 200000,
+        "bigint.json": json.dumps({"vars": ["state", "k"], "states": [{"state": "work", "k": {"#bigint": "9" * 30}}]}),
+        "random.json": "".join(chr(c) for c in range(1, 255)) * 40,
+        "nostates.json": json.dumps({"vars": ["state", "k"], "states": []}),
+    }
+    for name, text in hostile.items():
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        r = run([pbcheck, "replay", spec, path])
+        check(f"replay of {name} exits 2 with one error line", r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith("error: "), r.stderr[-300:])
+    # An ITF file of states only (no step names): each step is the one
+    # that leads to the next state.
+    bare = os.path.join(tmp, "bare.itf.json")
+    with open(bare, "w") as f:
+        json.dump({"vars": ["state", "k"], "states": [{"state": "work", "k": k} for k in range(3)]}, f)
+    r = run([pbcheck, "replay", spec, bare])
+    # It records no property: it reproduces what its end breaks.
+    check("an ITF trace without step names replays by its states", r.returncode == 1 and "2  tick" in r.stdout and "still violated: invariant:work:0" in r.stdout, r.stdout + r.stderr)
     with open(bad, "w") as f:
         f.write("{ not json")
     r = run([pbcheck, "replay", spec, bad])

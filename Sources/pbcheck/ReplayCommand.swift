@@ -67,6 +67,8 @@ enum TraceInput {
 
     /// The trace in `path`: an error says why it is not one (exit 2).
     static func read(_ path: String, model: TypedModel, property: String?) throws -> RecordedTrace {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= RecordedTrace.maxFileBytes else { throw fail("\(path): \(size) bytes; a trace file is at most \(RecordedTrace.maxFileBytes) bytes") }
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read the trace file") }
         do {
             return try RecordedTrace.read(json: data, property: property, specName: model.name)

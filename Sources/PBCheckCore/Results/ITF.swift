@@ -93,7 +93,14 @@ public indirect enum ITFValue: Sendable, Equatable, Codable {
             if let i = try? c.decode(Int64.self) { self = .int(i); return }
             if let d = try? c.decode(Double.self) { self = .double(d); return }
             if let s = try? c.decode(String.self) { self = .string(s); return }
-            if let items = try? c.decode([ITFValue].self) { self = .list(items); return }
+        }
+        // An array's elements decode with their own errors (a #bigint
+        // beyond 64 bits is said as such, not as "not an object").
+        if var list = try? decoder.unkeyedContainer() {
+            var items: [ITFValue] = []
+            while !list.isAtEnd { items.append(try list.decode(ITFValue.self)) }
+            self = .list(items)
+            return
         }
         let o = try decoder.container(keyedBy: Key.self)
         let keys = o.allKeys.map(\.stringValue)

@@ -36,6 +36,10 @@ public struct RecordedTrace: Sendable {
         public var line: Int?
     }
 
+    /// The largest trace file read (a counterexample of millions of steps
+    /// is still far below it).
+    public static let maxFileBytes = 256 << 20
+
     public var format: Format
     /// The property the trace shows violated, as its id is printed.
     public var property: String?
@@ -62,7 +66,7 @@ public struct RecordedTrace: Sendable {
     /// when the result holds several specs.
     public static func read(json data: Data, property: String?, specName: String?) throws(ReadError) -> RecordedTrace {
         let doc: ITFValue
-        do { doc = try JSONDecoder().decode(ITFValue.self, from: data) } catch { throw ReadError("not JSON: \(error.localizedDescription)") }
+        do { doc = try JSONDecoder().decode(ITFValue.self, from: data) } catch { throw ReadError(RecordedTrace.describe(error)) }
         if case .record(let top) = doc, top["vars"] != nil, top["states"] != nil {
             let itf: ITFTrace
             do { itf = try ITFTrace(data: data) } catch { throw ReadError("not an ITF trace: \(error)") }
@@ -74,6 +78,20 @@ public struct RecordedTrace: Sendable {
             return trace
         }
         return try fromResult(doc, property: property, specName: specName)
+    }
+
+    /// What a JSON decoding error says, in one line.
+    static func describe(_ error: Error) -> String {
+        guard let e = error as? DecodingError else { return "not JSON: \(error.localizedDescription)" }
+        switch e {
+        case .dataCorrupted(let c):
+            let inner = (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            let at = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return at.isEmpty ? "not JSON: " + (inner ?? c.debugDescription) : "not a trace: \(inner ?? c.debugDescription) (at \(at))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c):
+            return "not a trace: \(c.debugDescription)"
+        @unknown default: return "not JSON: \(error.localizedDescription)"
+        }
     }
 
     // MARK: ITF
