@@ -198,6 +198,19 @@ def scenario_tests(pbcheck, tmp, reports):
             check(f"the scenario of {os.path.basename(itf)} is the one violated", mine and mine[0]["verdict"] == "violated", json.dumps(mine)[:300])
 
 
+def scenario_of_a_scenario(pbcheck):
+    """A failing scenario's trace makes no regression scenario: it is one."""
+    tmp = tempfile.mkdtemp(prefix="pbcheck-scenario-")
+    try:
+        r = run([pbcheck, "verify", "--no-cache", "--report-dir", tmp, "specs/order-review.yaml"])
+        itf = os.path.join(tmp, "order-review.scenario_playbook.itf.json")
+        check("order-review's scripted run fails and has a trace", os.path.exists(itf), r.stdout[-300:])
+        r = run([pbcheck, "scenario", "specs/order-review.yaml", itf])
+        check("scenario of a failing scenario's trace exits 2 and says why", r.returncode == 2 and "regression test already" in r.stderr, r.stdout + r.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def explore_session(pbcheck, tmp, reports):
     spec = "specs/buggy/multi-violation.yaml"
     trace = os.path.join(reports, "multi-violation.deadlock.itf.json")
@@ -288,6 +301,7 @@ def main():
         replay_edits(pbcheck, tmp, reports)
         graphs(pbcheck, reports)
         scenario_tests(pbcheck, tmp, reports)
+        scenario_of_a_scenario(pbcheck)
         explore_session(pbcheck, tmp, reports)
         tmux_session(pbcheck, tmp)
     finally:

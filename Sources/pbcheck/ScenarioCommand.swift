@@ -47,6 +47,9 @@ struct ScenarioCommand: ParsableCommand {
             throw ExitCode(ExitStatus.inconclusive.rawValue)
         }
         guard let result = report.result, let t = report.trace else { throw TraceInput.fail("\(trace): the trace could not be replayed") }
+        if result.property.kind == .scenario {
+            throw TraceInput.fail("\(trace) is the trace of a failing scenario, \(result.property.id): that scenario is the regression test already")
+        }
         let text = ScenarioYAML.file(model: model, result: result, trace: t, specPath: spec)
         guard let output else {
             Terminal.write(text)
