@@ -98,6 +98,44 @@ import Testing
     }
 
     /// Integers past ±(2^53 − 1) are `#bigint` strings, and read back exactly.
+    /// The Markdown and HTML reports say why each coverage gap is there,
+    /// as the terminal and the JSON do.
+    @Test func reportsSayWhyEachGapIsThere() throws {
+        let yaml = """
+            version: "1.0"
+            machine:
+              id: "gap"
+              initial: "idle"
+              variables:
+                x: { type: int, range: [0, 3], init: 0 }
+              states:
+                idle: {}
+                busy: {}
+                done: { final_state: true }
+              transitions:
+                - { id: "bump", from: "idle", to: "idle", event: "bump", guard: "x < 3", effects: ["x := x + 1"] }
+                - { id: "go", from: "idle", to: "busy", event: "go", guard: "x >= 1 && x > 5" }
+                - { id: "finish", from: "busy", to: "done", event: "finish" }
+                - { id: "quit", from: "idle", to: "done", event: "quit" }
+            """
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/gap.yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let v = Pipeline.validate(path: path)
+        let model = try #require(v.model)
+        var request = CheckRequest()
+        request.engine = .explicit
+        let input = ReportInput(path: path, command: .verify, validation: v, outcome: Verifier.run(model: model, request: request))
+        let markdown = MarkdownReport.text(input)
+        #expect(markdown.contains("**Why:**"))
+        #expect(markdown.contains("- 'busy' is never reached: only 'go' enters it, and it never fired: `x > 5` is false in every reached state it leaves from"))
+        #expect(markdown.contains("- 'finish' never fired: its source 'busy' is never reached"))
+        let html = HTMLReport.page(input, graphSVG: nil)
+        #expect(html.contains("<ul class=\"why\">"))
+        #expect(html.contains("<code>x &gt; 5</code>") || html.contains("`x &gt; 5`"))
+    }
+
     @Test func bigIntegersRoundTrip() throws {
         let values: [Int64] = [0, -1, (1 << 53) - 1, 1 << 53, -(1 << 53), .max, .min]
         let data = try JSONEncoder().encode(ITFValue.list(values.map(ITFValue.int)))

@@ -169,6 +169,9 @@ public enum HTMLReport {
         }
         out += gaps("Never reached", c.states.unreachable)
         out += gaps("Never fired", c.transitions.never)
+        if let why = input.outcome?.coverage.why, !why.lines.isEmpty {
+            out += "<ul class=\"why\">\n" + why.lines.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n"
+        }
         if c.states.unreachable.isEmpty && c.transitions.never.isEmpty {
             out += "<p class=\"gaps muted\">Every state was reached and every transition fired.</p>\n"
         } else if input.outcome?.coverageIsExact == false {

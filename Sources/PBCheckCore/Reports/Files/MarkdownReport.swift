@@ -281,6 +281,12 @@ private struct Report {
         if c.hasGaps && !o.coverageIsExact {
             out += "\nThe engine did not explore every state: what it never reached may still be reachable.\n"
         }
+        // Why each gap is there, with the names (cut together with them).
+        if names, let why = c.why, !why.lines.isEmpty {
+            out += "\n**Why:**\n\n"
+            for line in why.lines.prefix(ResultRenderer.whyLines) { out += "- \(line)\n" }
+            if why.lines.count > ResultRenderer.whyLines { out += "- … \(why.lines.count - ResultRenderer.whyLines) more in `NAME.json` (`coverage.why`)\n" }
+        }
         return out + "\n"
     }
 
