@@ -109,6 +109,14 @@ def replay_edits(pbcheck, tmp, reports):
     fixed_jam = edited(tmp, spec, 'guard: "k == 6"', 'guard: "k == 6 && k < 0"', "fixed-jam.yaml")
     r = run([pbcheck, "replay", fixed_jam, os.path.join(reports, "multi-violation.range_k.scenario.yaml")])
     check("replay of a scenario that still applies, its bug still there, exits 1", r.returncode == 1, r.stdout[-300:])
+    # A scenario file as explore's and graph's TRACE: the steps it takes.
+    r = run([pbcheck, "explore", spec, "--trace", scenario], stdin="goto 8\n")
+    check("explore --trace SCENARIO.yaml loads the scenario's steps", r.returncode == 0 and "(8 steps, the steps of scenario:counterexample-deadlock)" in r.stdout
+          and "state: stuck (step 8 of the loaded trace" in r.stdout, r.stdout[-400:] + r.stderr)
+    r = run([pbcheck, "graph", spec, "--trace", scenario, "--format", "mermaid"])
+    check("graph --trace SCENARIO.yaml numbers its steps", r.returncode == 0 and "(8) jam" in r.stdout, r.stdout[-300:] + r.stderr)
+    r = run([pbcheck, "scenario", spec, scenario])
+    check("scenario of a scenario file exits 2 and says why", r.returncode == 2 and "is a scenario already" in r.stderr, r.stderr)
     # Files that are not traces of this spec.
     other = os.path.join(reports, "range-overflow.range_retries.itf.json")
     r = run([pbcheck, "replay", spec, other])

@@ -44,7 +44,8 @@ struct ExploreCommand: ParsableCommand {
         if let trace {
             let recorded = try TraceInput.read(trace, model: model, property: property)
             if let problem = session.load(recorded) { throw TraceInput.fail("\(trace): \(problem)") }
-            Terminal.write("loaded \(trace) (\(recorded.steps.count) step\(recorded.steps.count == 1 ? "" : "s")\(recorded.property.map { ", a counterexample to \($0)" } ?? ""))\n")
+            let what = recorded.format == .scenario ? recorded.property.map { ", the steps of \($0)" } : recorded.property.map { ", a counterexample to \($0)" }
+            Terminal.write("loaded \(trace) (\(recorded.steps.count) step\(recorded.steps.count == 1 ? "" : "s")\(what ?? ""))\n")
         }
         if reader.isTerminal { Terminal.write("pbcheck explore \(spec): type help for the commands\n") }
         Terminal.write(session.show())

@@ -65,8 +65,18 @@ enum TraceInput {
         return model
     }
 
-    /// The trace in `path`: an error says why it is not one (exit 2).
+    /// The trace in `path`: an error says why it is not one (exit 2). A
+    /// scenario file gives the steps its scenario takes when run.
     static func read(_ path: String, model: TypedModel, property: String?) throws -> RecordedTrace {
+        if isScenario(path) {
+            switch TraceReplay.scenario(model: model, scenarios: try scenarios(path), name: property) {
+            case .success(let report):
+                guard let trace = report.trace else { throw fail("\(path): the scenario takes no step that can be replayed") }
+                return RecordedTrace(replayed: trace, format: .scenario, property: report.property?.id.description)
+            case .failure(let problem):
+                throw fail("\(path): \(problem.message)")
+            }
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= RecordedTrace.maxFileBytes else { throw fail("\(path): \(size) bytes; a trace file is at most \(RecordedTrace.maxFileBytes) bytes") }
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read the trace file") }

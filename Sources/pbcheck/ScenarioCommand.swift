@@ -34,6 +34,7 @@ struct ScenarioCommand: ParsableCommand {
 
     func run() throws {
         let model = try TraceInput.model(spec)
+        if TraceInput.isScenario(trace) { throw TraceInput.fail("\(trace) is a scenario already: paste it under `scenarios:` (`pbcheck replay` runs it)") }
         let recorded = try TraceInput.read(trace, model: model, property: property)
         let report = TraceReplay(model: model).run(recorded)
         switch report.ending {

@@ -133,13 +133,21 @@ public struct ScenarioRunner {
         return PropertyResult(property: p, verdict: .violated, bound: nil, trace: trace, detail: failure, settledBy: .scenario)
     }
 
-    func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult { execute(sc, index: index, p).result }
+    func run(_ sc: ScenarioDecl, index: Int, _ p: Property) -> PropertyResult { execute(sc, index: index, p, keepSteps: false).result }
+
+    /// The steps a run took, replayed (a passing scenario's result keeps
+    /// none; `explore` and `graph --trace` still walk them).
+    func steps(_ r: Run) -> Trace? {
+        guard !r.initial.isEmpty else { return nil }
+        let replay = r.initial.withUnsafeBufferPointer { Replayer(system: system).replay(initial: $0.baseAddress!, choices: r.choices) }
+        return replay.error == nil ? replay.trace : nil
+    }
 
     /// A scenario run, and whether it ended at an action that could not be
     /// taken (rather than at an assert, a `holds:` or a step that broke a
     /// property): `replay` tells "no longer applies" from "still fails".
-    func execute(_ sc: ScenarioDecl, index: Int, _ p: Property) -> (result: PropertyResult, cannotTake: Bool) {
-        guard var r = start() else { return (result(p, Run(packed: [], initial: [], visited: []), failure: "no initial state"), false) }
+    func execute(_ sc: ScenarioDecl, index: Int, _ p: Property, keepSteps: Bool) -> (result: PropertyResult, cannotTake: Bool, steps: Trace?) {
+        guard var r = start() else { return (result(p, Run(packed: [], initial: [], visited: []), failure: "no initial state"), false, nil) }
         do throws(Failure) {
             try setInitial(sc.initial, &r)
             for (k, step) in sc.steps.enumerated() {
@@ -158,21 +166,21 @@ public struct ScenarioRunner {
                 }
             }
         } catch {
-            if case .cannotTake = error { return (result(p, r, error), true) }
-            return (result(p, r, error), false)
+            if case .cannotTake = error { return (result(p, r, error), true, keepSteps ? steps(r) : nil) }
+            return (result(p, r, error), false, keepSteps ? steps(r) : nil)
         }
-        return (result(p, r, failure: nil), false)
+        return (result(p, r, failure: nil), false, keepSteps ? steps(r) : nil)
     }
 
     /// Runs scenarios read from their own file (a TRACE of `replay`) as if
     /// they were the playbook's: the first one, or the one named `name`.
     /// Nil when there is no such scenario.
-    public func replay(named name: String?) -> (result: PropertyResult, cannotTake: Bool)? {
+    public func replay(named name: String?) -> (result: PropertyResult, cannotTake: Bool, steps: Trace?)? {
         guard let n = name.map({ n in model.spec.scenarios.firstIndex { $0.name.value == n } }) ?? (model.spec.scenarios.isEmpty ? nil : 0) else { return nil }
         let sc = model.spec.scenarios[n]
         let property = Property(id: .scenario(sc.name.value), kind: .scenario, description: sc.description,
                                 location: sc.name.loc, severity: .error, isContract: false)
-        return execute(sc, index: n, property)
+        return execute(sc, index: n, property, keepSteps: true)
     }
 
     /// A run that ended early: `violated` when it failed, `unknown` when

@@ -232,10 +232,10 @@ extension TraceReplay {
             return .failure(.ambiguous("the file holds \(scenarios.count) scenarios; pick one with --property NAME: \(scenarios.map(\.name.value).joined(separator: ", "))"))
         }
         let runner = ScenarioRunner(system: TransitionSystem(model: rebuilt, budget: budget), budget: budget)
-        guard let (result, cannotTake) = runner.replay(named: wanted) else {
+        guard let (result, cannotTake, steps) = runner.replay(named: wanted) else {
             return .failure(.mismatch("the file has no scenario '\(wanted ?? "")'; it has: \(scenarios.map(\.name.value).joined(separator: ", "))"))
         }
-        var report = Report(ending: .noLongerReproduces, property: result.property, trace: result.trace, findings: [], divergences: [], notes: [])
+        var report = Report(ending: .noLongerReproduces, property: result.property, trace: steps, findings: [], divergences: [], notes: [])
         switch result.verdict {
         case .violated where cannotTake:
             report.ending = .stepFailed(step: (result.trace?.length ?? 0) + 1, .mismatch(result.detail ?? "an action cannot be taken"))

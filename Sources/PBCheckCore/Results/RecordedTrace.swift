@@ -55,6 +55,29 @@ public struct RecordedTrace: Sendable {
         self.steps = steps
     }
 
+    /// A trace pbcheck made (a scenario's run, say), in names, as a file
+    /// would give it.
+    public init(replayed trace: Trace, format: Format, property: String?) {
+        func scalars(_ values: [NamedValue]) -> [(name: String, value: ScalarValue)] { values.map { ($0.name, RecordedTrace.scalar($0)) } }
+        func state(_ control: String, _ vars: [NamedValue]) -> State {
+            State(state: control, vars: Dictionary(vars.map { ($0.name, RecordedTrace.scalar($0)) }, uniquingKeysWith: { a, _ in a }))
+        }
+        self.init(format: format, property: property, initial: state(trace.initial.state, trace.initial.vars),
+                  steps: trace.steps.map { s in
+                      Step(transition: s.transition, params: scalars(s.params), observations: scalars(s.observations), chosen: scalars(s.chosen),
+                           reached: state(s.state, s.vars))
+                  })
+    }
+
+    /// A value of a trace as a file holds it: enum values and strings by name.
+    static func scalar(_ v: NamedValue) -> ScalarValue {
+        switch v.value {
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .sym: return .string(v.text)
+        }
+    }
+
     /// Why a file is not a trace pbcheck can read.
     public struct ReadError: Error, CustomStringConvertible, Sendable {
         public var description: String
