@@ -39,9 +39,7 @@ struct GraphCommand: ParsableCommand {
         if property != nil && trace == nil { throw ValidationError("--property picks a counterexample of --trace; give --trace") }
         guard maxStates >= 1 else { throw ValidationError("--max-states must be at least 1") }
         try CheckingOptions.validate(timeout: timeout)
-        if let output, URL(fileURLWithPath: output).standardizedFileURL == URL(fileURLWithPath: spec).standardizedFileURL {
-            throw ValidationError("--output \(output) is the playbook itself; pbcheck never overwrites it")
-        }
+        try TraceInput.validate(output: output, spec: spec)
     }
 
     func run() throws {

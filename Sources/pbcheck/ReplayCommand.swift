@@ -117,11 +117,17 @@ enum TraceInput {
 
     /// `--output FILE`: written atomically (temporary file, fsync, rename).
     static func write(_ text: String, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
         do {
-            try ReportWriter.atomicWrite(Data(text.utf8), to: path, temporaryIn: directory.isEmpty ? "." : directory)
+            try ReportWriter.atomicWrite(Data(text.utf8), to: path)
         } catch {
             throw fail("--output: \(error)")
+        }
+    }
+
+    /// `--output` may not name the playbook: pbcheck never overwrites it.
+    static func validate(output: String?, spec: String) throws {
+        if let output, ReportWriter.sameFile(output, spec) {
+            throw ValidationError("--output \(output) is the playbook itself; pbcheck never overwrites it")
         }
     }
 

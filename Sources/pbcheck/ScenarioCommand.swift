@@ -27,9 +27,7 @@ struct ScenarioCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        if let output, URL(fileURLWithPath: output).standardizedFileURL == URL(fileURLWithPath: spec).standardizedFileURL {
-            throw ValidationError("--output \(output) is the playbook itself; pbcheck never overwrites it")
-        }
+        try TraceInput.validate(output: output, spec: spec)
     }
 
     func run() throws {

@@ -66,12 +66,7 @@ public final class Explorer {
         for (k, step) in recorded.steps.enumerated() {
             let at = points[points.count - 1].packed
             do throws(StepProblem) {
-                let taken: TakenStep
-                if let t = step.transition {
-                    taken = try system.take(replay.request(step, transition: t), at: at, oracle: oracle)
-                } else {
-                    taken = try replay.inferredStep(step, at: at)
-                }
+                let taken = try replay.take(step, at: at)
                 points.append(Point(packed: taken.successor ?? at, choice: taken.choice, findings: taken.fired.findings))
                 if taken.successor == nil { break }
             } catch {
@@ -179,11 +174,7 @@ public final class Explorer {
         var parts: [String] = []
         let s = system.describe(c.snapshot)
         if !s.isEmpty { parts.append("when \(s)") }
-        let inst = system.instances[c.instance]
-        let chosen = zip(inst.anyEffects, c.any).map { e, w -> String in
-            let v = system.model.variables[inst.effects[e].variable]
-            return system.named(v.name, w, v.domain.type).assignment
-        }
+        let chosen = system.chosenValues(c).map(\.assignment)
         if !chosen.isEmpty { parts.append("choosing \(chosen.joined(separator: ", "))") }
         return parts.isEmpty ? "" : " " + parts.joined(separator: "; ")
     }
@@ -343,12 +334,9 @@ public final class Explorer {
         } else {
             return "save FILE: name it .itf.json (ITF trace) or .yaml (scenario)\n"
         }
-        let directory = (file as NSString).deletingLastPathComponent
-        if URL(fileURLWithPath: file).standardizedFileURL == URL(fileURLWithPath: specPath).standardizedFileURL {
-            return "\(file) is the playbook itself; pbcheck never overwrites it\n"
-        }
+        if ReportWriter.sameFile(file, specPath) { return "\(file) is the playbook itself; pbcheck never overwrites it\n" }
         do {
-            try ReportWriter.atomicWrite(data, to: file, temporaryIn: directory.isEmpty ? "." : directory)
+            try ReportWriter.atomicWrite(data, to: file)
         } catch {
             return "cannot write \(file): \(error)\n"
         }

@@ -45,14 +45,15 @@ public struct ScenarioRunner {
         case undecided(String)
     }
 
+    /// The `scenario:NAME` property a scenario is checked as.
+    func property(_ sc: ScenarioDecl) -> Property {
+        Property(id: .scenario(sc.name.value), kind: .scenario, description: sc.description, location: sc.name.loc, severity: .error, isContract: false)
+    }
+
     public func runAll() -> (results: [PropertyResult], skipped: [Diagnostic]) {
         var results: [PropertyResult] = []
         var skipped: [Diagnostic] = []
-        for (n, sc) in model.spec.scenarios.enumerated() {
-            let property = Property(id: .scenario(sc.name.value), kind: .scenario, description: sc.description,
-                                    location: sc.name.loc, severity: .error, isContract: false)
-            results.append(run(sc, index: n, property))
-        }
+        for (n, sc) in model.spec.scenarios.enumerated() { results.append(run(sc, index: n, property(sc))) }
         if !model.spec.scriptedRuns.isEmpty || model.spec.pathAssertions != nil {
             let (r, s) = runScripted()
             results.append(r)
@@ -69,10 +70,7 @@ public struct ScenarioRunner {
     /// nil when the playbook has no such scenario.
     func run(named name: String) -> PropertyResult? {
         if let n = model.spec.scenarios.firstIndex(where: { $0.name.value == name }) {
-            let sc = model.spec.scenarios[n]
-            let property = Property(id: .scenario(name), kind: .scenario, description: sc.description,
-                                    location: sc.name.loc, severity: .error, isContract: false)
-            return run(sc, index: n, property)
+            return run(model.spec.scenarios[n], index: n, property(model.spec.scenarios[n]))
         }
         if name == "playbook", !model.spec.scriptedRuns.isEmpty || model.spec.pathAssertions != nil { return runScripted().0 }
         return nil
@@ -177,10 +175,7 @@ public struct ScenarioRunner {
     /// Nil when there is no such scenario.
     public func replay(named name: String?) -> (result: PropertyResult, cannotTake: Bool, steps: Trace?)? {
         guard let n = name.map({ n in model.spec.scenarios.firstIndex { $0.name.value == n } }) ?? (model.spec.scenarios.isEmpty ? nil : 0) else { return nil }
-        let sc = model.spec.scenarios[n]
-        let property = Property(id: .scenario(sc.name.value), kind: .scenario, description: sc.description,
-                                location: sc.name.loc, severity: .error, isContract: false)
-        return execute(sc, index: n, property, keepSteps: true)
+        return execute(model.spec.scenarios[n], index: n, property(model.spec.scenarios[n]), keepSteps: true)
     }
 
     /// A run that ended early: `violated` when it failed, `unknown` when

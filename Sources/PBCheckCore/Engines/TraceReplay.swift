@@ -33,6 +33,25 @@ public struct TraceReplay {
         /// Notes for people (a property the spec no longer has, …).
         public var notes: [String]
 
+        /// How a scenario run again ended: it reproduces when it fails, but
+        /// an action that can no longer be taken (`cannotTake`) is a step
+        /// that failed; unfinished is undecided; run to its end, it no
+        /// longer reproduces.
+        mutating func settle(by result: PropertyResult, cannotTake: Bool) {
+            property = result.property
+            switch result.verdict {
+            case .violated where cannotTake:
+                ending = .stepFailed(step: (result.trace?.length ?? 0) + 1, .mismatch(result.detail ?? "an action cannot be taken"))
+            case .violated:
+                ending = .reproduces
+                findings.append((result.property.id, result.detail ?? "the scenario fails"))
+            case .unknown:
+                ending = .undecided(result.detail ?? "the scenario did not finish")
+            case .holds, .bounded:
+                ending = .noLongerReproduces
+            }
+        }
+
         /// The result to render as `verify` renders a counterexample.
         public var result: PropertyResult? {
             guard let property, let trace else { return nil }
@@ -87,6 +106,13 @@ public struct TraceReplay {
         return r
     }
 
+    /// A recorded step taken at `packed`: the one it names, or, when it
+    /// names none, the one that leads to the state it records next.
+    func take(_ step: RecordedTrace.Step, at packed: [UInt64]) throws(StepProblem) -> TakenStep {
+        guard let t = step.transition else { return try inferredStep(step, at: packed) }
+        return try system.take(request(step, transition: t), at: packed, oracle: oracle)
+    }
+
     /// The step that leads from `packed` to the state the file records
     /// next, for an ITF file that names no transition.
     func inferredStep(_ step: RecordedTrace.Step, at packed: [UInt64]) throws(StepProblem) -> TakenStep {
@@ -133,13 +159,7 @@ public struct TraceReplay {
                 return report
             }
             let taken: TakenStep
-            do throws(StepProblem) {
-                if let t = step.transition {
-                    taken = try system.take(request(step, transition: t), at: packed, oracle: oracle)
-                } else {
-                    taken = try inferredStep(step, at: packed)
-                }
-            } catch {
+            do throws(StepProblem) { taken = try take(step, at: packed) } catch {
                 report.trace = traceSoFar()
                 report.ending = .stepFailed(step: k + 1, error)
                 return report
@@ -175,12 +195,7 @@ public struct TraceReplay {
                 report.notes.append("this spec has no scenario '\(scenario)' any more")
                 return report
             }
-            report.property = again.property
-            switch again.verdict {
-            case .violated: report.findings.append((id, again.detail ?? "the scenario fails")); report.ending = .reproduces
-            case .unknown: report.ending = .undecided(again.detail ?? "the scenario did not finish")
-            default: report.ending = .noLongerReproduces
-            }
+            report.settle(by: again, cannotTake: false)
             return report
         }
         if let name = recorded.property {
@@ -194,15 +209,14 @@ public struct TraceReplay {
             case .unknown(let why): report.ending = .undecided(why)
             case .holds: report.ending = .noLongerReproduces
             }
-        } else if recorded.property == nil {
-            // A trace that records no property reproduces when its end
-            // breaks any.
-            if let first = system.brokenProperties(at: point, oracle: oracle).first {
-                report.property = system.properties[first.property]
-                report.ending = .reproduces
-            }
         }
-        for (p, m) in system.brokenProperties(at: point, oracle: oracle) where p != target {
+        let broken = system.brokenProperties(at: point, oracle: oracle)
+        // A trace that records no property reproduces when its end breaks any.
+        if recorded.property == nil, let first = broken.first {
+            report.property = system.properties[first.property]
+            report.ending = .reproduces
+        }
+        for (p, m) in broken where p != target {
             report.findings.append((system.properties[p].id, m))
         }
         return report
@@ -235,18 +249,8 @@ extension TraceReplay {
         guard let (result, cannotTake, steps) = runner.replay(named: wanted) else {
             return .failure(.mismatch("the file has no scenario '\(wanted ?? "")'; it has: \(scenarios.map(\.name.value).joined(separator: ", "))"))
         }
-        var report = Report(ending: .noLongerReproduces, property: result.property, trace: steps, findings: [], divergences: [], notes: [])
-        switch result.verdict {
-        case .violated where cannotTake:
-            report.ending = .stepFailed(step: (result.trace?.length ?? 0) + 1, .mismatch(result.detail ?? "an action cannot be taken"))
-        case .violated:
-            report.ending = .reproduces
-            report.findings = [(result.property.id, result.detail ?? "the scenario fails")]
-        case .unknown:
-            report.ending = .undecided(result.detail ?? "the scenario did not finish")
-        case .holds, .bounded:
-            report.ending = .noLongerReproduces
-        }
+        var report = Report(ending: .noLongerReproduces, property: nil, trace: steps, findings: [], divergences: [], notes: [])
+        report.settle(by: result, cannotTake: cannotTake)
         return .success(report)
     }
 }

@@ -414,15 +414,6 @@ extension TExpr {
     }
 }
 
-extension TransitionSystem {
-    /// Instance `i`'s params with their values.
-    func paramValues(_ i: Int) -> [NamedValue] {
-        let inst = instances[i]
-        let t = model.transitions[inst.transition]
-        return t.params.enumerated().map { k, p in named(p.name, inst.binding[k], model.sets[p.set].elementType) }
-    }
-}
-
 extension ReachabilityExplainer {
     /// The explanation of an outcome's coverage gaps once every stage has
     /// run: what an engine explained (`coverage.why`), kept for the gaps

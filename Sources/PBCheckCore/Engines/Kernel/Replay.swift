@@ -74,12 +74,9 @@ public struct Replayer {
             guard fired.enabled || (isLast && !fired.findings.isEmpty) else {
                 return Result(trace: trace, lastStepFindings: [], finalStateFindings: [], error: "step \(n + 1) ('\(t.id)') is not enabled on replay", overflow: limit)
             }
-            let params = t.params.enumerated().map { i, p in system.named(p.name, inst.binding[i], system.model.sets[p.set].elementType) }
+            let params = system.paramValues(c.instance)
             let observations = c.snapshot.values.keys.sorted().map { system.observationText($0, c.snapshot.values[$0] ?? 0).1 }
-            let chosen = zip(inst.anyEffects, c.any).map { e, w -> NamedValue in
-                let v = inst.effects[e].variable
-                return system.named(system.model.variables[v].name, w, system.model.variables[v].domain.type)
-            }
+            let chosen = system.chosenValues(c)
             var reached: TraceState
             if fired.successor {
                 current = Array(UnsafeBufferPointer(start: ws.out, count: words))

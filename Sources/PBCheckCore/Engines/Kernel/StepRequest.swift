@@ -108,9 +108,6 @@ extension TransitionSystem {
         return w
     }
 
-    /// The type of a set's elements as a domain.
-    func elementType(ofSet s: Int) -> PType { model.sets[s].elementType }
-
     /// `name` or `name(key)` → the observation and key it names.
     func observationKey(_ name: String) -> Snapshot.Key? {
         if let o = model.observations.firstIndex(where: { $0.name == name && $0.keySet == nil && $0.keyType == nil }) {
@@ -180,13 +177,27 @@ extension TransitionSystem {
         return found
     }
 
-    /// `id` or `id(p=v, …)`: a step as people name it.
-    func stepName(_ i: Int) -> String {
+    /// Instance `i`'s params with their values.
+    func paramValues(_ i: Int) -> [NamedValue] {
         let inst = instances[i]
         let t = model.transitions[inst.transition]
-        guard !t.params.isEmpty else { return t.id }
-        let params = t.params.enumerated().map { k, p in named(p.name, inst.binding[k], model.sets[p.set].elementType).assignment }
-        return "\(t.id)(\(params.joined(separator: ", ")))"
+        return t.params.enumerated().map { k, p in named(p.name, inst.binding[k], model.sets[p.set].elementType) }
+    }
+
+    /// The values a step's `:= any` effects take, by variable.
+    func chosenValues(_ c: StepChoice) -> [NamedValue] {
+        let inst = instances[c.instance]
+        return zip(inst.anyEffects, c.any).map { e, w in
+            let v = model.variables[inst.effects[e].variable]
+            return named(v.name, w, v.domain.type)
+        }
+    }
+
+    /// `id` or `id(p=v, …)`: a step as people name it.
+    func stepName(_ i: Int) -> String {
+        let params = paramValues(i)
+        let id = model.transitions[instances[i].transition].id
+        return params.isEmpty ? id : "\(id)(\(params.map(\.assignment).joined(separator: ", ")))"
     }
 
     // MARK: Resolving a request
@@ -248,12 +259,11 @@ extension TransitionSystem {
         var taken: [TakenStep] = []
         let ws = makeWorkspace()
         for i in candidates {
-            let inst = instances[i]
             var snapshot = given
-            if inst.needsSolver && !request.completeSnapshot {
+            if !request.completeSnapshot {
                 do throws(SnapshotOracle.Failure) {
-                    guard let w = try oracle.witness(i, frame, fixed: given.values) else { continue }
-                    snapshot = w.snapshot
+                    guard let s = try enablingSnapshot(i, frame, fixed: given, oracle: oracle) else { continue }
+                    snapshot = s
                 } catch {
                     if case .unknown(let reason) = error { throw .undecided("Z3 could not decide whether '\(stepName(i))' is enabled: \(reason)") }
                     continue
@@ -283,6 +293,15 @@ extension TransitionSystem {
         throw .notEnabled(NotEnabled(transition: request.name, state: here, reason: reason, enabled: enabledStepNames(packed, oracle: oracle)))
     }
 
+    /// The snapshot with which instance `i` is taken at `frame`'s state: the
+    /// observations in `fixed`, completed by Z3 when the step reads
+    /// observations (nil when no snapshot enables it); `fixed` as it is
+    /// when the step reads none.
+    func enablingSnapshot(_ i: Int, _ frame: Frame, fixed: Snapshot, oracle: SnapshotOracle) throws(SnapshotOracle.Failure) -> Snapshot? {
+        guard instances[i].needsSolver else { return fixed }
+        return try oracle.witness(i, frame, fixed: fixed.values)?.snapshot
+    }
+
     /// One step fired from `packed` as `choice` says: what firing did and
     /// the successor.
     func step(_ choice: StepChoice, at packed: [UInt64], ws: Workspace) -> TakenStep {
@@ -304,15 +323,13 @@ extension TransitionSystem {
         let ws = makeWorkspace()
         var steps: [TakenStep] = [], undecided: [String] = []
         for i in byState[Int(frame.vars[0])] {
-            var snapshot = fixed
-            if instances[i].needsSolver {
-                do throws(SnapshotOracle.Failure) {
-                    guard let w = try oracle.witness(i, frame, fixed: fixed.values) else { continue }
-                    snapshot = w.snapshot
-                } catch {
-                    if case .unknown(let r) = error { undecided.append("\(stepName(i)) (\(r))") }
-                    continue
-                }
+            let snapshot: Snapshot
+            do throws(SnapshotOracle.Failure) {
+                guard let s = try enablingSnapshot(i, frame, fixed: fixed, oracle: oracle) else { continue }
+                snapshot = s
+            } catch {
+                if case .unknown(let r) = error { undecided.append("\(stepName(i)) (\(r))") }
+                continue
             }
             let step = self.step(StepChoice(instance: i, snapshot: snapshot, any: (try? anyValues(i, chosen: [])) ?? []), at: packed, ws: ws)
             if step.fired.enabled { steps.append(step) }

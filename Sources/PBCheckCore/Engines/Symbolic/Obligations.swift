@@ -277,11 +277,9 @@ public enum ObligationChecker {
     }
 
     static func instanceName(_ system: TransitionSystem, _ i: Int) -> String {
-        let inst = system.instances[i]
-        let t = system.model.transitions[inst.transition]
-        guard !t.params.isEmpty else { return t.id }
-        let args = t.params.enumerated().map { k, p in system.named(p.name, inst.binding[k], system.model.sets[p.set].elementType).text }
-        return "\(t.id)(\(args.joined(separator: ", ")))"
+        let id = system.transitionID(ofInstance: i)
+        let args = system.paramValues(i).map(\.text)
+        return args.isEmpty ? id : "\(id)(\(args.joined(separator: ", ")))"
     }
 }
 

@@ -136,6 +136,19 @@ public struct ReportWriter: Sendable {
         try ReportWriter.atomicWrite(file.contents, to: path(file.name), temporaryIn: directory)
     }
 
+    /// Writes `data` to a file the user named (`--output`, `explore`'s
+    /// `save`) atomically, by way of a temporary file beside it.
+    public static func atomicWrite(_ data: Data, to target: String) throws {
+        let directory = (target as NSString).deletingLastPathComponent
+        try atomicWrite(data, to: target, temporaryIn: directory.isEmpty ? "." : directory)
+    }
+
+    /// Whether two paths name one file (the check that keeps pbcheck from
+    /// writing over the playbook).
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        URL(fileURLWithPath: a).standardizedFileURL == URL(fileURLWithPath: b).standardizedFileURL
+    }
+
     /// Writes `data` to `target` by way of a temporary file in `directory`
     /// (the same file system, so the rename is atomic), flushed before the
     /// rename and the directory flushed after it.
