@@ -25,12 +25,36 @@ struct VerifyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds one Z3 query may take; past it the query is unknown, never an answer.")
     var queryTimeout: Double = 10
 
+    @Flag(help: "Keep full states in the explicit search's visited set (default: a state of more than 64 bits is kept as a 64-bit fingerprint, as TLC does; the collision probability is printed).")
+    var exact = false
+
+    @Option(help: ArgumentHelp("Memory the explicit search may hold: a number of bytes with K, M, G or T (default: three quarters of the machine's memory). Expanded states move to disk; past the limit the search stops with unknown and says how far it got.", valueName: "size"))
+    var memory: String?
+
     @Flag(help: "With --report-dir: check every spec again, neither reading nor writing DIR/pbcheck.lock.")
     var noCache = false
 
     func validate() throws {
         guard maxStates >= 1 else { throw ValidationError("--max-states must be at least 1") }
         guard queryTimeout > 0 && queryTimeout <= 86_400 else { throw ValidationError("--query-timeout must be between 0 and 86400 seconds") }
+        if let m = memory, VerifyCommand.bytes(m) == nil {
+            throw ValidationError("--memory must be a size such as 512M or 4G (at least 1M), not '\(m)'")
+        }
+    }
+
+    /// `4G`, `512M`, `1048576`: bytes, or nil when it is not a size of at
+    /// least 1 MiB.
+    static func bytes(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 10, "M": 20, "G": 30, "T": 40]
+        var digits = Substring(text.uppercased())
+        if digits.hasSuffix("B") || digits.hasSuffix("I") { digits = digits.dropLast() }
+        if digits.hasSuffix("I") { digits = digits.dropLast() }
+        var shift = 0
+        if let last = digits.last, let u = units[last] { shift = u; digits = digits.dropLast() }
+        guard let n = Double(digits), n.isFinite, n > 0 else { return nil }
+        let value = n * Double(1 << shift)
+        guard value >= Double(1 << 20), value < 1e18 else { return nil }
+        return Int(value)
     }
 
     func run() throws {
@@ -44,6 +68,8 @@ struct VerifyCommand: ParsableCommand {
             request.explicit.maxStates = maxStates
             request.symbolic.depth = walk.depth ?? 30
             request.explicit.maxDepth = walk.depth
+            request.explicit.exact = exact
+            request.explicit.memoryLimit = memory.flatMap(VerifyCommand.bytes)
             request.walk = walk.options(seed: seed)
             let progress = TerminalProgress.enabled && checking.format == .text ? TerminalProgress() : nil
             let outcome = Verifier.run(model: model, request: request, progress: progress, stop: Interrupt.flag)
@@ -74,6 +100,8 @@ extension VerifyCommand {
         o["--no-progress"] = checking.noProgress ? "on" : "off"
         o["--strict"] = checking.strict ? "on" : "off"
         o["--counterexamples"] = String(checking.counterexamples)
+        o["--exact"] = exact ? "on" : "off"
+        o["--memory"] = memory.flatMap(VerifyCommand.bytes).map(String.init) ?? "default"
         return o
     }
 }

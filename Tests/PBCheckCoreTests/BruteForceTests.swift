@@ -583,7 +583,7 @@ extension BruteForce {
     }
 
     @Test func explicitEngineAgreesWithBruteForceOnRandomMachines() throws {
-        var checked = 0, withFinal = 0, progressViolated = 0
+        var checked = 0, withFinal = 0, progressViolated = 0, spilled = 0
         for seed in 1...300 {
             var gen = RandomMachine(seed: UInt64(seed))
             let text = gen.yaml()
@@ -592,21 +592,36 @@ extension BruteForce {
             let expected = BruteForce.run(model)
             if model.states.contains(where: \.isFinal) { withFinal += 1 }
             if expected.violated["progress"] != nil { progressViolated += 1 }
+            // Each visited set: exact keys, fingerprints with the log moved
+            // to disk four states at a time (read back for every trace),
+            // and full states (`--exact`).
             for jobs in [1, 2] {
+              for store in ["keys", "fingerprints+spill", "exact"] {
                 var o = ExplicitOptions()
                 o.jobs = jobs
                 o.parallelThreshold = 1
+                o.exact = store == "exact"
+                if store == "fingerprints+spill" {
+                    o.alwaysFingerprint = true
+                    o.logBlockShift = 2
+                    o.spillAfter = 0
+                }
                 let outcome = Verifier.run(model: model, options: o)
-                #expect(outcome.stats.states == expected.states, "seed \(seed)\n\(text)")
+                #expect(outcome.stats.states == expected.states, "seed \(seed) \(store)\n\(text)")
+                if store == "fingerprints+spill" && model.states.allSatisfy({ !$0.isFinal }) {
+                    #expect(outcome.stats.fingerprintCollision != nil, "seed \(seed)")
+                    if outcome.stats.spilledBytes > 0 && jobs == 1 { spilled += 1 }
+                }
                 var ours: [String: Int] = [:]
                 for r in outcome.properties where r.verdict == .violated && r.property.kind != .determinism {
                     ours[r.property.id.description] = r.trace?.length ?? -1
                 }
-                #expect(ours == expected.violated, "seed \(seed)\n\(text)")
+                #expect(ours == expected.violated, "seed \(seed) \(store)\n\(text)")
+              }
             }
         }
-        print("explicit vs brute force on \(checked) machines: \(withFinal) with a final state (progress compared), progress violated on \(progressViolated)")
-        #expect(checked >= 200)
+        print("explicit vs brute force on \(checked) machines: \(withFinal) with a final state (progress compared), progress violated on \(progressViolated); \(spilled) spilled the log")
+        #expect(checked >= 200 && spilled >= 20)
         // Progress must really be compared, both ways.
         #expect(withFinal >= 50 && progressViolated >= 10 && withFinal - progressViolated >= 10)
     }

@@ -6,7 +6,7 @@ import Foundation
 
 /// A command-line option a result's words may point the reader to.
 public enum RunOption: Sendable {
-    case maxStates, depth, timeout, stopOnFirst, runs
+    case maxStates, depth, timeout, stopOnFirst, runs, exact, memory
 
     /// The flag that sets it.
     public var flag: String {
@@ -16,6 +16,8 @@ public enum RunOption: Sendable {
         case .timeout: return "--timeout"
         case .stopOnFirst: return "--stop-on-first"
         case .runs: return "--runs"
+        case .exact: return "--exact"
+        case .memory: return "--memory"
         }
     }
 }
@@ -32,6 +34,20 @@ func sizeText(_ bytes: Int) -> String {
     var v = Double(bytes), u = 0
     while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
     return u == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", v, units[u])
+}
+
+extension SearchStats {
+    /// How the visited set kept states, when that is worth a line: 64-bit
+    /// fingerprints (with the chance of a collision, as TLC reports it) and
+    /// the part of the state log moved to disk.
+    public var storageText: String? {
+        var parts: [String] = []
+        if let p = fingerprintCollision {
+            parts.append("visited set of 64-bit fingerprints, collision probability \(String(format: "%.1g", p)) (a collision can only hide states, never report a violation; \(RunOption.exact.flag) keeps full states)")
+        }
+        if spilledBytes > 0 { parts.append("\(sizeText(spilledBytes)) of the state log moved to disk") }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
 }
 
 extension StopReason: CustomStringConvertible {

@@ -225,10 +225,17 @@ public struct ResultJSON: Codable, Sendable {
         @Nullable public var seconds: Double? = nil
         @Nullable public var bytesPerState: Double? = nil
         @Nullable public var solverQueries: Int? = nil
+        /// The chance of a fingerprint collision; left out when the
+        /// visited set was exact.
+        public var fingerprintCollision: Double? = nil
+        /// Bytes of the state log moved to disk; left out when none.
+        public var spilledBytes: Int? = nil
         enum CodingKeys: String, CodingKey {
             case states, steps, depth, seconds
             case bytesPerState = "bytes_per_state"
             case solverQueries = "solver_queries"
+            case fingerprintCollision = "fingerprint_collision_probability"
+            case spilledBytes = "spilled_bytes"
         }
     }
     public struct CoverageJSON: Codable, Sendable {
@@ -407,6 +414,8 @@ extension ResultJSON.StatsJSON {
         seconds = ResultJSON.rounded(o.stats.seconds)
         bytesPerState = counted && o.stats.states > 0 ? (Double(o.stats.bytes) / Double(o.stats.states) * 10).rounded() / 10 : nil
         solverQueries = made(by: .explicit, .symbolic, .walk) ? o.stats.solverQueries : nil
+        fingerprintCollision = counted ? o.stats.fingerprintCollision : nil
+        spilledBytes = counted && o.stats.spilledBytes > 0 ? o.stats.spilledBytes : nil
     }
 }
 

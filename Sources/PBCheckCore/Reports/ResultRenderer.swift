@@ -55,6 +55,7 @@ public struct ResultRenderer {
             out += "\(o.stats.states) states, \(o.stats.steps) steps, depth \(o.stats.depth), \(seconds(o.stats.seconds)) s"
             if o.stats.solverQueries > 0 && o.walk == nil { out += ", \(o.stats.solverQueries) Z3 queries" }
             out += "\n"
+            if let storage = o.stats.storageText { out += style.dim(storage) + "\n" }
         }
         if let w = o.walk {
             let rate = w.seconds > 0 ? Int(Double(w.steps) / w.seconds) : 0

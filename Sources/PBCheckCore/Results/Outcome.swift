@@ -211,6 +211,11 @@ public struct SearchStats: Sendable, Codable {
     public var seconds = 0.0
     /// Bytes held by the visited set, parents and queue at the end.
     public var bytes = 0
+    /// Bytes of the state log the explicit search moved to disk.
+    public var spilledBytes = 0
+    /// With fingerprints in the visited set: the chance that two reached
+    /// states share one (nil when the set is exact).
+    public var fingerprintCollision: Double?
     public var solverQueries = 0
     public init() {}
 }

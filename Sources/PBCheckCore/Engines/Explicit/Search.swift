@@ -14,6 +14,16 @@ public struct ExplicitOptions: Sendable, EmbedsCheckOptions {
     /// Bytes the explicit search may hold (visited states and successors
     /// waiting to join them); nil: three quarters of the machine's memory.
     public var memoryLimit: Int?
+    /// Keep full states in the visited set (`--exact`) rather than 64-bit
+    /// fingerprints when a state takes more than one word.
+    public var exact = false
+    /// States the log holds before its expanded blocks move to a
+    /// temporary file (a parameter so tests can make it small).
+    public var spillAfter = 1 << 22
+    /// log₂ of the states in one block of the log (small in tests).
+    var logBlockShift = 16
+    /// Fingerprints even for one-word states (tests of that path).
+    var alwaysFingerprint = false
     /// Levels smaller than this are expanded by one thread.
     public var parallelThreshold = 64
     /// With unbounded integers, `auto` gives the explicit search at most
@@ -97,7 +107,8 @@ public final class ExplicitSearch {
     public init(system: TransitionSystem, options: ExplicitOptions) {
         self.system = system
         self.options = options
-        store = StateStore(words: system.layout.words)
+        store = StateStore(words: system.layout.words, exact: options.exact, indexed: system.progressProperty != nil,
+                           spillAfter: options.spillAfter, blockShift: options.logBlockShift, alwaysFingerprint: options.alwaysFingerprint)
         memoryLimit = options.memoryLimit ?? ExplicitSearch.defaultMemoryLimit
         wanted = max(1, options.common.counterexamples)
         let jobs = options.common.threads
@@ -196,6 +207,7 @@ public final class ExplicitSearch {
             if head == levelEnd {
                 depth += 1
                 levelEnd = store.count
+                store.release(below: head)
             }
             if let k = options.maxDepth, depth >= k { incomplete = .depthLimit(k); break }
             if let l = limit { incomplete = .overflow(l.loc); break }
@@ -212,6 +224,7 @@ public final class ExplicitSearch {
             if let reason = aborted { incomplete = reason; break }
             checkCounter += 1
             if checkCounter & 255 == 0 || workspaces.count > 1 {
+                store.release(below: head)
                 if let reason = stopReason() { incomplete = reason; break outer }
                 reportProgress(queue: store.count - head)
             }

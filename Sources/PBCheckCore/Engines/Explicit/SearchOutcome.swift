@@ -10,8 +10,8 @@ extension ExplicitSearch {
         var choices: [StepChoice] = []
         let ws = workspaces[0]
         for k in 0..<(chain.count - 1) {
-            let parent = Array(UnsafeBufferPointer(start: store.state(chain[k]), count: store.words))
-            let target = Array(UnsafeBufferPointer(start: store.state(chain[k + 1]), count: store.words))
+            let parent = store.copy(chain[k])
+            let target = store.copy(chain[k + 1])
             var chosen: StepChoice?
             var limit: EvalError?, unknown: String?, errors: [String] = []
             _ = parent.withUnsafeBufferPointer { p in
@@ -25,7 +25,9 @@ extension ExplicitSearch {
             choices.append(c)
         }
         if let s = f.step { choices.append(s) }
-        let result = Replayer(system: system).replay(initial: store.state(chain[0]), choices: choices)
+        let result = store.copy(chain[0]).withUnsafeBufferPointer {
+            Replayer(system: system).replay(initial: $0.baseAddress!, choices: choices)
+        }
         if let e = result.error { return (nil, e) }
         let shows = result.shows(property, kind: system.properties[property].kind, atStep: f.step != nil)
         return shows ? (result.trace, nil) : (nil, "the replayed trace does not break \(system.properties[property].id)")
@@ -66,7 +68,7 @@ extension ExplicitSearch {
                         r.moreCounterexamples = more
                     }
                     if p.kind == .determinism {
-                        r.enabledTogether = system.enabledTogether(i, at: Array(UnsafeBufferPointer(start: store.state(f.state), count: store.words)),
+                        r.enabledTogether = system.enabledTogether(i, at: store.copy(f.state),
                                                                    oracle: oracles[0])
                     }
                     results.append(r)
@@ -98,6 +100,8 @@ extension ExplicitSearch {
         stats.depth = depth
         stats.seconds = Date().timeIntervalSince(started)
         stats.bytes = store.bytes
+        stats.spilledBytes = store.spilledBytes
+        stats.fingerprintCollision = store.collisionProbability
         stats.solverQueries = oracles.map(\.queries).reduce(0, +)
         var outcome = CheckOutcome(engines: [.explicit], engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
                                    properties: results, coverage: coverage, diagnostics: diagnostics)
