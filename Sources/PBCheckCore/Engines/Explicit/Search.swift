@@ -107,7 +107,7 @@ public final class ExplicitSearch {
     public init(system: TransitionSystem, options: ExplicitOptions) {
         self.system = system
         self.options = options
-        store = StateStore(words: system.layout.words, exact: options.exact, indexed: system.progressProperty != nil,
+        store = StateStore(words: system.layout.words, stateBits: system.layout.bitsInFirstWord, exact: options.exact, indexed: system.progressProperty != nil,
                            spillAfter: options.spillAfter, blockShift: options.logBlockShift, alwaysFingerprint: options.alwaysFingerprint)
         memoryLimit = options.memoryLimit ?? ExplicitSearch.defaultMemoryLimit
         wanted = max(1, options.common.counterexamples)

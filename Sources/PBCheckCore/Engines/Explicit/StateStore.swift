@@ -6,9 +6,10 @@ import Foundation
 /// from; and the visited set that says whether a state was reached.
 ///
 /// The visited set is one of two kinds:
-/// - **keys** (the default): a `KeySet` of one 64-bit key per state. When a
-///   state packs into one word the key is the state itself (through a
-///   bijection), so the set is exact. Otherwise the key is a 64-bit
+/// - **keys** (the default): a `KeySet` of one key per state. When a state
+///   packs into one word the key is the state itself (through a bijection
+///   of its bits), so the set is exact, and a slot takes 4 bytes up to 41
+///   bits. Otherwise the key is a 64-bit
 ///   fingerprint of the state (hash compaction, as in TLC): two states with
 ///   one fingerprint count as one, so a collision can only hide states,
 ///   never add a violation (every trace is replayed). The log of states is
@@ -19,13 +20,16 @@ import Foundation
 ///   of state numbers whose lookups compare full states in the log, which
 ///   then stays in memory.
 ///
-/// Memory per state with keys: 8 bytes per table slot (shards at most 80%
-/// full, 53–80% after growing) and the log's blocks from the queue's head
+/// Memory per state with keys: 4 or 8 bytes per table slot (shards at most
+/// 80% full, 53–80% after growing) and the log's blocks from the queue's head
 /// on. Indexed: the log (`8 × words` + 4) and 8 per table slot.
 final class StateStore {
     let words: Int
     let log: StateLog
-    private let keys: KeySet?
+    /// Keys of `keyBits` bits in 4-byte slots when they fit, else 8.
+    private let keys32: KeySet<UInt32>?
+    private let keys64: KeySet<UInt64>?
+    private let keyBits: Int
     private let index: IndexTable?
     /// Whether keys are fingerprints (multi-word states without `--exact`).
     let fingerprints: Bool
@@ -37,23 +41,29 @@ final class StateStore {
     /// `spillAfter`: states the log holds before expanded blocks move to
     /// disk; `blockShift`: log₂ of its block's states. `alwaysFingerprint`
     /// (for tests): one-word states get fingerprints too.
-    init(words: Int, exact: Bool, indexed: Bool, spillAfter: Int = 1 << 22, blockShift: Int = 16,
+    /// `stateBits`: the bits a one-word state uses.
+    init(words: Int, stateBits: Int = 64, exact: Bool, indexed: Bool, spillAfter: Int = 1 << 22, blockShift: Int = 16,
          alwaysFingerprint: Bool = false) {
         self.words = words
         let useIndex = indexed || (exact && words > 1)
         log = StateLog(words: words, spillAfter: useIndex ? Int.max : spillAfter, blockShift: blockShift)
-        keys = useIndex ? nil : KeySet()
         index = useIndex ? IndexTable() : nil
         fingerprints = !useIndex && (words > 1 || alwaysFingerprint)
+        keyBits = fingerprints ? 64 : max(1, min(64, stateBits))
+        let small = keyBits - min(10, keyBits) <= 31
+        keys32 = !useIndex && small ? KeySet(bits: keyBits) : nil
+        keys64 = !useIndex && !small ? KeySet(bits: keyBits) : nil
     }
 
     var count: Int { log.count }
 
     /// Bytes held in memory: the visited set and the log's blocks in memory.
-    var bytes: Int { (keys?.bytes ?? 0) + (index?.bytes ?? 0) + log.bytes }
+    var bytes: Int { (keys32?.bytes ?? 0) + (keys64?.bytes ?? 0) + (index?.bytes ?? 0) + log.bytes }
 
     /// What the next growth holds at its peak.
-    var growthPeakBytes: Int { bytes + (keys?.growthBytes ?? 0) + (index?.growthBytes ?? 0) + log.blockBytes }
+    var growthPeakBytes: Int {
+        bytes + (keys32?.growthBytes ?? 0) + (keys64?.growthBytes ?? 0) + (index?.growthBytes ?? 0) + log.blockBytes
+    }
 
     /// Bytes of the log written to the temporary file.
     var spilledBytes: Int { log.spilledBytes }
@@ -70,19 +80,27 @@ final class StateStore {
     /// A copy of the state numbered `i`.
     func copy(_ i: Int) -> [UInt64] { Array(UnsafeBufferPointer(start: log.state(i), count: words)) }
 
-    /// The key of a packed state: a bijection of it when it is one word,
-    /// else its fingerprint.
+    /// The key of a packed state: a bijection of its `keyBits` bits when
+    /// it is one word, else its 64-bit fingerprint.
     @inline(__always) private func key(_ p: UnsafePointer<UInt64>) -> UInt64 {
-        fingerprints ? StateStore.hash(p, words) : StateStore.mix(p[0])
+        fingerprints ? StateStore.hash(p, words) : StateStore.mix(p[0], bits: keyBits)
     }
 
-    /// A bijection of 64-bit words that spreads nearby states apart
-    /// (SplitMix64's finalizer: xor-shifts and odd multipliers invert).
-    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    /// A bijection of the words of `bits` bits that spreads nearby states
+    /// apart: odd multipliers and right xor-shifts, modulo 2^bits, each
+    /// invertible (SplitMix64's finalizer at 64 bits).
+    @inline(__always) static func mix(_ x: UInt64, bits: Int = 64) -> UInt64 {
+        if bits == 64 {
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let mask = (UInt64(1) << UInt64(bits)) - 1, half = UInt64((bits + 1) / 2)
+        var z = (x &* 0x9E37_79B9_7F4A_7C15) & mask
+        z ^= z >> half
+        z = (z &* 0xBF58_476D_1CE4_E5B9) & mask
+        return z ^ (z >> half)
     }
 
     @inline(__always) static func hash(_ p: UnsafePointer<UInt64>, _ words: Int) -> UInt64 {
@@ -93,15 +111,17 @@ final class StateStore {
 
     /// Starts loading the table slot where `p` would be found.
     @inline(__always) func prefetch(_ p: UnsafePointer<UInt64>) {
-        if let keys { keys.prefetch(key(p)) } else { index?.prefetch(StateStore.hash(p, words)) }
+        if let k = keys32 { k.prefetch(key(p)) } else if let k = keys64 { k.prefetch(key(p)) } else { index?.prefetch(StateStore.hash(p, words)) }
     }
 
     /// Adds a packed state reached from `parent` unless it was seen: its
     /// number, and whether it is new. With keys, the number of a state seen
     /// before is not known: -1.
     @inline(__always) func insert(_ p: UnsafePointer<UInt64>, parent: Int?) -> (index: Int, inserted: Bool) {
-        if let keys {
-            guard keys.insert(key(p)) else { return (-1, false) }
+        if let k = keys32 {
+            guard k.insert(key(p)) else { return (-1, false) }
+        } else if let k = keys64 {
+            guard k.insert(key(p)) else { return (-1, false) }
         } else if let index {
             let h = StateStore.hash(p, words)
             if let i = index.find(h, { equal($0, p) }) { return (i, false) }
@@ -131,68 +151,75 @@ final class StateStore {
     }
 }
 
-/// A set of 64-bit keys: 1024 open-addressing shards (by the key's top
-/// bits) that grow one at a time by half, so growing never holds two copies
-/// of the whole set. A shard is at most 80% full. Key 0 marks an empty slot
-/// and is kept aside.
-final class KeySet {
+/// A set of keys of `bits` bits: `2^shardBits` open-addressing shards
+/// (by the key's top bits) that grow one at a time by half, so growing
+/// never holds two copies of the whole set. A slot holds the key's bits
+/// below the shard's, plus one (0 marks an empty slot): 4 bytes when they
+/// fit, so a state of up to 41 bits costs 4 bytes a slot. A shard is at
+/// most 80% full.
+final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
     private struct Shard {
-        var slots: UnsafeMutablePointer<UInt64>
+        var slots: UnsafeMutablePointer<Slot>
         var size: Int
         var count: Int
     }
-    private static let shardBits: UInt64 = 10
+    private let shardBits: Int
+    private let restBits: Int
+    private let restMask: UInt64
     private let shards: UnsafeMutablePointer<Shard>
-    private var hasZero = false
     private(set) var bytes = 0
     /// The size of the largest shard's next table.
     private(set) var growthBytes = 0
+    private static var slotBytes: Int { MemoryLayout<Slot>.stride }
 
-    init() {
-        let n = 1 << KeySet.shardBits
+    /// Keys of `bits` bits (1…64); `Slot` must hold `bits - min(10, bits)`
+    /// bits plus one value.
+    init(bits: Int) {
+        shardBits = min(10, bits)
+        restBits = bits - shardBits
+        restMask = restBits == 64 ? ~0 : (UInt64(1) << UInt64(restBits)) - 1
+        let n = 1 << shardBits
         shards = .allocate(capacity: n)
         for s in 0..<n {
-            let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
+            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: 16)
             slots.initialize(repeating: 0, count: 16)
             (shards + s).initialize(to: Shard(slots: slots, size: 16, count: 0))
         }
-        bytes = n * (16 * 8 + MemoryLayout<Shard>.stride)
-        growthBytes = 24 * 8
+        bytes = n * (16 * KeySet.slotBytes + MemoryLayout<Shard>.stride)
+        growthBytes = 24 * KeySet.slotBytes
     }
 
     deinit {
-        for s in 0..<(1 << KeySet.shardBits) { shards[s].slots.deallocate() }
+        for s in 0..<(1 << shardBits) { shards[s].slots.deallocate() }
         shards.deallocate()
     }
 
-    /// The slot where `key` starts its probe in a table of `size` slots:
-    /// the bits below the shard's, scaled to the size.
-    @inline(__always) private static func home(_ key: UInt64, _ size: Int) -> Int {
-        Int((key << shardBits).multipliedFullWidth(by: UInt64(size)).high)
+    /// The slot where a key's `rest` starts its probe in a table of `size`
+    /// slots: the rest's bits scaled to the size.
+    @inline(__always) private func home(_ rest: UInt64, _ size: Int) -> Int {
+        Int((rest << UInt64(64 - restBits)).multipliedFullWidth(by: UInt64(size)).high)
     }
 
     @inline(__always) func prefetch(_ key: UInt64) {
-        let s = shards[Int(key >> (64 - KeySet.shardBits))]
-        pbcheck_prefetch(s.slots + KeySet.home(key, s.size))
+        let s = shards[Int(truncatingIfNeeded: key >> UInt64(restBits))]
+        pbcheck_prefetch(s.slots + home(key & restMask, s.size))
     }
 
     /// Adds `key`; false when it was there.
     @inline(__always) func insert(_ key: UInt64) -> Bool {
-        if key == 0 {
-            defer { hasZero = true }
-            return !hasZero
-        }
-        let shard = shards + Int(key >> (64 - KeySet.shardBits))
+        let shard = shards + Int(truncatingIfNeeded: key >> UInt64(restBits))
+        let rest = key & restMask
+        let stored = Slot(truncatingIfNeeded: rest &+ 1)
         let size = shard.pointee.size, slots = shard.pointee.slots
-        var slot = KeySet.home(key, size)
+        var slot = home(rest, size)
         while true {
             let e = slots[slot]
-            if e == key { return false }
+            if e == stored { return false }
             if e == 0 { break }
             slot += 1
             if slot == size { slot = 0 }
         }
-        slots[slot] = key
+        slots[slot] = stored
         shard.pointee.count += 1
         if shard.pointee.count * 5 > size * 4 { grow(shard) }
         return true
@@ -201,21 +228,21 @@ final class KeySet {
     private func grow(_ shard: UnsafeMutablePointer<Shard>) {
         let old = shard.pointee
         let size = old.size + old.size / 2
-        let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
         slots.initialize(repeating: 0, count: size)
         for i in 0..<old.size where old.slots[i] != 0 {
-            let key = old.slots[i]
-            var slot = KeySet.home(key, size)
+            let stored = old.slots[i]
+            var slot = home(UInt64(stored) &- 1, size)
             while slots[slot] != 0 {
                 slot += 1
                 if slot == size { slot = 0 }
             }
-            slots[slot] = key
+            slots[slot] = stored
         }
         old.slots.deallocate()
         shard.pointee = Shard(slots: slots, size: size, count: old.count)
-        bytes += (size - old.size) * 8
-        growthBytes = max(growthBytes, (size + size / 2) * 8)
+        bytes += (size - old.size) * KeySet.slotBytes
+        growthBytes = max(growthBytes, (size + size / 2) * KeySet.slotBytes)
     }
 }
 

@@ -63,6 +63,11 @@ public struct StateLayout: Sendable {
         words = word + 1
     }
 
+    /// The bits the first word uses (at least 1).
+    var bitsInFirstWord: Int {
+        fields.filter { $0.word == 0 }.map { Int($0.shift) + $0.mask.nonzeroBitCount }.max().map { max(1, $0) } ?? 1
+    }
+
     /// The code of `value` in field `i` (0 = control, slot + 1 = variable),
     /// or nil when the value is outside the field's domain.
     @inline(__always) func code(_ i: Int, _ value: Int64) -> UInt64? {
