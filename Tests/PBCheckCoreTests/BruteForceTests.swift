@@ -583,7 +583,7 @@ extension BruteForce {
     }
 
     @Test func explicitEngineAgreesWithBruteForceOnRandomMachines() throws {
-        var checked = 0, withFinal = 0, progressViolated = 0, spilled = 0
+        var checked = 0, withFinal = 0, progressViolated = 0, spilled = 0, onDisk = 0
         for seed in 1...300 {
             var gen = RandomMachine(seed: UInt64(seed))
             let text = gen.yaml()
@@ -594,9 +594,12 @@ extension BruteForce {
             if expected.violated["progress"] != nil { progressViolated += 1 }
             // Each visited set: exact keys, fingerprints with the log moved
             // to disk four states at a time (read back for every trace),
-            // and full states (`--exact`).
+            // full states (`--exact`), and keys moved to the disk tier at
+            // every level (a memory limit of 1 KiB; not with progress,
+            // which needs state numbers and stays in memory).
+            let final = model.states.contains(where: \.isFinal)
             for jobs in [1, 2] {
-              for store in ["keys", "fingerprints+spill", "exact"] {
+              for store in ["keys", "fingerprints+spill", "exact", "disk"] where store != "disk" || !final {
                 var o = ExplicitOptions()
                 o.jobs = jobs
                 o.parallelThreshold = 1
@@ -606,9 +609,17 @@ extension BruteForce {
                     o.logBlockShift = 2
                     o.spillAfter = 0
                 }
+                if store == "disk" {
+                    o.memoryLimit = 1 << 10
+                    o.alwaysFingerprint = seed % 2 == 0
+                }
                 let outcome = Verifier.run(model: model, options: o)
                 #expect(outcome.stats.states == expected.states, "seed \(seed) \(store)\n\(text)")
-                if store == "fingerprints+spill" && model.states.allSatisfy({ !$0.isFinal }) {
+                if store == "disk" && outcome.stats.depth > 1 {
+                    #expect(outcome.stats.visitedOnDisk > 0, "seed \(seed)")
+                    if jobs == 1 { onDisk += 1 }
+                }
+                if store == "fingerprints+spill" && !final {
                     #expect(outcome.stats.fingerprintCollision != nil, "seed \(seed)")
                     if outcome.stats.spilledBytes > 0 && jobs == 1 { spilled += 1 }
                 }
@@ -620,8 +631,8 @@ extension BruteForce {
               }
             }
         }
-        print("explicit vs brute force on \(checked) machines: \(withFinal) with a final state (progress compared), progress violated on \(progressViolated); \(spilled) spilled the log")
-        #expect(checked >= 200 && spilled >= 20)
+        print("explicit vs brute force on \(checked) machines: \(withFinal) with a final state (progress compared), progress violated on \(progressViolated); \(spilled) spilled the log, \(onDisk) the visited set")
+        #expect(checked >= 200 && spilled >= 20 && onDisk >= 30)
         // Progress must really be compared, both ways.
         #expect(withFinal >= 50 && progressViolated >= 10 && withFinal - progressViolated >= 10)
     }

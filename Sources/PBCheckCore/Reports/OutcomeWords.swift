@@ -46,6 +46,7 @@ extension SearchStats {
             parts.append("visited set of 64-bit fingerprints, collision probability \(String(format: "%.1g", p)) (a collision can only hide states, never report a violation; \(RunOption.exact.flag) keeps full states)")
         }
         if spilledBytes > 0 { parts.append("\(sizeText(spilledBytes)) of the state log moved to disk") }
+        if visitedOnDisk > 0 { parts.append("\(sizeText(visitedOnDisk)) of the visited set moved to disk (\(RunOption.memory.flag))") }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 }
@@ -61,6 +62,7 @@ extension StopReason: CustomStringConvertible {
         case .memoryLimit(let states, let bytesPerState, let held, let limit):
             return "memory limit reached: \(states) states of \(bytesPerState) bytes each hold \(sizeText(held)), and the next growth would pass \(sizeText(limit))"
         case .stateNumbering(let m): return "more than \(m) states"
+        case .diskTier: return "the visited set could not be read back from its temporary file"
         case .overflow(let loc): return "a value beyond 64 bits at \(loc) (the explicit engine computes in 64 bits)"
         case .stopOnFirst: return "stopped at the first violation (\(RunOption.stopOnFirst.flag))"
         case .undecidedStep(let why): return "Z3 could not decide a step: \(why)"

@@ -228,7 +228,8 @@ public struct ResultJSON: Codable, Sendable {
         /// The chance of a fingerprint collision; left out when the
         /// visited set was exact.
         public var fingerprintCollision: Double? = nil
-        /// Bytes of the state log moved to disk; left out when none.
+        /// Bytes of the state log and the visited set moved to disk; left
+        /// out when none.
         public var spilledBytes: Int? = nil
         enum CodingKeys: String, CodingKey {
             case states, steps, depth, seconds
@@ -415,7 +416,8 @@ extension ResultJSON.StatsJSON {
         bytesPerState = counted && o.stats.states > 0 ? (Double(o.stats.bytes) / Double(o.stats.states) * 10).rounded() / 10 : nil
         solverQueries = made(by: .explicit, .symbolic, .walk) ? o.stats.solverQueries : nil
         fingerprintCollision = counted ? o.stats.fingerprintCollision : nil
-        spilledBytes = counted && o.stats.spilledBytes > 0 ? o.stats.spilledBytes : nil
+        let spilled = o.stats.spilledBytes + o.stats.visitedOnDisk
+        spilledBytes = counted && spilled > 0 ? spilled : nil
     }
 }
 

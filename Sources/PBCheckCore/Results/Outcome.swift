@@ -125,6 +125,8 @@ public indirect enum StopReason: Sendable, Equatable, Codable, Error {
     case memoryLimit(states: Int, bytesPerState: Int, held: Int, limit: Int)
     /// More states than the store can number.
     case stateNumbering(Int)
+    /// The visited set's disk tier could not be read back.
+    case diskTier
     /// A value past 64 bits, which the explicit evaluator cannot hold.
     case overflow(SourceLoc)
     case stopOnFirst
@@ -213,6 +215,8 @@ public struct SearchStats: Sendable, Codable {
     public var bytes = 0
     /// Bytes of the state log the explicit search moved to disk.
     public var spilledBytes = 0
+    /// Bytes of the visited set the explicit search moved to disk.
+    public var visitedOnDisk = 0
     /// With fingerprints in the visited set: the chance that two reached
     /// states share one (nil when the set is exact).
     public var fingerprintCollision: Double?

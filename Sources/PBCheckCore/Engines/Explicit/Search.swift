@@ -203,11 +203,17 @@ public final class ExplicitSearch {
         var head = 0
         var levelEnd = store.count
         var checkCounter = 0
-        outer: while head < store.count {
+        outer: while true {
+            if head == store.count {
+                // With a disk tier, the next states wait to be decided.
+                if store.hasCandidates && !settleCandidates(limit: &limit) { incomplete = .diskTier; break }
+                if head == store.count { break }
+            }
             if head == levelEnd {
                 depth += 1
                 levelEnd = store.count
                 store.release(below: head)
+                if !spillKeysIfFull(limit: &limit) { incomplete = .diskTier; break }
             }
             if let k = options.maxDepth, depth >= k { incomplete = .depthLimit(k); break }
             if let l = limit { incomplete = .overflow(l.loc); break }
@@ -225,6 +231,7 @@ public final class ExplicitSearch {
             checkCounter += 1
             if checkCounter & 255 == 0 || workspaces.count > 1 {
                 store.release(below: head)
+                if !spillKeysIfFull(limit: &limit) { incomplete = .diskTier; break outer }
                 if let reason = stopReason() { incomplete = reason; break outer }
                 reportProgress(queue: store.count - head)
             }
@@ -238,15 +245,42 @@ public final class ExplicitSearch {
         return outcome()
     }
 
+    /// Whether what the search holds passes `memoryLimit` (the next growth
+    /// of the visited set must fit too, or it would abort the process
+    /// instead of stopping the search).
+    private func overMemory(pendingBytes: Int = 0) -> Bool {
+        store.growthPeakBytes + pendingBytes + (graph?.bytes ?? 0) > memoryLimit
+    }
+
+    /// When memory is full and keys in memory are a good part of it, moves
+    /// them to the disk tier (the waiting states decided first), as TLC's
+    /// disk-backed fingerprint set does. False when the disk tier failed.
+    private func spillKeysIfFull(limit: inout EvalError?) -> Bool {
+        guard overMemory(), store.canSpillKeys, store.keyBytes > memoryLimit / 4 else { return true }
+        guard settleCandidates(limit: &limit) else { return false }
+        return store.spillKeys() || !overMemory()
+    }
+
+    /// Adds the states waiting for the disk tier that are new, checking
+    /// each one's state properties as it joins. False when the disk tier
+    /// cannot be read.
+    private func settleCandidates(limit: inout EvalError?) -> Bool {
+        let ws = workspaces[0]
+        return store.settle { next in
+            system.layout.unpack(store.state(next), into: ws.post.vars)
+            let found = system.checkState(ws.post, limit: &limit)
+            if !found.isEmpty { record(found, state: next, step: nil) }
+        }
+    }
+
     /// Why the search must stop now, if it must: Ctrl-C, `--timeout`, the
     /// 32-bit state numbering, or memory (the visited set and the
-    /// successors waiting to join it, against `memoryLimit`).
+    /// successors waiting to join it, against `memoryLimit`) when moving
+    /// keys to disk cannot help.
     private func stopReason(pendingBytes: Int = 0) -> StopReason? {
         if let reason = budget.exhausted { return reason }
         if store.count >= StateStore.maxStates { return .stateNumbering(StateStore.maxStates) }
-        // The next growth of the visited set must fit too, or it would
-        // abort the process instead of stopping the search.
-        if store.growthPeakBytes + pendingBytes + (graph?.bytes ?? 0) > memoryLimit {
+        if overMemory(pendingBytes: pendingBytes) && !(store.canSpillKeys && store.keyBytes > memoryLimit / 4) {
             return .memoryLimit(states: store.count, bytesPerState: store.words * 8, held: store.bytes + pendingBytes + (graph?.bytes ?? 0), limit: memoryLimit)
         }
         return nil

@@ -101,6 +101,7 @@ extension ExplicitSearch {
         stats.seconds = Date().timeIntervalSince(started)
         stats.bytes = store.bytes
         stats.spilledBytes = store.spilledBytes
+        stats.visitedOnDisk = store.diskKeyBytes
         stats.fingerprintCollision = store.collisionProbability
         stats.solverQueries = oracles.map(\.queries).reduce(0, +)
         var outcome = CheckOutcome(engines: [.explicit], engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,

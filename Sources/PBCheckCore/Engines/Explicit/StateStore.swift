@@ -31,6 +31,14 @@ final class StateStore {
     private let keys64: KeySet<UInt64>?
     private let keyBits: Int
     private let index: IndexTable?
+    /// The visited set's disk tier, once keys moved out of memory.
+    private var disk: DiskKeys?
+    /// With a disk tier, states new to the keys in memory but perhaps on
+    /// disk, in the order found: packed back to back, with their parents
+    /// and keys. `settle` decides them.
+    private var candidates: [UInt64] = []
+    private var candidateParents: [UInt32] = []
+    private var candidateKeys: [UInt64] = []
     /// Whether keys are fingerprints (multi-word states without `--exact`).
     let fingerprints: Bool
     static let noParent = UInt32.max
@@ -58,15 +66,29 @@ final class StateStore {
     var count: Int { log.count }
 
     /// Bytes held in memory: the visited set and the log's blocks in memory.
-    var bytes: Int { (keys32?.bytes ?? 0) + (keys64?.bytes ?? 0) + (index?.bytes ?? 0) + log.bytes }
+    var bytes: Int {
+        keyBytes + (index?.bytes ?? 0) + log.bytes + (disk?.memoryBytes ?? 0) + candidateKeys.count * (words * 8 + 12)
+    }
+
+    /// Bytes of the keys in memory.
+    var keyBytes: Int { (keys32?.bytes ?? 0) + (keys64?.bytes ?? 0) }
+
+    /// Whether the visited set can move keys to disk (it holds keys, not
+    /// state numbers).
+    var canSpillKeys: Bool { keys32 != nil || keys64 != nil }
+
+    /// Whether states wait for `settle`.
+    var hasCandidates: Bool { !candidateKeys.isEmpty }
 
     /// What the next growth holds at its peak.
     var growthPeakBytes: Int {
         bytes + (keys32?.growthBytes ?? 0) + (keys64?.growthBytes ?? 0) + (index?.growthBytes ?? 0) + log.blockBytes
     }
 
-    /// Bytes of the log written to the temporary file.
+    /// Bytes of the log written to its temporary file.
     var spilledBytes: Int { log.spilledBytes }
+    /// Bytes of the visited set on disk.
+    var diskKeyBytes: Int { disk?.bytes ?? 0 }
 
     /// The state numbered `i`. The pointer stays valid until the next call
     /// that reads a spilled block (`state`, `parent`) or adds a state.
@@ -118,10 +140,16 @@ final class StateStore {
     /// number, and whether it is new. With keys, the number of a state seen
     /// before is not known: -1.
     @inline(__always) func insert(_ p: UnsafePointer<UInt64>, parent: Int?) -> (index: Int, inserted: Bool) {
-        if let k = keys32 {
-            guard k.insert(key(p)) else { return (-1, false) }
-        } else if let k = keys64 {
-            guard k.insert(key(p)) else { return (-1, false) }
+        if keys32 != nil || keys64 != nil {
+            let k = key(p)
+            if let s = keys32 { guard s.insert(k) else { return (-1, false) } }
+            else if let s = keys64 { guard s.insert(k) else { return (-1, false) } }
+            if disk != nil {
+                candidates.append(contentsOf: UnsafeBufferPointer(start: p, count: words))
+                candidateParents.append(parent.map { UInt32($0) } ?? StateStore.noParent)
+                candidateKeys.append(k)
+                return (-1, false)
+            }
         } else if let index {
             let h = StateStore.hash(p, words)
             if let i = index.find(h, { equal($0, p) }) { return (i, false) }
@@ -136,6 +164,52 @@ final class StateStore {
         let q = log.state(i)
         for w in 0..<words where q[w] != p[w] { return false }
         return true
+    }
+
+    /// Decides the candidates against the disk tier: those not there are
+    /// added, in the order found, and `onNew` is called with each one's
+    /// number. False when the disk tier cannot be read (states may then be
+    /// missing: the search must stop).
+    func settle(_ onNew: (Int) -> Void) -> Bool {
+        guard let disk, !candidateKeys.isEmpty else { return true }
+        let order = candidateKeys.indices.sorted { candidateKeys[$0] < candidateKeys[$1] }
+        guard let present = disk.containsSorted(order.map { candidateKeys[$0] }) else { return false }
+        var known = [Bool](repeating: false, count: order.count)
+        for (j, i) in order.enumerated() { known[i] = present[j] }
+        candidates.withUnsafeBufferPointer { buf in
+            for i in known.indices where !known[i] {
+                log.append(buf.baseAddress! + i * words, parent: candidateParents[i])
+                onNew(log.count - 1)
+            }
+        }
+        candidates.removeAll()
+        candidateParents.removeAll()
+        candidateKeys.removeAll()
+        return true
+    }
+
+    /// Moves every key in memory to the disk tier (settle first: the
+    /// candidates' keys must stay in memory until they are decided).
+    /// False when the file cannot be written; nothing is lost then.
+    func spillKeys() -> Bool {
+        guard !hasCandidates else { return false }
+        let tier = disk ?? DiskKeys()
+        var run: [UInt64] = []
+        func merge<Slot>(_ set: KeySet<Slot>) -> Bool {
+            let ok = tier.merge { next in
+                for s in 0..<set.shardCount {
+                    run.removeAll(keepingCapacity: true)
+                    set.forEachKey(inShard: s) { run.append($0) }
+                    run.sort()
+                    run.withUnsafeBufferPointer { next($0) }
+                }
+            }
+            if ok { set.removeAll() }
+            return ok
+        }
+        let ok = keys32.map(merge) ?? keys64.map(merge) ?? false
+        if ok { disk = tier }
+        return ok
     }
 
     /// States below `head` were expanded: with keys, their blocks may move
@@ -194,6 +268,28 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
         shards.deallocate()
     }
 
+    var shardCount: Int { 1 << shardBits }
+    /// Keys held (in memory).
+    private(set) var count = 0
+
+    /// Calls `body` with every key of shard `s`, in no order.
+    func forEachKey(inShard s: Int, _ body: (UInt64) -> Void) {
+        let shard = shards[s], top = UInt64(s) << UInt64(restBits)
+        for i in 0..<shard.size where shard.slots[i] != 0 { body(top | (UInt64(shard.slots[i]) &- 1)) }
+    }
+
+    /// Forgets every key, giving their memory back.
+    func removeAll() {
+        for s in 0..<shardCount {
+            shards[s].slots.deallocate()
+            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: 16)
+            slots.initialize(repeating: 0, count: 16)
+            shards[s] = Shard(slots: slots, size: 16, count: 0)
+        }
+        bytes = shardCount * (16 * KeySet.slotBytes + MemoryLayout<Shard>.stride)
+        count = 0
+    }
+
     /// The slot where a key's `rest` starts its probe in a table of `size`
     /// slots: the rest's bits scaled to the size.
     @inline(__always) private func home(_ rest: UInt64, _ size: Int) -> Int {
@@ -221,6 +317,7 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
         }
         slots[slot] = stored
         shard.pointee.count += 1
+        count += 1
         if shard.pointee.count * 5 > size * 4 { grow(shard) }
         return true
     }
@@ -320,7 +417,7 @@ final class StateLog {
     private let spillAfter: Int
     /// Blocks `0..<spilled` are in the file.
     private var spilled = 0
-    private var file: Int32 = -1
+    private var file: TempFile?
     private var fileFailed = false
     /// The spilled block read last, and its copy.
     private var cached = -1
@@ -341,7 +438,6 @@ final class StateLog {
         for p in parents { p?.deallocate() }
         cacheStates.deallocate()
         cacheParents.deallocate()
-        if file >= 0 { close(file) }
     }
 
     var blockBytes: Int { size * (words * 8 + 4) }
@@ -380,9 +476,10 @@ final class StateLog {
     func spill(below head: Int) {
         guard count >= spillAfter, !fileFailed else { return }
         while spilled < head >> shift {
-            guard let s = states[spilled], let q = parents[spilled], openFile(),
-                  write(UnsafeRawPointer(s), size * words * 8, at: spilled * blockBytes),
-                  write(UnsafeRawPointer(q), size * 4, at: spilled * blockBytes + size * words * 8)
+            if file == nil { file = TempFile(prefix: "pbcheck-states") }
+            guard let s = states[spilled], let q = parents[spilled], let file,
+                  file.write(UnsafeRawPointer(s), size * words * 8, at: spilled * blockBytes),
+                  file.write(UnsafeRawPointer(q), size * 4, at: spilled * blockBytes + size * words * 8)
             else { fileFailed = true; return }
             s.deallocate()
             q.deallocate()
@@ -392,40 +489,11 @@ final class StateLog {
         }
     }
 
-    private func openFile() -> Bool {
-        if file >= 0 { return true }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pbcheck-states-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).bin").path
-        file = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
-        guard file >= 0 else { return false }
-        unlink(path)
-        return true
-    }
-
-    private func write(_ p: UnsafeRawPointer, _ n: Int, at offset: Int) -> Bool {
-        var done = 0
-        while done < n {
-            let w = pwrite(file, p + done, n - done, off_t(offset + done))
-            if w <= 0 { return false }
-            done += w
-        }
-        return true
-    }
-
-    private func read(_ p: UnsafeMutableRawPointer, _ n: Int, at offset: Int) -> Bool {
-        var done = 0
-        while done < n {
-            let r = pread(file, p + done, n - done, off_t(offset + done))
-            if r <= 0 { return false }
-            done += r
-        }
-        return true
-    }
-
     private func load(_ b: Int) {
         guard cached != b else { return }
         let base = b * blockBytes
-        if read(UnsafeMutableRawPointer(cacheStates), size * words * 8, at: base),
-           read(UnsafeMutableRawPointer(cacheParents), size * 4, at: base + size * words * 8) {
+        if let file, file.read(UnsafeMutableRawPointer(cacheStates), size * words * 8, at: base),
+           file.read(UnsafeMutableRawPointer(cacheParents), size * 4, at: base + size * words * 8) {
             cached = b
         } else {
             // A file written by this process that cannot be read back: the
