@@ -595,8 +595,8 @@ extension BruteForce {
             // Each visited set: exact keys, fingerprints with the log moved
             // to disk four states at a time (read back for every trace),
             // full states (`--exact`), and keys moved to the disk tier at
-            // every level (a memory limit of 1 KiB; not with progress,
-            // which needs state numbers and stays in memory).
+            // every level with the log's queue too (not with progress, which needs state numbers
+            // and stays in memory).
             let final = model.states.contains(where: \.isFinal)
             for jobs in [1, 2] {
               for store in ["keys", "fingerprints+spill", "exact", "disk"] where store != "disk" || !final {
@@ -610,7 +610,8 @@ extension BruteForce {
                     o.spillAfter = 0
                 }
                 if store == "disk" {
-                    o.memoryLimit = 1 << 10
+                    o.spillKeysEachLevel = true
+                    o.logBlockShift = 2
                     o.alwaysFingerprint = seed % 2 == 0
                 }
                 let outcome = Verifier.run(model: model, options: o)

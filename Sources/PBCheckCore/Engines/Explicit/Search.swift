@@ -24,6 +24,9 @@ public struct ExplicitOptions: Sendable, EmbedsCheckOptions {
     var logBlockShift = 16
     /// Fingerprints even for one-word states (tests of that path).
     var alwaysFingerprint = false
+    /// Moves the keys to the disk tier at every level, whatever the memory
+    /// (tests of that path).
+    var spillKeysEachLevel = false
     /// Levels smaller than this are expanded by one thread.
     public var parallelThreshold = 64
     /// With unbounded integers, `auto` gives the explicit search at most
@@ -82,6 +85,8 @@ public final class ExplicitSearch {
     /// Bytes the visited set and pending successors may take.
     let memoryLimit: Int
     var stateLimitReached = false
+    /// Making room on disk (`relieveMemory`) left memory over the limit.
+    var memoryExhausted = false
     var internalErrors: [String] = []
     var depth = 0
     var steps = 0
@@ -213,7 +218,7 @@ public final class ExplicitSearch {
                 depth += 1
                 levelEnd = store.count
                 store.release(below: head)
-                if !spillKeysIfFull(limit: &limit) { incomplete = .diskTier; break }
+                if !relieveMemory(head: head, limit: &limit) { incomplete = .diskTier; break }
             }
             if let k = options.maxDepth, depth >= k { incomplete = .depthLimit(k); break }
             if let l = limit { incomplete = .overflow(l.loc); break }
@@ -231,7 +236,7 @@ public final class ExplicitSearch {
             checkCounter += 1
             if checkCounter & 255 == 0 || workspaces.count > 1 {
                 store.release(below: head)
-                if !spillKeysIfFull(limit: &limit) { incomplete = .diskTier; break outer }
+                if !relieveMemory(head: head, limit: &limit) { incomplete = .diskTier; break outer }
                 if let reason = stopReason() { incomplete = reason; break outer }
                 reportProgress(queue: store.count - head)
             }
@@ -252,13 +257,30 @@ public final class ExplicitSearch {
         store.growthPeakBytes + pendingBytes + (graph?.bytes ?? 0) > memoryLimit
     }
 
-    /// When memory is full and keys in memory are a good part of it, moves
-    /// them to the disk tier (the waiting states decided first), as TLC's
-    /// disk-backed fingerprint set does. False when the disk tier failed.
-    private func spillKeysIfFull(limit: inout EvalError?) -> Bool {
-        guard overMemory(), store.canSpillKeys, store.keyBytes > memoryLimit / 4 else { return true }
-        guard settleCandidates(limit: &limit) else { return false }
-        return store.spillKeys() || !overMemory()
+    /// When memory is full, makes room the way TLC does: the state log's
+    /// full blocks (expanded or queued) move to disk, then the states
+    /// waiting for the disk tier are decided (and their blocks moved), then,
+    /// if keys in memory are a good part of memory, they move to the disk
+    /// tier. `memoryExhausted` says whether that was not enough. False when
+    /// the disk tier failed.
+    private func relieveMemory(head: Int, limit: inout EvalError?) -> Bool {
+        if options.spillKeysEachLevel {
+            store.release(below: head, force: true)
+            guard settleCandidates(limit: &limit) else { return false }
+            _ = store.spillKeys()
+            return true
+        }
+        guard overMemory() else { memoryExhausted = false; return true }
+        store.release(below: head, force: true)
+        if overMemory() && store.hasCandidates {
+            guard settleCandidates(limit: &limit) else { return false }
+            store.release(below: head, force: true)
+        }
+        if overMemory() && store.canSpillKeys && store.keyBytes > memoryLimit / 4 && !store.hasCandidates {
+            _ = store.spillKeys()
+        }
+        memoryExhausted = overMemory()
+        return true
     }
 
     /// Adds the states waiting for the disk tier that are new, checking
@@ -280,7 +302,7 @@ public final class ExplicitSearch {
     private func stopReason(pendingBytes: Int = 0) -> StopReason? {
         if let reason = budget.exhausted { return reason }
         if store.count >= StateStore.maxStates { return .stateNumbering(StateStore.maxStates) }
-        if overMemory(pendingBytes: pendingBytes) && !(store.canSpillKeys && store.keyBytes > memoryLimit / 4) {
+        if overMemory(pendingBytes: pendingBytes) && (!store.canSpillKeys || memoryExhausted) {
             return .memoryLimit(states: store.count, bytesPerState: store.words * 8, held: store.bytes + pendingBytes + (graph?.bytes ?? 0), limit: memoryLimit)
         }
         return nil
@@ -349,8 +371,13 @@ public final class ExplicitSearch {
 
     /// Expands states `lo..<hi` (one level) on all workspaces, then merges
     /// the results in state order. Returns the next state to expand.
-    private func runLevelInParallel(from lo: Int, to hi: Int, limit: inout EvalError?) -> Int {
+    private func runLevelInParallel(from lo: Int, to levelEnd: Int, limit: inout EvalError?) -> Int {
         let jobs = workspaces.count
+        // A window of the level at a time, copied out of the log (whose
+        // blocks may be on disk, read back by one thread).
+        let hi = min(levelEnd, lo + (1 << 18))
+        let words = store.words
+        let window: [UInt64] = (lo..<hi).flatMap { store.copy($0) }
         let chunk = max(16, (hi - lo + jobs * 8 - 1) / (jobs * 8))
         let ranges = stride(from: lo, to: hi, by: chunk).map { $0..<min($0 + chunk, hi) }
         final class Box: @unchecked Sendable {
@@ -366,7 +393,6 @@ public final class ExplicitSearch {
             func stop(_ r: StopReason) { lock.lock(); defer { lock.unlock() }; reason = reason ?? r }
         }
         let box = Box(ranges.count, jobs)
-        let words = store.words
         DispatchQueue.concurrentPerform(iterations: jobs) { worker in
             let ws = workspaces[worker], oracle = oracles[worker]
             var workerLimit: EvalError?
@@ -377,7 +403,7 @@ public final class ExplicitSearch {
                 out.successors.reserveCapacity(ranges[c].count * 8 * words)
                 for index in ranges[c] {
                     let offset = Int32(index - ranges[c].lowerBound)
-                    ws.cur.update(from: store.state(index), count: words)
+                    window.withUnsafeBufferPointer { ws.cur.update(from: $0.baseAddress! + (index - lo) * words, count: words) }
                     var unknown: String?
                     var emitted = 0
                     let level = expand(ws.cur, ws: ws, oracle: oracle, limit: &workerLimit, unknown: &unknown,

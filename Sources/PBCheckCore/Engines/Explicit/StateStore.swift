@@ -213,8 +213,8 @@ final class StateStore {
     }
 
     /// States below `head` were expanded: with keys, their blocks may move
-    /// to disk.
-    func release(below head: Int) { log.spill(below: head) }
+    /// to disk (once the log is long, or now when `force`d).
+    func release(below head: Int, force: Bool = false) { log.spill(below: head, force: force) }
 
     /// TLC's estimate of the chance that two of the states reached share a
     /// fingerprint: n²/2⁶⁵ for n states (nil when keys are exact).
@@ -415,8 +415,10 @@ final class StateLog {
     private var parents: [UnsafeMutablePointer<UInt32>?] = []
     private(set) var count = 0
     private let spillAfter: Int
-    /// Blocks `0..<spilled` are in the file.
+    /// Blocks in the file (at `b × blockBytes`), and the first that may
+    /// still be in memory.
     private var spilled = 0
+    private var firstInMemory = 0
     private var file: TempFile?
     private var fileFailed = false
     /// The spilled block read last, and its copy.
@@ -472,21 +474,34 @@ final class StateLog {
         return cacheParents[offset]
     }
 
-    /// Moves the blocks wholly below `head` to the file.
-    func spill(below head: Int) {
-        guard count >= spillAfter, !fileFailed else { return }
-        while spilled < head >> shift {
-            if file == nil { file = TempFile(prefix: "pbcheck-states") }
-            guard let s = states[spilled], let q = parents[spilled], let file,
-                  file.write(UnsafeRawPointer(s), size * words * 8, at: spilled * blockBytes),
-                  file.write(UnsafeRawPointer(q), size * 4, at: spilled * blockBytes + size * words * 8)
-            else { fileFailed = true; return }
-            s.deallocate()
-            q.deallocate()
-            states[spilled] = nil
-            parents[spilled] = nil
-            spilled += 1
+    /// Moves the blocks wholly below `head` to the file. `force`: also
+    /// when the log is short, and every full block above `head` too (the
+    /// queue, read back a block at a time as the search reaches it).
+    func spill(below head: Int, force: Bool) {
+        guard count >= spillAfter || (force && spillAfter < Int.max), !fileFailed else { return }
+        while firstInMemory < head >> shift {
+            guard spillBlock(firstInMemory) else { return }
+            firstInMemory += 1
         }
+        if force {
+            for b in firstInMemory..<max(firstInMemory, count >> shift) where states[b] != nil {
+                guard spillBlock(b) else { return }
+            }
+        }
+    }
+
+    private func spillBlock(_ b: Int) -> Bool {
+        guard let s = states[b], let q = parents[b] else { return true }
+        if file == nil { file = TempFile(prefix: "pbcheck-states") }
+        guard let file, file.write(UnsafeRawPointer(s), size * words * 8, at: b * blockBytes),
+              file.write(UnsafeRawPointer(q), size * 4, at: b * blockBytes + size * words * 8)
+        else { fileFailed = true; return false }
+        s.deallocate()
+        q.deallocate()
+        states[b] = nil
+        parents[b] = nil
+        spilled += 1
+        return true
     }
 
     private func load(_ b: Int) {
