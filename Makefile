@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps test-deps cli-test report-test explore-test robustness fuzz clean golden bench bench-quick bench-walk bench-walk-quick bench-cache
+.PHONY: all build release run test deps test-deps cli-test report-test explore-test robustness fuzz clean golden bench bench-quick bench-billion bench-tools bench-walk bench-walk-quick bench-cache
 
 all: build
 
@@ -97,23 +97,36 @@ golden:
 	PBCHECK_RECORD=1 $(SWIFT) test --filter GoldenTests
 
 # Benchmarks (bench/README.md): the explicit search against SPIN and rumur,
-# written to bench/results.md, then the random walks against Hypothesis,
-# written to bench/walk-results.md. Installs the other tools when missing.
-bench: release
+# the scaling table, two cores and the symbolic engine, written to
+# bench/results.md, then the random walks against Hypothesis, written to
+# bench/walk-results.md. Installs the other tools when missing. BENCH_BIN:
+# the pbcheck binary measured (the release build by default).
+BENCH_BIN = $(CURDIR)/$(RELEASE_BIN)
+
+bench: release bench-tools
+	PBCHECK=$(BENCH_BIN) python3 bench/run.py $(BENCH_ARGS)
+	$(MAKE) bench-walk WALK_ARGS="$(WALK_ARGS)"
+	$(MAKE) bench-cache
+
+bench-tools:
 	@if ! command -v spin >/dev/null 2>&1 || ! command -v rumur >/dev/null 2>&1 \
 	    || ! command -v gcc >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then \
 		echo "installing spin, rumur, gcc, time"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq spin rumur gcc time; \
 	fi
-	PBCHECK=$(CURDIR)/$(RELEASE_BIN) python3 bench/run.py $(BENCH_ARGS)
-	$(MAKE) bench-walk WALK_ARGS="$(WALK_ARGS)"
-	$(MAKE) bench-cache
+
+# Everything of bench/run.py plus the billion-state run (counters N = 9 and
+# counters-bug N = 9, in memory and with --memory 4G; about three runs of a
+# billion states): bench/results.md and bench/billion-results.md. Not part
+# of `make bench` or `make test`.
+bench-billion: release bench-tools
+	PBCHECK=$(BENCH_BIN) python3 bench/run.py --billion $(BENCH_ARGS)
 
 # A result-cache hit on a 1,000-transition playbook, each run a process of
 # its own (SPEC §5.3), written to bench/cache-results.md.
 bench-cache: release
-	PBCHECK=$(CURDIR)/$(RELEASE_BIN) python3 bench/cache.py
+	PBCHECK=$(BENCH_BIN) python3 bench/cache.py
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick WALK_ARGS=--quick
@@ -126,7 +139,7 @@ bench-walk: release
 	    || python3 -m pip install -q --break-system-packages hypothesis 2>/dev/null \
 	    || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	         $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-hypothesis; }
-	PBCHECK=$(CURDIR)/$(RELEASE_BIN) python3 bench/walk.py $(WALK_ARGS)
+	PBCHECK=$(BENCH_BIN) python3 bench/walk.py $(WALK_ARGS)
 
 bench-walk-quick:
 	$(MAKE) bench-walk WALK_ARGS=--quick

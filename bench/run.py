@@ -3,7 +3,9 @@
 
 Usage: run.py [--quick] [--model NAME] [--n N] [--tools pbcheck,spin,rumur,symbolic]
               [--timeout SECONDS] [--sym-n N] [--sym-timeout SECONDS]
-              [--sym-depth K] [--out FILE]
+              [--sym-depth K] [--scale-n N] [--no-scale] [--no-jobs]
+              [--billion | --billion-only] [--billion-n N] [--billion-memory SIZE]
+              [--billion-timeout SECONDS] [--out FILE]
 
 For each model and size it writes the three equivalent models (gen.py), then
 runs, each on one core:
@@ -16,15 +18,29 @@ runs, each on one core:
            --format json   (BMC, k-induction, CHC; its own sizes, SYM_QUICK /
            SYM_FULL or --sym-n, and its own timeout, --sym-timeout)
 
+Then, in the same run (see README.md):
+
+  scaling  counters at N = 5..8 (quick: 4, 5; --scale-n), the three tools on
+           one core each; a tool is skipped at a size whose memory or time,
+           extrapolated from its smaller runs, would not fit (said in its cell)
+  two cores  the main table's models with pbcheck --jobs 2, SPIN -DBFS_PAR
+           ./pan -u2 and rumur --threads 2, next to their one-core runs
+  billion  only with --billion: counters N=9 joins the scaling table, and
+           pbcheck checks counters-bug N=9 (10^9 states, a planted bug 81
+           steps deep) in memory and with --memory 4G; the figures go to
+           bench/billion-results.md and .json, which later runs include
+           (--billion-only: just these runs, patching --out's section)
+
 Wall seconds and peak RSS are measured for the checking run only (GNU time
 on the child); generation and compilation are reported separately. The tables
 go to stdout and to bench/results.md (or --out). Every symbolic verdict is
 compared with the explicit engine's on the same model (pbcheck's explicit
 engine is run for that even when it is not in --tools). Nothing is installed
 here: spin, rumur and gcc must be on PATH (see README.md for the Makefile
-lines). Exit status: 0, or 1 when the tools disagree on a state count or the
+lines). Exit status: 0, or 1 when the tools disagree on a state count, the
 symbolic engine contradicts the explicit one (a verdict, or the length of a
-shortest counterexample).
+shortest counterexample), or the billion-state run is wrong (its count, its
+violation and trace length) or did not finish.
 """
 import argparse
 import datetime
@@ -61,10 +77,29 @@ SYM_TIMEOUT = {'quick': 60, 'full': 300}
 SYM_DEPTH = 30      # pbcheck's default --depth
 QUERY_TIMEOUT = 10  # pbcheck's default --query-timeout (seconds), not passed
 
-SPIN_CFLAGS = ['-O2', '-DBFS', '-DSAFETY', '-DNOREDUCE', '-DMEMLIM=16384']
+SPIN_MEMLIM_MB = 16384
+SPIN_CFLAGS = ['-O2', '-DBFS', '-DSAFETY', '-DNOREDUCE', f'-DMEMLIM={SPIN_MEMLIM_MB}']
 RUMUR_FLAGS = ['--threads', '1', '--deadlock-detection', 'off', '--colour', 'off']
 RUMUR_CFLAGS = ['-std=gnu11', '-O3', '-mcx16']
 TIMEOUT = 1800
+# pbcheck's --max-states: above every size here (a search stops when it
+# reaches the limit, so 10^9 itself would cut the billion-state run short).
+MAX_STATES = '10000000000'
+
+# The scaling table: counters at these N (10^N states), pbcheck against SPIN
+# and rumur; the billion-state run's N joins it with --billion.
+SCALE = {'quick': [4, 5], 'full': [5, 6, 7, 8]}
+# The billion-state run (--billion): counters-bug at N, in memory and with
+# --memory; the quick form is a smoke test of the same path (it spills).
+BILLION = {'quick': {'n': 6, 'memory': '16M'}, 'full': {'n': 9, 'memory': '4G'}}
+BILLION_TIMEOUT = 3600
+BILLION_FILES = {'quick': os.path.join(OUT, 'billion-results-quick'),
+                 'full': os.path.join(HERE, 'billion-results')}
+# When a tool has run on no smaller size in this run, its memory and time at
+# a size are estimated from these (bench/results.md, counters N = 7).
+PRIOR = {'spin': {'bps': 91.0, 'rate': 357_000.0, 'src': 'counters N=7 in results.md'},
+         'rumur': {'bps': 29.0, 'rate': 298_000.0, 'src': 'counters N=7 in results.md'}}
+JOBS_NOTE = os.path.join(HERE, 'jobs-note.md')
 
 
 def generate(model, n):
@@ -146,20 +181,23 @@ def spin_hash_bits(expected):
     return max(10, min(30, math.ceil(math.log2(expected))))
 
 
-def run_spin(pml, expected=None, timeout=None):
-    d = os.path.join(OUT, 'spin-' + os.path.basename(pml)[:-4])
+def run_spin(pml, expected=None, timeout=None, cores=0):
+    """SPIN's BFS; with `cores`, its multi-core BFS (-DBFS_PAR, ./pan -uN)."""
+    d = os.path.join(OUT, 'spin-' + os.path.basename(pml)[:-4] + (f'-par{cores}' if cores else ''))
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     r1, t1 = _timed(['spin', '-a', os.path.abspath(pml)], d)
     if r1.returncode != 0:
         return _fail('spin -a failed: ' + (r1.stdout + r1.stderr).strip()[-300:])
-    r2, t2 = _timed(['gcc'] + SPIN_CFLAGS + ['-o', 'pan', 'pan.c'], d)
+    cflags = [('-DBFS_PAR' if f == '-DBFS' else f) for f in SPIN_CFLAGS] if cores else SPIN_CFLAGS
+    r2, t2 = _timed(['gcc'] + cflags + ['-o', 'pan', 'pan.c'], d)
     if r2.returncode != 0:
         return _fail('gcc failed: ' + r2.stderr.strip()[-300:])
     w = spin_hash_bits(expected)
-    rc, out, err, wall, rss = measure(['./pan', '-E', f'-w{w}'], d, timeout)
+    cmd = ['./pan', '-E', f'-w{w}'] + ([f'-u{cores}'] if cores else [])
+    rc, out, err, wall, rss = measure(cmd, d, timeout)
     res = {'compile': t1 + t2, 'seconds': wall, 'rss': rss, 'rc': rc,
-           'cmd': f'./pan -E -w{w}'}
+           'cmd': ' '.join(cmd)}
     m = re.search(r'(\d+) states, stored', out)
     if rc == 'timeout':
         return _fail('timeout', **res)
@@ -178,13 +216,15 @@ def run_spin(pml, expected=None, timeout=None):
     return res
 
 
-def run_rumur(mfile, timeout=None):
+def run_rumur(mfile, timeout=None, threads=1):
     base = os.path.basename(mfile)[:-2]
-    d = os.path.join(OUT, 'rumur-' + base)
+    d = os.path.join(OUT, 'rumur-' + base + (f'-threads{threads}' if threads != 1 else ''))
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
-    r1, t1 = _timed(['rumur'] + RUMUR_FLAGS + ['--output', 'verifier.c',
-                                               os.path.abspath(mfile)], d)
+    flags = list(RUMUR_FLAGS)
+    flags[flags.index('--threads') + 1] = str(threads)
+    r1, t1 = _timed(['rumur'] + flags + ['--output', 'verifier.c',
+                                         os.path.abspath(mfile)], d)
     if r1.returncode != 0:
         return _fail('rumur failed: ' + (r1.stdout + r1.stderr).strip()[-300:])
     r2, t2 = _timed(['gcc'] + RUMUR_CFLAGS + ['-o', 'verifier', 'verifier.c', '-lpthread'], d)
@@ -202,16 +242,19 @@ def run_rumur(mfile, timeout=None):
     return res
 
 
-def run_pbcheck(yaml, timeout=None):
-    d = os.path.join(OUT, 'pbcheck-' + os.path.basename(yaml)[:-5])
+def run_pbcheck(yaml, timeout=None, jobs=1, extra=(), tag=''):
+    """pbcheck's explicit search; `extra` options (e.g. --memory 4G) and a
+    `tag` for the output directory when the same model runs again."""
+    d = os.path.join(OUT, 'pbcheck-' + os.path.basename(yaml)[:-5] + tag)
     shutil.rmtree(d, ignore_errors=True)
     if not os.path.exists(PBCHECK):
         return _fail(f'{PBCHECK} not found')
-    base = [PBCHECK, 'verify', os.path.abspath(yaml), '--jobs', '1', '--format', 'json']
+    base = [PBCHECK, 'verify', os.path.abspath(yaml), '--jobs', str(jobs),
+            '--format', 'json'] + list(extra)
     # Bypass the result cache and any default state limit; an older binary
     # that rejects these options (exit 2) is retried with the plain command.
-    attempts = [base + ['--no-cache', '--max-states', '1000000000'],
-                base + ['--max-states', '1000000000'], base]
+    attempts = [base + ['--no-cache', '--max-states', MAX_STATES],
+                base + ['--max-states', MAX_STATES], base]
     for cmd in attempts:
         rc, out, err, wall, rss = measure(cmd, d, timeout)
         if rc != 2:
@@ -231,6 +274,12 @@ def run_pbcheck(yaml, timeout=None):
         res['self_seconds'] = float(stats['seconds'])
     except (ValueError, KeyError, TypeError) as e:
         return _fail(f'n/a (no JSON stats: {e})', **res)
+    # The visited set's own figures (absent from an older binary's JSON;
+    # spilled_bytes and the collision probability are absent when zero).
+    res['json_bps'] = stats.get('bytes_per_state')
+    res['spilled'] = stats.get('spilled_bytes') or 0
+    res['collision'] = stats.get('fingerprint_collision_probability')
+    res['complete'] = j.get('complete')
     res['properties'] = properties(j)
     notes = []
     if rc == 3 or j.get('complete') is False:
@@ -382,11 +431,84 @@ def cpu_model():
     return platform.processor() or 'unknown'
 
 
+def run_explicit(model, n, paths, tools, formula, skip=None, timeout=None):
+    """Runs the explicit tools (rumur first: SPIN sizes its hash table from
+    its count) on one model and size. `skip(tool)` may give a reason not to
+    run a tool (the result then has no states and that note)."""
+    results = {}
+    for tool in [t for t in ('rumur', 'spin', 'pbcheck') if t in tools]:
+        why = skip(tool) if skip else None
+        if why:
+            print(f'[{model} N={n}] {tool}: {why}', file=sys.stderr, flush=True)
+            results[tool] = _fail(why, skipped=True)
+            continue
+        print(f'[{model} N={n}] {tool} ...', file=sys.stderr, flush=True)
+        if tool == 'rumur':
+            results[tool] = run_rumur(paths['m'], timeout)
+        elif tool == 'spin':
+            known = formula or results.get('rumur', {}).get('states')
+            results[tool] = run_spin(paths['pml'], expected=known, timeout=timeout)
+        else:
+            results[tool] = run_pbcheck(paths['yaml'], timeout)
+    return results
+
+
+def counts_agree(results, formula):
+    """(agree, counts): the state counts of the tools that finished."""
+    counts = {t: r['states'] for t, r in results.items() if r.get('states') is not None}
+    if formula is not None:
+        counts['formula'] = formula
+    return len(set(counts.values())) <= 1, counts
+
+
+def usable_memory():
+    """What one run may take of this machine's memory: three quarters of it,
+    as pbcheck's default --memory."""
+    return 0.75 * os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+
+
+def fmt_bytes(x):
+    for unit, k in (('GB', 2**30), ('MB', 2**20), ('KB', 2**10)):
+        if x >= k:
+            return f'{x / k:,.1f} {unit}'
+    return f'{x:,.0f} B'
+
+
+def skip_reason(tool, states, earlier, timeout=None):
+    """Why `tool` cannot finish `states` states on this machine, or None.
+
+    The memory and time are extrapolated linearly from the tool's largest
+    smaller run on the same model in this run (`earlier`: (N, result) in
+    increasing N), else from PRIOR. pbcheck is never skipped: it bounds its
+    own memory (--memory) and spills to disk."""
+    if tool not in PRIOR or not states:
+        return None
+    base = next(((n, r) for n, r in reversed(earlier)
+                 if r.get('states') and r.get('rss') and r.get('seconds')), None)
+    if base:
+        n, r = base
+        bps, rate, src = r['rss'] / r['states'], r['states'] / r['seconds'], f'N={n}'
+    else:
+        bps, rate, src = PRIOR[tool]['bps'], PRIOR[tool]['rate'], PRIOR[tool]['src']
+    cap = usable_memory()
+    if tool == 'spin':
+        cap = min(cap, SPIN_MEMLIM_MB * 2**20)   # pan stops at MEMLIM
+    need = bps * states
+    if need > cap:
+        return (f'skipped: > {fmt_bytes(cap)} (needs ~{fmt_bytes(need)}: '
+                f'{bps:,.0f} B/state as at {src})')
+    secs, timeout = states / rate, timeout or TIMEOUT
+    if secs > timeout:
+        return (f'skipped: > the {timeout:g} s timeout (~{secs:,.0f} s at '
+                f'{rate:,.0f} states/s as at {src})')
+    return None
+
+
 def main(argv=None):
     global TIMEOUT
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument('--quick', action='store_true', help='small sizes (smoke run)')
-    ap.add_argument('--model', choices=sorted(MODELS), action='append',
+    ap.add_argument('--model', choices=sorted(FULL), action='append',
                     help='only this model (repeatable)')
     ap.add_argument('--n', type=int, action='append', help='size(s) instead of the default')
     ap.add_argument('--tools', default=','.join(TOOLS))
@@ -397,8 +519,28 @@ def main(argv=None):
                     help='per symbolic run, seconds (default 60 with --quick, else 300)')
     ap.add_argument('--sym-depth', type=int, default=SYM_DEPTH,
                     help=f'--depth of the symbolic engine (default {SYM_DEPTH})')
+    ap.add_argument('--scale-n', type=int, action='append',
+                    help='counters sizes of the scaling table (default 5..8, quick 4, 5)')
+    ap.add_argument('--no-scale', action='store_true', help='no scaling table')
+    ap.add_argument('--no-jobs', action='store_true', help='no --jobs 2 table')
+    ap.add_argument('--billion', action='store_true',
+                    help='also the billion-state run (counters-bug N=9, in memory and '
+                    'with --memory 4G) and counters N=9 in the scaling table')
+    ap.add_argument('--billion-only', action='store_true',
+                    help='only the billion-state runs (and counters N=9 for the scaling '
+                    'table): writes billion-results.md/.json and replaces the billion '
+                    'section of --out, if it exists')
+    ap.add_argument('--billion-n', type=int, help='N of the billion-state run (default 9, quick 6)')
+    ap.add_argument('--billion-memory', help="its --memory (default 4G, quick 16M)")
+    ap.add_argument('--billion-timeout', type=float, default=BILLION_TIMEOUT,
+                    help=f'per billion-state run, seconds (default {BILLION_TIMEOUT})')
     ap.add_argument('--out', default=os.path.join(HERE, 'results.md'))
     a = ap.parse_args(argv)
+    if a.billion_only:
+        a.billion = True
+        if a.model and 'counters' not in a.model:
+            ap.error('--billion-only measures counters')
+        a.model = ['counters']
     TIMEOUT = a.timeout
     tools = [t for t in a.tools.split(',') if t]
     for t in tools:
@@ -419,6 +561,14 @@ def main(argv=None):
     plan = [(m, n) for m in models for n in (a.n or sizes[m])] if main_tools else []
     sym_plan = ([(m, n) for m in models for n in (a.sym_n or a.n or sym_sizes[m])]
                 if 'symbolic' in tools else [])
+    mode = 'quick' if a.quick else 'full'
+    billion = dict(BILLION[mode])
+    billion.update({k: v for k, v in (('n', a.billion_n), ('memory', a.billion_memory)) if v})
+    scale_n = [] if a.no_scale or not main_tools or 'counters' not in models else \
+        sorted(set(a.scale_n or SCALE[mode]) | ({billion['n']} if a.billion else set()))
+    if a.billion_only:
+        plan, sym_plan, a.no_jobs = [], [], True
+        scale_n = [billion['n']] if main_tools else []
     # One pass over every (model, N) of either table, in model order; sizes
     # only the symbolic table has still get the other tools (for its ratios)
     # and pbcheck's explicit engine (for the verdict check), but no row in
@@ -427,6 +577,7 @@ def main(argv=None):
     os.makedirs(OUT, exist_ok=True)
     rows, disagree, t_start = [], [], time.monotonic()
     sym_rows, contradictions = [], []
+    done = {}       # (model, N) -> the explicit tools' results
     for model, n in every:
         in_main, in_sym = (model, n) in plan, (model, n) in sym_plan
         t0 = time.monotonic()
@@ -437,21 +588,9 @@ def main(argv=None):
         run_tools = list(main_tools)
         if in_sym and 'pbcheck' not in run_tools:
             run_tools.append('pbcheck')
-        order = [t for t in ('rumur', 'spin', 'pbcheck') if t in run_tools]
-        results = {}
-        for tool in order:
-            print(f'[{model} N={n}] {tool} ...', file=sys.stderr, flush=True)
-            if tool == 'rumur':
-                results[tool] = run_rumur(paths['m'])
-            elif tool == 'spin':
-                known = formula or results.get('rumur', {}).get('states')
-                results[tool] = run_spin(paths['pml'], expected=known)
-            else:
-                results[tool] = run_pbcheck(paths['yaml'])
-        counts = {t: r['states'] for t, r in results.items() if r.get('states') is not None}
-        if formula is not None:
-            counts['formula'] = formula
-        agree = len(set(counts.values())) <= 1
+        results = run_explicit(model, n, paths, run_tools, formula)
+        done[(model, n)] = results
+        agree, counts = counts_agree(results, formula)
         if not agree:
             disagree.append((model, n, counts))
         if in_sym:
@@ -474,21 +613,98 @@ def main(argv=None):
         print(f'[{model} N={n}] done in {time.monotonic() - t0:.1f} s '
               f'(generation {gen_s:.2f} s)', file=sys.stderr, flush=True)
 
-    table = render(rows) if main_tools else ''
-    sym_table = render_symbolic(sym_rows, a.sym_depth, sym_timeout) if sym_rows else ''
-    total = time.monotonic() - t_start
-    if table:
-        print(table)
-    if sym_table:
-        print(('\n' if table else '') + sym_table)
+    # Cost as the work grows: counters at every N of the scaling table (the
+    # main table's run is reused where it has the size).
+    scale_rows = []
+    earlier = {t: [] for t in main_tools}
+    for n in scale_n:
+        if ('counters', n) in done:
+            results = done[('counters', n)]
+        else:
+            t0 = time.monotonic()
+            paths = generate('counters', n)
+            timeout = a.billion_timeout if a.billion and n == billion['n'] else TIMEOUT
+            results = run_explicit('counters', n, paths, main_tools, 10 ** n, timeout=timeout,
+                                   skip=lambda t: skip_reason(t, 10 ** n, earlier[t], timeout))
+            print(f'[counters N={n}] done in {time.monotonic() - t0:.1f} s', file=sys.stderr,
+                  flush=True)
+        for t in main_tools:
+            earlier[t].append((n, results[t]))
+        agree, counts = counts_agree(results, 10 ** n)
+        if not agree:
+            disagree.append(('counters', n, counts))
+        scale_rows.extend(scale_table_rows(n, main_tools, results, agree))
+
+    # --jobs 2 next to --jobs 1, on the main table's models.
+    jobs_rows = []
+    if not a.no_jobs:
+        for model, n in plan:
+            results = done[(model, n)]
+            formula = MODELS[model][1](n) if MODELS[model][1] else None
+            par = run_parallel(model, n, generate(model, n), main_tools, results)
+            agree, counts = counts_agree(par, formula if formula is not None else
+                                         next((r['states'] for r in results.values()
+                                               if r.get('states') is not None), None))
+            if not agree:
+                disagree.append((model, n, counts))
+            jobs_rows.append({'model': model, 'n': n, 'seq': results, 'par': par,
+                              'agree': agree})
+
+    # The billion-state run, kept in its own file so that a run without
+    # --billion still shows its last figures.
+    bfiles = BILLION_FILES[mode]
+    wrong = []
+    if a.billion and 'pbcheck' in tools:
+        brows = run_billion(billion['n'], billion['memory'], a.billion_timeout)
+        wrong = [r for r in brows if r['check'] != 'ok']
+        record = {'generated': datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
+                  'command': 'python3 bench/run.py '
+                             + ('--billion-only' if a.billion_only else '--billion')
+                             + (' --quick' if a.quick else ''),
+                  'machine': machine_line(), 'pbcheck': version([PBCHECK, '--version']),
+                  'n': billion['n'], 'memory': billion['memory'], 'runs': brows,
+                  'scale': [r for r in scale_rows if r['n'] == billion['n']]}
+        save_billion(bfiles, record)
+    record = load_billion(bfiles)
+    if record and not a.billion and scale_n:
+        # the 10^9 row of the last --billion run, marked as such
+        for r in record.get('scale') or []:
+            if r['n'] not in scale_n and r['tool'] in main_tools:
+                scale_rows.append(dict(r, note=(r['note'] + '; ' if r['note'] else '')
+                                       + f"from `--billion` of {record['generated']}"))
+    billion_section = render_billion_section(record, bfiles, a.quick,
+                                             with_scale=a.billion_only)
     for model, n, counts in disagree:
         print(f'STATE COUNTS DISAGREE: {model} N={n}: {counts}', file=sys.stderr)
+    for r in wrong:
+        print(f"BILLION-STATE RUN WRONG ({r['label']}): {r['check']}", file=sys.stderr)
+    if a.billion_only:
+        if record:
+            print(render_billion(record))
+        patched = patch_billion_section(a.out, billion_section)
+        total = time.monotonic() - t_start
+        print(f"wrote {bfiles}.md" + (f', and its section of {a.out}' if patched else '')
+              + f' (total {total:.1f} s)', file=sys.stderr)
+        return 1 if disagree or wrong else 0
+
+    table = render(rows) if main_tools else ''
+    scale_table = render_scale(scale_rows) if scale_rows else ''
+    jobs_table = render_jobs(jobs_rows) if jobs_rows else ''
+    sym_table = render_symbolic(sym_rows, a.sym_depth, sym_timeout) if sym_rows else ''
+    total = time.monotonic() - t_start
+    for t in (table, scale_table, jobs_table, sym_table):
+        if t:
+            print(t + '\n')
+    if a.billion and record:
+        print(render_billion(record))
     for model, n, bad in contradictions:
         print(f'SYMBOLIC VERDICTS DISAGREE WITH THE EXPLICIT SEARCH: {model} N={n}: '
               + '; '.join(bad), file=sys.stderr)
-    write_report(a.out, table, a.quick, total, tools, sym_table, a.sym_depth, sym_timeout)
+    write_report(a.out, table, a.quick, total, tools, sym_table, a.sym_depth, sym_timeout,
+                 scale_table=scale_table, jobs_table=jobs_table,
+                 billion_section=billion_section, billion=a.billion)
     print(f'wrote {a.out} (total {total:.1f} s)', file=sys.stderr)
-    return 1 if disagree or contradictions else 0
+    return 1 if disagree or contradictions or wrong else 0
 
 
 def table_rows(model, n, tools, results, agree):
@@ -512,6 +728,219 @@ def table_rows(model, n, tools, results, agree):
             'note': ('' if agree or st is None else 'COUNT MISMATCH; ') + (r.get('note') or ''),
             'cmd': r.get('cmd', '')})
     return rows
+
+
+def scale_table_rows(n, tools, results, agree):
+    """The scaling table's rows for counters N (JSON-serialisable: the
+    billion-state run's rows are kept in billion-results.json)."""
+    rows = []
+    for r in table_rows('counters', n, tools, results, agree):
+        res = results[r['tool']]
+        r.update({'json_bps': res.get('json_bps'), 'spilled': res.get('spilled'),
+                  'collision': res.get('collision'), 'skipped': bool(res.get('skipped'))})
+        if res.get('skipped') or res.get('note') == 'timeout':
+            r['note'] = res['note']
+        r.pop('compile', None)
+        r.pop('model', None)
+        rows.append(r)
+    return rows
+
+
+def render_scale(rows):
+    head = ['N', 'tool', 'states', 'seconds', 'states/s', 'peak MB', 'bytes/state',
+            'pbcheck/other', 'pbcheck: stats.bytes_per_state', 'spilled', 'collision p',
+            'notes']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '|'.join(['--:', '---'] + ['--:'] * 9 + ['---']) + '|']
+    f = lambda x, spec: '—' if x is None else format(x, spec)
+    for r in sorted(rows, key=lambda r: (r['n'], ['pbcheck', 'spin', 'rumur'].index(r['tool']))):
+        pb = r['tool'] == 'pbcheck' and r['states'] is not None
+        lines.append('| ' + ' | '.join([
+            str(r['n']), r['tool'],
+            fmt_int(r['states']) if r['states'] is not None else
+            ('skipped' if r.get('skipped') else 'n/a'),
+            f(r['seconds'], '.2f'), f(r['rate'], ',.0f'), f(r['mb'], ',.1f'),
+            f(r['bps'], ',.1f'), f(r['ratio'], '.2f'),
+            f(r.get('json_bps'), ',.1f') if pb else '—',
+            (fmt_bytes(r['spilled']) if r.get('spilled') else '0') if pb else '—',
+            f(r.get('collision'), '.2g') if pb else '—',
+            r['note'].replace('|', '/')]) + ' |')
+    return '\n'.join(lines)
+
+
+def run_parallel(model, n, paths, tools, seq):
+    """Two cores on one model: pbcheck --jobs 2, SPIN's multi-core BFS
+    (-DBFS_PAR, -u2) and rumur --threads 2, each only where its one-core
+    run (`seq`) finished."""
+    par = {}
+    for tool in [t for t in ('rumur', 'spin', 'pbcheck') if t in tools]:
+        if seq.get(tool, {}).get('states') is None:
+            continue
+        print(f'[{model} N={n}] {tool}, two cores ...', file=sys.stderr, flush=True)
+        if tool == 'rumur':
+            par[tool] = run_rumur(paths['m'], threads=2)
+        elif tool == 'spin':
+            par[tool] = run_spin(paths['pml'], expected=seq[tool]['states'], cores=2)
+        else:
+            par[tool] = run_pbcheck(paths['yaml'], jobs=2, tag='-jobs2')
+    return par
+
+
+def render_jobs(jrows):
+    cols = [('pbcheck', 'pbcheck --jobs 1 s', '--jobs 2 s'), ('spin', 'SPIN BFS s', 'SPIN BFS_PAR -u2 s'),
+            ('rumur', 'rumur --threads 1 s', '--threads 2 s')]
+    tools = [c for c in cols if any(c[0] in r['seq'] for r in jrows)]
+    head = ['model', 'N', 'states']
+    for _, one, two in tools:
+        head += [one, two, 'speed-up']
+    head.append('notes')
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '|'.join(['---', '--:', '--:'] + ['--:'] * (3 * len(tools)) + ['---']) + '|']
+    for r in jrows:
+        states = next((x['states'] for x in r['seq'].values() if x.get('states')), None)
+        cells, notes = [r['model'], str(r['n']), fmt_int(states)], []
+        for tool, _, _ in tools:
+            s1, s2 = r['seq'].get(tool, {}), r['par'].get(tool, {})
+            t1 = s1.get('seconds') if s1.get('states') is not None else None
+            t2 = s2.get('seconds') if s2.get('states') is not None else None
+            cells += ['—' if t1 is None else f'{t1:.2f}', '—' if t2 is None else f'{t2:.2f}',
+                      f'{t1 / t2:.2f}×' if t1 and t2 else '—']
+            if tool in r['par'] and t2 is None:
+                notes.append(f"{tool}: {s2.get('note') or 'no result'}")
+        if not r['agree']:
+            notes.insert(0, 'COUNT MISMATCH')
+        lines.append('| ' + ' | '.join(cells + ['; '.join(notes).replace('|', '/')]) + ' |')
+    return '\n'.join(lines)
+
+
+def run_billion(n, memory, timeout):
+    """counters-bug N with pbcheck, in memory and with --memory: the rows of
+    the billion-state table, each checked (`check`: 'ok' or what is wrong)."""
+    paths = generate('counters-bug', n)
+    rows = []
+    for label, extra, tag in (('in memory', [], ''),
+                              (f'--memory {memory}', ['--memory', memory], '-memory')):
+        print(f'[counters-bug N={n}] pbcheck {label} ...', file=sys.stderr, flush=True)
+        r = run_pbcheck(paths['yaml'], timeout, extra=extra, tag=tag)
+        st, sec, rss = r.get('states'), r.get('seconds'), r.get('rss')
+        violated = sorted((pid, length) for pid, (v, _, length, _)
+                          in (r.get('properties') or {}).items() if v == 'violated')
+        # pbcheck names the model's one invariant global:0.
+        want = [('global:0', 9 * n)]
+        if st is None:
+            check = r.get('note') or 'no result'
+        elif st != 10 ** n or r.get('complete') is False:
+            check = f'{st:,} states, expected {10 ** n:,}' + \
+                (' (incomplete)' if r.get('complete') is False else '')
+        elif violated != want:
+            check = f'violated {violated}, expected {want}'
+        else:
+            check = 'ok'
+        cmd = r.get('cmd', '').replace(os.path.abspath(paths['yaml']),
+                                       os.path.relpath(paths['yaml'], os.path.dirname(HERE)))
+        rows.append({'label': label, 'cmd': cmd, 'states': st, 'expected': 10 ** n,
+                     'violated': violated, 'seconds': sec, 'self_seconds': r.get('self_seconds'),
+                     'rate': st / sec if st and sec else None, 'rss': rss,
+                     'bps': rss / st if rss and st else None, 'json_bps': r.get('json_bps'),
+                     'spilled': r.get('spilled'), 'collision': r.get('collision'),
+                     'rc': r.get('rc'), 'check': check})
+        print(f'[counters-bug N={n}] pbcheck {label}: {check}', file=sys.stderr, flush=True)
+    return rows
+
+
+def render_billion(record):
+    """The billion-state run's table and the lines that say how it ran."""
+    n, f = record['n'], (lambda x, spec: '—' if x is None else format(x, spec))
+    head = ['run', 'states', 'violated (trace steps)', 'seconds', 'states/s', 'peak MB',
+            'bytes/state', 'pbcheck: stats.bytes_per_state', 'spilled', 'collision p',
+            'exit', 'check']
+    lines = [f"pbcheck's explicit search, one job, on `counters-bug` N = {n}\n"
+             f"({10 ** n:,} states): the counters model with a planted bug, "
+             "the invariant\n\"not every counter is 9\". It fails only where every "
+             f"counter is 9, {9 * n} steps\nfrom the start, on the last level of the "
+             "breadth-first search: the search still visits\nevery state. First in "
+             f"memory (pbcheck's default `--memory`, three quarters of the\nmachine's), "
+             f"then with `--memory {record['memory']}`: past it the visited set moves to "
+             "disk\n(`spilled`: `stats.spilled_bytes`). `check` is ok when the count is "
+             f"exactly 10^{n}, the\nsearch complete and that invariant (`global:0`) "
+             f"the only property violated, with a\ncounterexample of {9 * n} steps "
+             "(`trace.length`). Exit status 1 is the violation.", '',
+             f"Measured {record['generated']} by `{record['command']}` on\n"
+             f"{record['machine']}; pbcheck {record['pbcheck']}.", '',
+             '| ' + ' | '.join(head) + ' |',
+             '|' + '|'.join(['---'] + ['--:'] * 10 + ['---']) + '|']
+    for r in record['runs']:
+        lines.append('| ' + ' | '.join([
+            f"{r['label']}", fmt_int(r['states']),
+            ', '.join(f'{p} ({k})' for p, k in r['violated']) or '—',
+            f(r['seconds'], ',.1f'), f(r['rate'], ',.0f'),
+            '—' if not r['rss'] else f"{r['rss'] / 2**20:,.0f}", f(r['bps'], ',.1f'),
+            f(r['json_bps'], ',.1f'), fmt_bytes(r['spilled']) if r['spilled'] else '0',
+            f(r['collision'], '.2g'), str(r['rc']),
+            r['check'] if r['check'] == 'ok' else f"**{r['check']}**"]) + ' |')
+    lines += ['', 'Commands: ' + ' · '.join(f"`{r['cmd']}`" for r in record['runs'])]
+    return '\n'.join(lines)
+
+
+def save_billion(base, record):
+    """Writes the billion-state run to BASE.json (read back by later runs)
+    and BASE.md."""
+    os.makedirs(os.path.dirname(base), exist_ok=True)
+    for path, text in ((base + '.json', json.dumps(record, indent=1) + '\n'),
+                       (base + '.md', '# pbcheck: a billion states\n\n' + render_billion(record)
+                        + ('\n\nIn the scaling table (plain counters, N = '
+                           f"{record['n']}):\n\n" + render_scale(record['scale'])
+                           if record.get('scale') else '') + '\n')):
+        with open(path + '.tmp', 'w') as fh:
+            fh.write(text)
+        os.replace(path + '.tmp', path)
+
+
+def load_billion(base):
+    try:
+        with open(base + '.json') as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def render_billion_section(record, base, quick, with_scale=False):
+    """The billion-state section of results.md, between markers that
+    --billion-only finds again (with_scale: also its scaling-table rows,
+    which the scaling table of results.md has only after a full run)."""
+    rel = os.path.relpath(base + '.md', HERE)
+    how = f"`python3 bench/run.py --billion{' --quick' if quick else ''}`" + \
+        ('' if quick else ' (`make bench-billion`)')
+    if not record:
+        text = f'Not measured yet: {how} writes it to `{rel}` and this section.'
+    else:
+        text = (render_billion(record) + f'\n\nThe figures live in [`{rel}`]({rel}) '
+                f'(and `.json`); {how} measures them again, and a later run without '
+                '`--billion` keeps them here and in the scaling table.')
+        if with_scale and record.get('scale'):
+            text += (f"\n\nIn the scaling table (plain counters, N = {record['n']}):\n\n"
+                     + render_scale(record['scale']))
+    return f'{BILLION_BEGIN}\n{text}\n{BILLION_END}'
+
+
+BILLION_BEGIN, BILLION_END = '<!-- billion -->', '<!-- /billion -->'
+
+
+def patch_billion_section(path, section):
+    """Replaces the billion-state section of an existing results.md (after
+    --billion-only). False when there is no such file or section."""
+    try:
+        with open(path) as fh:
+            text = fh.read()
+    except OSError:
+        return False
+    i, j = text.find(BILLION_BEGIN), text.find(BILLION_END)
+    if i < 0 or j < i:
+        return False
+    with open(path + '.tmp', 'w') as fh:
+        fh.write(text[:i] + section + text[j + len(BILLION_END):])
+    os.replace(path + '.tmp', path)
+    return True
 
 
 def sym_summary(sym):
@@ -669,16 +1098,22 @@ def render_bmc(srows):
     return '\n'.join(lines)
 
 
-def write_report(path, table, quick, total, tools, sym_table='', sym_depth=SYM_DEPTH,
-                 sym_timeout=None):
+def machine_line():
     mem = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
+    return f'{cpu_model()}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.platform()}'
+
+
+def write_report(path, table, quick, total, tools, sym_table='', sym_depth=SYM_DEPTH,
+                 sym_timeout=None, scale_table='', jobs_table='', billion_section='',
+                 billion=False):
     pb_ver = (version([PBCHECK, '--version'])
               if 'pbcheck' in tools or 'symbolic' in tools else 'not run')
+    flags = (' --quick' if quick else '') + (' --billion' if billion else '')
     body = f"""# pbcheck benchmark results
 
-Generated by `python3 bench/run.py{' --quick' if quick else ''}` on
+Generated by `python3 bench/run.py{flags}` on
 {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} ({total:.0f} s in all).
-Machine: {cpu_model()}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.platform()}.
+Machine: {machine_line()}.
 Tools: pbcheck {pb_ver} · {version(['spin', '-V'])} · rumur {version(['rumur', '--version'])}
 · {version(['gcc', '--version'])}.
 
@@ -690,11 +1125,55 @@ not included. `peak MB` is the run's maximum resident set size;
 pbcheck's states/s divided by that tool's (above 1: pbcheck is faster).
 
 Options: pbcheck `verify MODEL.yaml --jobs 1 --format json` (plus
-`--no-cache --max-states 1000000000` when the binary accepts them) · SPIN
+`--no-cache --max-states {MAX_STATES}` when the binary accepts them) · SPIN
 `gcc {' '.join(SPIN_CFLAGS)}`, `./pan -E -wN` (N = ceil(log2(states))) ·
 rumur `{' '.join(RUMUR_FLAGS)}`, `gcc {' '.join(RUMUR_CFLAGS)} -lpthread`.
 
 {table}
+"""
+    if scale_table:
+        body += f"""
+## Cost as the work grows
+
+The counters model at each N below (10^N states), every tool on one core,
+as in the table above (whose runs are reused where it has the size). The
+`pbcheck:` columns are pbcheck's own JSON: `stats.bytes_per_state` (what
+its visited set, parents and queue hold in memory at the end, per state:
+the process's fixed cost left out), `stats.spilled_bytes` (moved to disk;
+0 when absent) and `stats.fingerprint_collision_probability` (absent: no
+fingerprints, every state kept exactly). A tool is skipped at a size it
+cannot finish on this machine: the memory and time are extrapolated from
+its largest smaller run here, and a size is skipped when the memory passes
+three quarters of the machine's (SPIN: also its `-DMEMLIM`) or the time
+the timeout; the cell says which. pbcheck is never skipped: it keeps within
+`--memory` by moving states to disk.
+
+{scale_table}
+"""
+    if jobs_table:
+        body += f"""
+## Two cores
+
+The main table's models on both cores: pbcheck `--jobs 2` next to its
+`--jobs 1` run above; SPIN's multi-core breadth-first search (`-DBFS_PAR`,
+`./pan -u2`, same `-w`) next to its sequential BFS above; rumur
+`--threads 2` next to `--threads 1`. Speed-up: one-core seconds ÷
+two-core seconds.
+
+{jobs_table}
+
+<!-- jobs note -->
+"""
+        try:
+            with open(JOBS_NOTE) as fh:
+                body += '\n' + fh.read().strip() + '\n'
+        except OSError:
+            pass
+    if billion_section:
+        body += f"""
+## A billion states
+
+{billion_section}
 """
     if sym_table:
         body += f"""
