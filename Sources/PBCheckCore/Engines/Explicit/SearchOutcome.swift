@@ -98,7 +98,7 @@ extension ExplicitSearch {
         stats.depth = depth
         stats.seconds = Date().timeIntervalSince(started)
         stats.bytes = store.bytes
-        stats.solverQueries = oracles.map(\.queries).reduce(0, +)
+        stats.solverQueries = oracles.map(\.solverQueries).reduce(0, +)
         var outcome = CheckOutcome(engines: [.explicit], engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
                                    properties: results, coverage: coverage, diagnostics: diagnostics)
         outcome.stateLimitReached = stateLimitReached
