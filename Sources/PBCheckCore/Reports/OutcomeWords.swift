@@ -58,7 +58,7 @@ extension StopReason: CustomStringConvertible {
         case .timeout(let s): return "timeout after \(secondsText(s)) s (\(RunOption.timeout.flag))"
         case .stateLimit(let m): return "state limit of \(m) reached (\(RunOption.maxStates.flag))"
         case .depthLimit(let k): return "depth bound of \(k) steps reached (\(RunOption.depth.flag))"
-        case .solverQueryLimit(let m): return "solver query limit of \(m) reached"
+        case .solverQueryLimit(let m): return "solver work limit of \(m) queries reached, \(SnapshotOracle.snapshotsPerQuery) enumerated snapshots counting as one"
         case .memoryLimit(let states, let bytesPerState, let held, let limit):
             return "memory limit reached: \(states) states of \(bytesPerState) bytes each hold \(sizeText(held)), and the next growth would pass \(sizeText(limit))"
         case .stateNumbering(let m): return "more than \(m) states"

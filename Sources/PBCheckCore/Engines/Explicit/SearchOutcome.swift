@@ -103,7 +103,7 @@ extension ExplicitSearch {
         stats.spilledBytes = store.spilledBytes
         stats.visitedOnDisk = store.diskKeyBytes
         stats.fingerprintCollision = store.collisionProbability
-        stats.solverQueries = oracles.map(\.queries).reduce(0, +)
+        stats.solverQueries = oracles.map(\.solverQueries).reduce(0, +)
         var outcome = CheckOutcome(engines: [.explicit], engineNote: nil, complete: incomplete == nil, stopReason: incomplete, stats: stats,
                                    properties: results, coverage: coverage, diagnostics: diagnostics)
         outcome.stateLimitReached = stateLimitReached

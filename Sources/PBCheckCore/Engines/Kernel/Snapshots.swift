@@ -21,11 +21,14 @@ struct Witness {
     var purpose: Purpose
 }
 
-/// Answers, with Z3, which snapshots matter for a step whose guard, effects
-/// or entry contracts read observations (SPEC §3): one witness per distinct
+/// Answers which snapshots matter for a step whose guard, effects or entry
+/// contracts read observations (SPEC §3): one witness per distinct
 /// successor, per contract the successor can fail, per range violation,
-/// and for an evaluation error. Answers are cached on what the step reads
-/// (its instance, and the slots and control state it depends on).
+/// and for an evaluation error. When every observation the step reads and
+/// every `any` it takes has a small finite domain, the evaluator tries
+/// them all (`enumerate`, exact, no solver); otherwise Z3 finds them, one
+/// model per witness. Answers are cached on what the step reads (its
+/// instance, and the slots and control state it depends on).
 ///
 /// One per thread: a Z3 context is not thread-safe.
 final class SnapshotOracle {
@@ -33,22 +36,54 @@ final class SnapshotOracle {
     let ctx = Z3Context()
     let solver: Z3Solver
     var cache: [[Int64]: [Witness]] = [:]
+    /// Witnesses held in `cache` (plus one per entry), and the most it
+    /// keeps before it starts again.
+    private var cachedWitnesses = 0
+    var maxCachedWitnesses = 1 << 16
     var pairCache: [[Int64]: Witness?] = [:]
     var readSlots: [Int: [Int]] = [:]
-    private(set) var queries = 0
+    /// Z3 checks made.
+    private(set) var solverQueries = 0
+    /// Snapshots (with `any` values) `enumerate` fired in Z3's place.
+    var snapshotsTried = 0
+    /// Snapshots tried by enumeration that count as one Z3 query of work.
+    static let snapshotsPerQuery = 100
+    /// The work of deciding observation-dependent steps, in Z3 queries:
+    /// each query, and each `snapshotsPerQuery` snapshots enumerated in
+    /// their place. The explicit search's share of solver work
+    /// (`ExplicitOptions.maxSolverQueries`, what `auto` gives it before the
+    /// symbolic engine) is counted in it, so that a step answered by
+    /// enumeration is not free: bank-account's balance is unbounded and
+    /// every state has 200 successors.
+    var queries: Int { solverQueries + snapshotsTried / SnapshotOracle.snapshotsPerQuery }
     /// Distinct successors enumerated for one step before giving up.
     var maxSuccessors = 10_000
     /// A sampler (the walker) keeps the first `maxSuccessors` successors of
     /// a step instead of giving up; `truncatedSteps` counts the steps cut so.
     var sampleSuccessors = false
-    private(set) var truncatedSteps = 0
+    var truncatedSteps = 0
     /// The run's deadline and stop flag, asked while enumerating.
     var budget = Budget.unlimited { didSet { solver.deadline = budget.deadline } }
+    /// The most combinations of snapshot and `any` values `enumerate` tries
+    /// for one step at one state; past it (or over an unbounded domain) Z3
+    /// answers. 0 sends every step to Z3.
+    var enumerationLimit = 4096
+    /// Steps (at one state, cache misses) answered by enumeration.
+    private(set) var enumeratedSteps = 0
+    /// The enumeration's own scratch space (the caller's workspace holds
+    /// the state it is expanding) and the state packed.
+    let scratch: Workspace
+    let packed: UnsafeMutablePointer<UInt64>
 
     init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32?) {
         self.system = system
         solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
+        scratch = system.makeWorkspace()
+        packed = .allocate(capacity: max(system.layout.words, 1))
+        packed.initialize(repeating: 0, count: max(system.layout.words, 1))
     }
+
+    deinit { packed.deallocate() }
 
     enum Failure: Error { case unknown(String) }
 
@@ -70,7 +105,14 @@ final class SnapshotOracle {
         let k = key(inst, frame)
         if let hit = cache[k] { return hit }
         let result = try solve(inst, frame)
+        // A variable that grows without bound makes every state a miss:
+        // the cache is emptied rather than left to grow with the search.
+        if cachedWitnesses > maxCachedWitnesses {
+            cache.removeAll()
+            cachedWitnesses = 0
+        }
         cache[k] = result
+        cachedWitnesses += result.count + 1
         return result
     }
 
@@ -145,7 +187,7 @@ final class SnapshotOracle {
 
     private func check(_ query: Z3Term, _ env: ExplicitEnvironment, anyTerms: [Z3Term] = [],
                        read: [Z3Term] = []) throws(Failure) -> (snapshot: Snapshot, any: [Int64], read: [Int64])? {
-        queries += 1
+        solverQueries += 1
         solver.push()
         defer { solver.pop() }
         solver.assert(query)
@@ -252,6 +294,10 @@ final class SnapshotOracle {
             } else {
                 contracts.append((p, [ctx.not(value)]))
             }
+        }
+        if let found = try enumerate(inst, frame, env.observations) {
+            enumeratedSteps += 1
+            return found
         }
         let side = env.side
         var found: [Witness] = []

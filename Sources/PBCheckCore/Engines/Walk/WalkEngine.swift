@@ -241,7 +241,7 @@ public enum WalkEngine {
         outcome.coverage.why = ReachabilityExplainer.settle(outcome, model: system.model)
         outcome.stats.steps = stats.steps
         outcome.stats.seconds = Date().timeIntervalSince(started)
-        outcome.stats.solverQueries = walkers.map(\.oracle.queries).reduce(0, +)
+        outcome.stats.solverQueries = walkers.map(\.oracle.solverQueries).reduce(0, +)
         var notes: [String] = []
         if let u = walkers.compactMap(\.unknown).first { notes.append("Z3 could not decide some steps (\(u)); runs did not take them") }
         if let l = walkers.compactMap(\.limit).first { notes.append("some runs stopped at \(l) (values are 64-bit)") }
