@@ -101,9 +101,13 @@ public final class ExplicitSearch {
     let oracles: [SnapshotOracle]
     let workspaces: [Workspace]
     /// The model's native code once loaded, with one scratch per
-    /// workspace; nil: the interpreter expands every state.
+    /// workspace and each one's `NativeCode`; nil: the interpreter expands
+    /// every state.
     private(set) var native: NativeModel?
     private var scratches: [NativeModel.Scratch] = []
+    private var codes: [NativeCode] = []
+    /// The first workspace's code, for the sequential search.
+    private var code: NativeCode?
     private var nativeBuild: NativeBuild?
     /// Why the search has no native code, when it looked for some.
     private(set) var nativeUnavailable: String?
@@ -279,6 +283,8 @@ public final class ExplicitSearch {
         case .success(let model):
             native = model
             scratches = workspaces.map { _ in NativeModel.Scratch(model) }
+            codes = scratches.map(model.code)
+            code = codes.first
         case .failure(let why):
             nativeUnavailable = why.reason
         }
@@ -300,19 +306,20 @@ public final class ExplicitSearch {
     /// no determinism either: `pb_expand` leaves those states to the
     /// kernel). False, with nothing done, when the state needs the kernel.
     private func expandNatively(_ state: UnsafePointer<UInt64>) -> Bool {
-        guard let native else { return false }
-        let scratch = scratches[0]
-        let n = native.expand(state, into: scratch)
+        guard let code else { return false }
+        let n = code.expand(state)
         guard n >= 0 else { return false }
         nativeStates += 1
         steps += n
         let control = Int(system.layout.get(0, in: state))
         let words = store.words
+        var last = -1
         for k in 0..<n {
-            firedEdges.insert(from: control, transition: system.instances[Int(scratch.instances[k])].transition)
-            store.prefetch(scratch.successors + k * words)
+            let t = code.transition(k)
+            if t != last { firedEdges.insert(from: control, transition: t); last = t }
+            store.prefetch(code.successors + k * words)
         }
-        pending.append(contentsOf: UnsafeBufferPointer(start: scratch.successors, count: n * words))
+        pending.append(contentsOf: UnsafeBufferPointer(start: code.successors, count: n * words))
         // As often as the interpreter's path: every 16 steps of a state.
         if n >= 16, let reason = stopReason(pendingBytes: pending.count * 8) { aborted = reason }
         return true
@@ -322,7 +329,7 @@ public final class ExplicitSearch {
     /// it is sure they hold, else by the kernel's `checkState`.
     private func checkNew(_ index: Int, _ ws: Workspace, limit: inout EvalError?) -> [Finding] {
         let state = store.state(index)
-        if let native, native.check(state) { return [] }
+        if let code, code.check(state) { return [] }
         system.layout.unpack(state, into: ws.post.vars)
         return system.checkState(ws.post, limit: &limit)
     }
@@ -399,10 +406,10 @@ public final class ExplicitSearch {
         }
         let box = Box(ranges.count, jobs)
         let words = store.words
-        let native = self.native
+        let codes = self.codes
         DispatchQueue.concurrentPerform(iterations: jobs) { worker in
             let ws = workspaces[worker], oracle = oracles[worker]
-            let scratch = native == nil ? nil : scratches[worker]
+            let code = codes.isEmpty ? nil : codes[worker]
             var workerLimit: EvalError?
             while true {
                 let c = box.take()
@@ -412,8 +419,8 @@ public final class ExplicitSearch {
                 for index in ranges[c] {
                     let offset = Int32(index - ranges[c].lowerBound)
                     ws.cur.update(from: store.state(index), count: words)
-                    if let native, let scratch {
-                        let n = expandNatively(ws.cur, native, scratch, offset: offset, into: &out)
+                    if let code {
+                        let n = expandNatively(ws.cur, code, offset: offset, into: &out)
                         if n >= 256, let reason = box.stopped ?? stopReason(pendingBytes: out.successors.count * 8 * jobs) { box.stop(reason) }
                         if box.stopped != nil { break }
                         if n >= 0 { continue }
@@ -501,9 +508,8 @@ public final class ExplicitSearch {
     /// `expandNatively` for a worker of a parallel level: the successors
     /// and what the merge needs into `out`. Their count, or -1 (nothing
     /// done) when the state needs the kernel.
-    private func expandNatively(_ state: UnsafePointer<UInt64>, _ native: NativeModel, _ scratch: NativeModel.Scratch,
-                                offset: Int32, into out: inout Chunk) -> Int {
-        let n = native.expand(state, into: scratch)
+    private func expandNatively(_ state: UnsafePointer<UInt64>, _ code: NativeCode, offset: Int32, into out: inout Chunk) -> Int {
+        let n = code.expand(state)
         guard n >= 0 else { return -1 }
         out.native += 1
         out.steps += n
@@ -511,11 +517,11 @@ public final class ExplicitSearch {
         let control = Int(system.layout.get(0, in: state))
         var last = -1
         for k in 0..<n {
-            let edge = control * transitions + system.instances[Int(scratch.instances[k])].transition
+            let edge = control * transitions + code.transition(k)
             if edge != last { out.fired.insert(edge); last = edge }
             out.parentOffset.append(offset)
         }
-        out.successors.append(contentsOf: UnsafeBufferPointer(start: scratch.successors, count: n * store.words))
+        out.successors.append(contentsOf: UnsafeBufferPointer(start: code.successors, count: n * store.words))
         return n
     }
 }

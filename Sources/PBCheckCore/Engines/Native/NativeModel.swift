@@ -18,8 +18,8 @@ final class NativeModel: @unchecked Sendable {
         var reason: String
     }
 
-    private typealias ExpandFn = @convention(c) (UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?, UnsafeMutablePointer<UInt32>?) -> Int64
-    private typealias CheckFn = @convention(c) (UnsafePointer<UInt64>?) -> Int32
+    typealias ExpandFn = @convention(c) (UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?, UnsafeMutablePointer<UInt32>?) -> Int64
+    typealias CheckFn = @convention(c) (UnsafePointer<UInt64>?) -> Int32
 
     /// Successors one state may have at most (the size of a `Scratch`).
     let maxSuccessors: Int
@@ -27,8 +27,11 @@ final class NativeModel: @unchecked Sendable {
     private let handle: UnsafeMutableRawPointer
     private let expandFn: ExpandFn
     private let checkFn: CheckFn
+    /// Each instance's transition, read in the hot loop without touching
+    /// the reference-counted `Instance`s.
+    private let transitions: UnsafeMutablePointer<Int>
 
-    private init?(library: String, source: CSource, words: Int) {
+    private init?(library: String, source: CSource, system: TransitionSystem) {
         guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else { return nil }
         guard let e = dlsym(handle, "pb_expand"), let c = dlsym(handle, "pb_check") else {
             dlclose(handle)
@@ -38,10 +41,20 @@ final class NativeModel: @unchecked Sendable {
         expandFn = unsafeBitCast(e, to: ExpandFn.self)
         checkFn = unsafeBitCast(c, to: CheckFn.self)
         maxSuccessors = source.maxSuccessors
-        self.words = words
+        words = system.layout.words
+        transitions = .allocate(capacity: max(system.instances.count, 1))
+        for (i, inst) in system.instances.enumerated() { transitions[i] = inst.transition }
     }
 
-    deinit { dlclose(handle) }
+    deinit {
+        dlclose(handle)
+        transitions.deallocate()
+    }
+
+    /// The model as one thread calls it, writing into `scratch`.
+    func code(_ scratch: Scratch) -> NativeCode {
+        NativeCode(expandFn: expandFn, checkFn: checkFn, transitions: transitions, successors: scratch.successors, instances: scratch.instances)
+    }
 
     /// One thread's buffers for `expand`. Never shared.
     final class Scratch {
@@ -59,16 +72,6 @@ final class NativeModel: @unchecked Sendable {
         }
     }
 
-    /// The successors of `state` (packed), written to `scratch` back to
-    /// back in `forEachStep`'s order with each one's instance; their
-    /// count, or -1 when the interpreter must expand this state.
-    @inline(__always) func expand(_ state: UnsafePointer<UInt64>, into scratch: Scratch) -> Int {
-        Int(expandFn(state, scratch.successors, scratch.instances))
-    }
-
-    /// True when every state property of `state` holds; false: ask `checkState`.
-    @inline(__always) func check(_ state: UnsafePointer<UInt64>) -> Bool { checkFn(state) == 1 }
-
     // MARK: Building
 
     /// Seconds a compile may take before it is killed.
@@ -78,9 +81,9 @@ final class NativeModel: @unchecked Sendable {
     /// takes 0.1–1 s), and tests verify hundreds of them.
     static let autoAfterStates = 20_000
 
-    /// The native code of `system`: the cached library, or (when `compile`)
-    /// one compiled now, in at most `compileTimeout` seconds.
-    static func make(_ system: TransitionSystem, compile: Bool = true) throws(Unavailable) -> NativeModel {
+    /// The native code of `system`: the cached library, or one compiled
+    /// now, in at most `compileTimeout` seconds.
+    static func make(_ system: TransitionSystem) throws(Unavailable) -> NativeModel {
         let source = try CEmitter.emit(system)
         let compiler = try Compiler.find()
         let flags = ["-O2", "-shared", "-fPIC", "-w"]
@@ -91,10 +94,9 @@ final class NativeModel: @unchecked Sendable {
         guard let dir = cacheDirectory() else { throw Unavailable(reason: "no private cache directory for compiled models") }
         let library = dir.appendingPathComponent("\(key).so").path
         if FileManager.default.fileExists(atPath: library),
-           let model = NativeModel(library: library, source: source, words: system.layout.words) {
+           let model = NativeModel(library: library, source: source, system: system) {
             return model
         }
-        guard compile else { throw Unavailable(reason: "not compiled yet") }
         removeStaleTemporaries(in: dir)
         let src = dir.appendingPathComponent("\(key).c")
         let temp = dir.appendingPathComponent(".tmp-\(UUID().uuidString)")
@@ -118,7 +120,7 @@ final class NativeModel: @unchecked Sendable {
             let first = output.split(separator: "\n").prefix(3).joined(separator: "; ")
             throw Unavailable(reason: "the C compiler failed (exit \(status))\(first.isEmpty ? "" : ": \(first)")")
         }
-        guard let model = NativeModel(library: library, source: source, words: system.layout.words) else {
+        guard let model = NativeModel(library: library, source: source, system: system) else {
             throw Unavailable(reason: "cannot load \(library): \(dlerror().map { String(cString: $0) } ?? "unknown error")")
         }
         return model
@@ -248,6 +250,29 @@ final class NativeModel: @unchecked Sendable {
         // Exited (not signalled): the low 7 bits are 0, the status above them.
         return status & 0x7f == 0 ? (status >> 8) & 0xff : nil
     }
+}
+
+/// One thread's view of a `NativeModel`, as plain values (C function
+/// pointers and its scratch buffers): the hot loop copies it without a
+/// retain or a release. Valid while the model and the scratch live.
+struct NativeCode {
+    fileprivate let expandFn: NativeModel.ExpandFn
+    fileprivate let checkFn: NativeModel.CheckFn
+    fileprivate let transitions: UnsafeMutablePointer<Int>
+    /// Where `expand` writes the successors, back to back, and their instances.
+    let successors: UnsafeMutablePointer<UInt64>
+    let instances: UnsafeMutablePointer<UInt32>
+
+    /// The successors of `state` (packed), written to `successors` in
+    /// `forEachStep`'s order with each one's instance; their count, or -1
+    /// when the interpreter must expand this state.
+    @inline(__always) func expand(_ state: UnsafePointer<UInt64>) -> Int { Int(expandFn(state, successors, instances)) }
+
+    /// True when every state property of `state` holds; false: ask `checkState`.
+    @inline(__always) func check(_ state: UnsafePointer<UInt64>) -> Bool { checkFn(state) == 1 }
+
+    /// The transition of the successor `expand` wrote at `k`.
+    @inline(__always) func transition(_ k: Int) -> Int { transitions[Int(instances[k])] }
 }
 
 /// A native model being made on another thread while the interpreter
