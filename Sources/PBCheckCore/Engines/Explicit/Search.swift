@@ -34,7 +34,16 @@ public struct ExplicitOptions: Sendable, EmbedsCheckOptions {
     /// its state and query shares end it first on an unloaded machine.
     /// (Tests that pin the outcome lift it: a loaded machine is slower.)
     public var autoExplicitSeconds = 10.0
+    /// How states are expanded (`--backend`); results never depend on it.
+    public var backend = Backend.auto
     public init() {}
+
+    /// `auto`: the model's native code once the search has gone far enough
+    /// to pay for a compile (`NativeModel.autoAfterStates`), made on another
+    /// thread meanwhile; `native`: compiled before the search starts;
+    /// `interpreter`: the kernel's closures only. Without a C compiler every
+    /// one is the interpreter.
+    public enum Backend: String, Sendable, CaseIterable { case auto, native, interpreter }
 }
 
 /// A violation of a property found by the search: the first found is a
@@ -106,6 +115,19 @@ public final class ExplicitSearch {
     private var budget = Budget.unlimited
     let oracles: [SnapshotOracle]
     let workspaces: [Workspace]
+    /// The model's native code once loaded, with one scratch per
+    /// workspace and each one's `NativeCode`; nil: the interpreter expands
+    /// every state.
+    private(set) var native: NativeModel?
+    private var scratches: [NativeModel.Scratch] = []
+    private var codes: [NativeCode] = []
+    /// The first workspace's code, for the sequential search.
+    private var code: NativeCode?
+    private var nativeBuild: NativeBuild?
+    /// Why the search has no native code, when it looked for some.
+    private(set) var nativeUnavailable: String?
+    /// States expanded by native code (the rest by the interpreter).
+    private(set) var nativeStates = 0
 
     static var defaultMemoryLimit: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 4 * 3) }
 
@@ -141,6 +163,8 @@ public final class ExplicitSearch {
         var steps = 0
         var unknown: String?
         var internalErrors: [String] = []
+        /// States expanded by native code.
+        var native = 0
     }
 
     /// Expands the state `packed` with one thread's workspace and oracle
@@ -188,6 +212,9 @@ public final class ExplicitSearch {
         for o in oracles {
             o.budget = budget
             if let m = options.maxStates { o.maxSuccessors = max(1, min(o.maxSuccessors, m)) }
+        }
+        if options.backend == .native {
+            do throws(NativeModel.Unavailable) { adopt(.success(try NativeModel.make(system))) } catch { adopt(.failure(error)) }
         }
         var counter = 0
         system.forEachInitialState { initial in
@@ -239,6 +266,7 @@ public final class ExplicitSearch {
                 if !relieveMemory(head: head, limit: &limit) { incomplete = .diskTier; break outer }
                 if let reason = stopReason() { incomplete = reason; break outer }
                 reportProgress(queue: store.count - head)
+                pollNative()
             }
         }
         if incomplete == nil, let l = limit { incomplete = .overflow(l.loc) }
@@ -289,8 +317,7 @@ public final class ExplicitSearch {
     private func settleCandidates(limit: inout EvalError?) -> Bool {
         let ws = workspaces[0]
         return store.settle { next in
-            system.layout.unpack(store.state(next), into: ws.post.vars)
-            let found = system.checkState(ws.post, limit: &limit)
+            let found = checkNew(next, ws, limit: &limit)
             if !found.isEmpty { record(found, state: next, step: nil) }
         }
     }
@@ -316,6 +343,65 @@ public final class ExplicitSearch {
         progress.update(states: store.count, depth: depth, queue: queue, seconds: now.timeIntervalSince(started))
     }
 
+    // MARK: Native code
+
+    /// Takes the native model, or notes why there is none.
+    private func adopt(_ made: Result<NativeModel, NativeModel.Unavailable>) {
+        switch made {
+        case .success(let model):
+            native = model
+            scratches = workspaces.map { _ in NativeModel.Scratch(model) }
+            codes = scratches.map(model.code)
+            code = codes.first
+        case .failure(let why):
+            nativeUnavailable = why.reason
+        }
+    }
+
+    /// `auto`: starts making the native model once `autoAfterStates`
+    /// states are expanded, and adopts it when it is ready.
+    private func pollNative() {
+        guard options.backend == .auto, native == nil, nativeUnavailable == nil else { return }
+        if let build = nativeBuild {
+            if let made = build.result { adopt(made) }
+        } else if expanded >= NativeModel.autoAfterStates {
+            nativeBuild = NativeBuild(system)
+        }
+    }
+
+    /// Expands `state` by native code into `pending`, as the interpreter
+    /// would for that many enabled steps with no finding (no deadlock and
+    /// no determinism either: `pb_expand` leaves those states to the
+    /// kernel). False, with nothing done, when the state needs the kernel.
+    private func expandNatively(_ state: UnsafePointer<UInt64>) -> Bool {
+        guard let code else { return false }
+        let n = code.expand(state)
+        guard n >= 0 else { return false }
+        nativeStates += 1
+        steps += n
+        let control = Int(system.layout.get(0, in: state))
+        let words = store.words
+        var last = -1
+        for k in 0..<n {
+            let t = code.transition(k)
+            if t != last { firedEdges.insert(from: control, transition: t); last = t }
+            store.prefetch(code.successors + k * words)
+        }
+        pending.append(contentsOf: UnsafeBufferPointer(start: code.successors, count: n * words))
+        // As often as the interpreter's path: every 16 steps of a state.
+        if n >= 16, let reason = stopReason(pendingBytes: pending.count * 8) { aborted = reason }
+        return true
+    }
+
+    /// The state properties of the new state `index`: by native code when
+    /// it is sure they hold, else by the kernel's `checkState`.
+    private func checkNew(_ index: Int, _ ws: Workspace, limit: inout EvalError?) -> [Finding] {
+        let state = store.state(index)
+        if let code, code.check(state) { return [] }
+        system.layout.unpack(state, into: ws.post.vars)
+        return system.checkState(ws.post, limit: &limit)
+    }
+
     private func expandSequential(_ index: Int, limit: inout EvalError?) {
         let ws = workspaces[0]
         let words = store.words
@@ -325,7 +411,7 @@ public final class ExplicitSearch {
         var stateLimit: EvalError?
         defer { if limit == nil { limit = stateLimit } }
         var emitted = 0
-        let stateFindings =
+        let stateFindings = expandNatively(ws.cur) ? [] :
             expand(ws.cur, ws: ws, oracle: oracles[0], limit: &limit, unknown: &unknown, internalErrors: &errors) { ref, choice, f in
                 let i = ref.instance
                 if f.enabled {
@@ -356,8 +442,7 @@ public final class ExplicitSearch {
                 let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: index)
                 graph?.edge(to: next)
                 if inserted {
-                    system.layout.unpack(store.state(next), into: ws.post.vars)
-                    let sf = system.checkState(ws.post, limit: &stateLimit)
+                    let sf = checkNew(next, ws, limit: &stateLimit)
                     if !sf.isEmpty { record(sf, state: next, step: nil) }
                 }
             }
@@ -393,8 +478,10 @@ public final class ExplicitSearch {
             func stop(_ r: StopReason) { lock.lock(); defer { lock.unlock() }; reason = reason ?? r }
         }
         let box = Box(ranges.count, jobs)
+        let codes = self.codes
         DispatchQueue.concurrentPerform(iterations: jobs) { worker in
             let ws = workspaces[worker], oracle = oracles[worker]
+            let code = codes.isEmpty ? nil : codes[worker]
             var workerLimit: EvalError?
             while true {
                 let c = box.take()
@@ -404,6 +491,12 @@ public final class ExplicitSearch {
                 for index in ranges[c] {
                     let offset = Int32(index - ranges[c].lowerBound)
                     window.withUnsafeBufferPointer { ws.cur.update(from: $0.baseAddress! + (index - lo) * words, count: words) }
+                    if let code {
+                        let n = expandNatively(ws.cur, code, offset: offset, into: &out)
+                        if n >= 256, let reason = box.stopped ?? stopReason(pendingBytes: out.successors.count * 8 * jobs) { box.stop(reason) }
+                        if box.stopped != nil { break }
+                        if n >= 0 { continue }
+                    }
                     var unknown: String?
                     var emitted = 0
                     let level = expand(ws.cur, ws: ws, oracle: oracle, limit: &workerLimit, unknown: &unknown,
@@ -449,6 +542,7 @@ public final class ExplicitSearch {
         for (c, r) in box.results.enumerated() {
             let base = ranges[c].lowerBound
             steps += r.steps
+            nativeStates += r.native
             for e in r.fired { firedEdges.insert(from: e / system.model.transitions.count, transition: e % system.model.transitions.count) }
             var sf = 0, sl = 0
             r.successors.withUnsafeBufferPointer { buf in
@@ -464,8 +558,7 @@ public final class ExplicitSearch {
                         let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: base + Int(offset))
                         graph?.edge(to: next)
                         if inserted {
-                            system.layout.unpack(store.state(next), into: ws.post.vars)
-                            let found = system.checkState(ws.post, limit: &stateLimit)
+                            let found = checkNew(next, ws, limit: &stateLimit)
                             if !found.isEmpty { record(found, state: next, step: nil) }
                         }
                         n += 1
@@ -482,5 +575,25 @@ public final class ExplicitSearch {
         }
         if limit == nil { limit = stateLimit }
         return hi
+    }
+
+    /// `expandNatively` for a worker of a parallel level: the successors
+    /// and what the merge needs into `out`. Their count, or -1 (nothing
+    /// done) when the state needs the kernel.
+    private func expandNatively(_ state: UnsafePointer<UInt64>, _ code: NativeCode, offset: Int32, into out: inout Chunk) -> Int {
+        let n = code.expand(state)
+        guard n >= 0 else { return -1 }
+        out.native += 1
+        out.steps += n
+        let transitions = system.model.transitions.count
+        let control = Int(system.layout.get(0, in: state))
+        var last = -1
+        for k in 0..<n {
+            let edge = control * transitions + code.transition(k)
+            if edge != last { out.fired.insert(edge); last = edge }
+            out.parentOffset.append(offset)
+        }
+        out.successors.append(contentsOf: UnsafeBufferPointer(start: code.successors, count: n * store.words))
+        return n
     }
 }
