@@ -31,7 +31,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Keep full states in the explicit search's visited set (default: a state of more than 64 bits is kept as a 64-bit fingerprint, as TLC does; the collision probability is printed).")
     var exact = false
 
-    @Option(help: ArgumentHelp("Memory the explicit search may hold: a number of bytes with K, M, G or T (default: three quarters of the machine's memory). Expanded states move to disk; past the limit the search stops with unknown and says how far it got.", valueName: "size"))
+    @Option(help: ArgumentHelp("Memory the explicit search may hold: a number of bytes with K, M, G or T (default: three quarters of the machine's memory). Past it, the state log and then the visited set move to disk (TLC's disk-backed fingerprint set); when that cannot make room, the search stops with unknown and says how far it got.", valueName: "size"))
     var memory: String?
 
     @Flag(help: "With --report-dir: check every spec again, neither reading nor writing DIR/pbcheck.lock.")

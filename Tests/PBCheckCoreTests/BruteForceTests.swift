@@ -598,6 +598,7 @@ extension BruteForce {
             // every level with the log's queue too (not with progress, which needs state numbers
             // and stays in memory).
             let final = model.states.contains(where: \.isFinal)
+            var depthSeen: Int?
             for jobs in [1, 2] {
               for store in ["keys", "fingerprints+spill", "exact", "disk"] where store != "disk" || !final {
                 var o = ExplicitOptions()
@@ -616,6 +617,8 @@ extension BruteForce {
                 }
                 let outcome = Verifier.run(model: model, options: o)
                 #expect(outcome.stats.states == expected.states, "seed \(seed) \(store)\n\(text)")
+                // Levels are counted alike whatever holds the states.
+                if let d = depthSeen { #expect(outcome.stats.depth == d, "seed \(seed) \(store) jobs \(jobs)") } else { depthSeen = outcome.stats.depth }
                 if store == "disk" && outcome.stats.depth > 1 {
                     #expect(outcome.stats.visitedOnDisk > 0, "seed \(seed)")
                     if jobs == 1 { onDisk += 1 }

@@ -242,6 +242,9 @@ public final class ExplicitSearch {
                 if head == store.count { break }
             }
             if head == levelEnd {
+                // States waiting for the disk tier were all found by the
+                // level just expanded: they join the next level first.
+                if store.hasCandidates && !settleCandidates(limit: &limit) { incomplete = .diskTier; break }
                 depth += 1
                 levelEnd = store.count
                 store.release(below: head)
