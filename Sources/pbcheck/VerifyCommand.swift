@@ -22,7 +22,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many states (verdict unknown for what is not settled).")
     var maxStates: Int = 50_000_000
 
-    @Option(help: "How the explicit search expands states: auto (the interpreter, and once 20,000 states are expanded the model as native code: compiled by the system C compiler ($CC or cc) on another thread, or loaded from ~/.cache/pbcheck when compiled before), native (compiled before the search starts), or interpreter. Results never depend on it; without a C compiler every choice is the interpreter.")
+    @Option(help: "How the explicit search expands states: auto (the interpreter, and once 20,000 states are expanded the model as native code: compiled by the system C compiler ($CC or cc) on another thread while the interpreter goes on, or loaded from ~/.cache/pbcheck when compiled before), native (compiled before the search starts), or interpreter. Results never depend on it; without a C compiler every choice is the interpreter.")
     var backend: ExplicitOptions.Backend = .auto
 
     @Option(parsing: .unconditional, help: "Seconds one Z3 query may take; past it the query is unknown, never an answer.")

@@ -75,6 +75,11 @@ struct Found {
 /// until it has N. Traces are rebuilt from parent links by
 /// re-expanding each parent and replayed through the property checker.
 ///
+/// A state may instead be expanded by the model's native code
+/// (`NativeModel`, `--backend`), which handles only states where every
+/// enabled step is finding-free and leaves every other state to the kernel
+/// as above: the same steps, successors and verdicts either way.
+///
 /// With `jobs > 1`, each breadth-first level is expanded by several
 /// threads and merged in state order, so states are numbered exactly as in
 /// the sequential search: same counts, same verdicts, same traces.
