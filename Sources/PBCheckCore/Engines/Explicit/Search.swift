@@ -241,15 +241,12 @@ public final class ExplicitSearch {
         var levelEnd = store.count
         var checkCounter = 0
         outer: while true {
-            if head == store.count {
-                // With a disk tier, the next states wait to be decided.
-                if store.hasCandidates && !settleCandidates(limit: &limit) { incomplete = .diskTier; break }
-                if head == store.count { break }
-            }
             if head == levelEnd {
                 // States waiting for the disk tier were all found by the
-                // level just expanded: they join the next level first.
+                // level just expanded: they join the next level first (and
+                // when none is new, the search is over).
                 if store.hasCandidates && !settleCandidates(limit: &limit) { incomplete = .diskTier; break }
+                if head == store.count { break }
                 depth += 1
                 levelEnd = store.count
                 store.release(below: head)
