@@ -3,6 +3,7 @@
 
 Usage: symbolic-sweep.py [--depth K] [--timeout SECONDS] [--only SUBSTRING]
                          [--baseline FILE.json] [--json FILE.json] [--out FILE.md]
+       symbolic-sweep.py --render FILE.json [--baseline FILE.json] [--out FILE.md]
 
 Runs, for every playbook that validates under specs/ (every folder but
 specs/invalid and specs/golden), bench/models/ and bench/out/ (the
@@ -183,7 +184,7 @@ def render(rows, baseline, depth, timeout):
         f'{depth} steps breaks it.',
         '',
     ]
-    head = '| spec | states | before s | after s | after CPU s | BMC depth | Z3 queries | ref | agree | settled | open |'
+    head = '| spec | states | before s | before CPU s | after s | after CPU s | BMC depth | Z3 queries | ref | agree | settled | open |'
     lines += [head, '|' + '---|' * (head.count('|') - 1)]
     base = {r['spec']: r for r in (baseline or [])}
     for r in rows:
@@ -193,7 +194,8 @@ def render(rows, baseline, depth, timeout):
         agree = '—' if not r.get('reference') else ('yes' if not r.get('contradictions') else 'NO: ' + '; '.join(r['contradictions']))
         settled = 'yes' if r.get('note') is None and not r.get('unsettled') else 'no'
         open_ = '; '.join(r.get('unsettled') or []) or (r.get('note') or '')
-        lines.append(f"| {r['spec']} | {r.get('states') if r.get('states') is not None else '—'} | {before} | {after} | "
+        before_cpu = fmt(b.get('cpu')) if b and b.get('note') != 'timeout' else '—'
+        lines.append(f"| {r['spec']} | {r.get('states') if r.get('states') is not None else '—'} | {before} | {before_cpu} | {after} | "
                      f"{fmt(r.get('cpu'))} | {r.get('depth', '—')} | {r.get('queries', '—')} | {r.get('reference') or '—'} | "
                      f"{agree} | {settled} | {open_} |")
     slow = [r for r in rows if r.get('note') == 'timeout' or (r.get('seconds') or 0) >= 5]
@@ -212,7 +214,18 @@ def main(argv=None):
     ap.add_argument('--baseline')
     ap.add_argument('--json')
     ap.add_argument('--out', default=os.path.join(HERE, 'symbolic-results.md'))
+    ap.add_argument('--render', metavar='FILE.json', help='only render the table of an earlier --json file')
     a = ap.parse_args(argv)
+    if a.render:
+        with open(a.render) as f:
+            rows = json.load(f)
+        baseline = None
+        if a.baseline:
+            with open(a.baseline) as f:
+                baseline = json.load(f)
+        with open(a.out, 'w') as f:
+            f.write(render(rows, baseline, a.depth, a.timeout))
+        return 1 if any(r.get('contradictions') for r in rows) else 0
     if not os.path.exists(PBCHECK):
         sys.exit(f'{PBCHECK} not found (make release, or set PBCHECK)')
     rows = []
