@@ -313,3 +313,71 @@ import Testing
         #expect(contract.trace?.steps.last?.observations.contains { $0.name == "healthy(n2)" && $0.value == .bool(false) } == true)
     }
 }
+
+/// The bit-vector encoding of finite models (`BitWidth`): the width
+/// covers every value the encoding computes, unbounded models keep Z3's
+/// integers, and both encodings give the same verdicts and lengths.
+@Suite struct BitVectorEncodingTests {
+    func system(_ yaml: String) throws -> TransitionSystem {
+        TransitionSystem(model: try #require(Pipeline.validate(text: yaml, path: "bv.yaml").model))
+    }
+
+    func machine(variables: String, effect: String, guardExpr: String = "true") -> String {
+        """
+        version: "1.0"
+        machine:
+          id: "bv"
+          initial: "a"
+          variables:
+        \(variables)
+          states:
+            a: {}
+          transitions:
+            - { id: "t", from: "a", to: "a", event: "t", guard: "\(guardExpr)", effects: ["\(effect)"] }
+        """
+    }
+
+    @Test func widthCoversEveryComputedValue() throws {
+        // x in 0..3: x + 1 reaches 4, and symbol ids and selectors are small.
+        let small = try system(machine(variables: "    x: { type: int, range: [0, 3], init: 0 }", effect: "x := (x + 1) % 4"))
+        let w = try #require(BitWidth.of(small))
+        #expect(w >= 4 && w <= 8)
+        // x * 1000 over 0..1000 needs 1,000,000: 20 bits and a sign.
+        let product = try system(machine(variables: "    x: { type: int, range: [0, 1000], init: 0 }", effect: "x := x * 1000 % 1001"))
+        #expect(try #require(BitWidth.of(product)) >= 22)
+        // A literal counts too.
+        let literal = try system(machine(variables: "    x: { type: int, range: [0, 3], init: 0 }", effect: "x := 0",
+                                         guardExpr: "x < 100000"))
+        #expect(try #require(BitWidth.of(literal)) >= 19)
+    }
+
+    @Test func unboundedOrWideModelsKeepIntegers() throws {
+        #expect(BitWidth.of(try system(machine(variables: "    x: { type: int, init: 0 }", effect: "x := x + 1"))) == nil)
+        // x * x * x over 0..2^20 needs 60 bits: past the widest bit-vector used.
+        let cube = try system(machine(variables: "    x: { type: int, range: [0, 1048576], init: 0 }", effect: "x := x * x * x % 7"))
+        #expect(BitWidth.of(cube) == nil)
+    }
+
+    /// Every finite spec, symbolic over bit-vectors and over integers: the
+    /// same verdict for every property and the same counterexample lengths.
+    @Test(arguments: SymbolicTests.finiteSpecs() + ["specs/symbolic/ticket-lock.yaml"])
+    func encodingsAgree(_ relative: String) throws {
+        let model = try #require(Pipeline.validate(path: repoPath(relative)).model)
+        var options = SymbolicOptions()
+        options.depth = 6
+        let bv = Verifier.run(model: model, engine: .symbolic, options: ExplicitOptions(), symbolic: options)
+        options.bitVectors = false
+        let ints = Verifier.run(model: model, engine: .symbolic, options: ExplicitOptions(), symbolic: options)
+        let byID = Dictionary(ints.properties.map { ($0.property.id.description, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in bv.properties {
+            let i = try #require(byID[r.property.id.description])
+            // An undecided query may differ (time limits); decided answers agree.
+            if r.verdict == .unknown || i.verdict == .unknown { continue }
+            let settled: Set<Verdict> = [.holds, .bounded]
+            #expect(r.verdict == i.verdict || (settled.contains(r.verdict) && settled.contains(i.verdict)),
+                    "\(relative) \(r.property.id): bit-vectors \(r.verdict), integers \(i.verdict)")
+            #expect(r.trace?.length == i.trace?.length, "\(relative) \(r.property.id)")
+        }
+        #expect(!bv.diagnostics.contains { $0.code == .internalError }, "\(relative)")
+    }
+}

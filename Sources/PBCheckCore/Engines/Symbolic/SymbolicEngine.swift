@@ -5,6 +5,9 @@ public struct SymbolicOptions: Sendable, EmbedsCheckOptions {
     public var common = CheckOptions()
     /// Steps unrolled by bounded model checking at most.
     public var depth = 30
+    /// Integers as bit-vectors where every domain is finite (`BitWidth`);
+    /// off, Z3's integers everywhere (the tests compare the two).
+    public var bitVectors = true
     public init() {}
 }
 
@@ -50,7 +53,7 @@ public struct SymbolicStats: Sendable, Codable {
 public final class SymbolicEngine {
     let system: TransitionSystem
     let options: SymbolicOptions
-    let ctx = Z3Context()
+    let ctx: Z3Context
     /// The translated model.
     let sym: SymbolicModel
     let path: Unrolling
@@ -88,8 +91,17 @@ public final class SymbolicEngine {
     /// first for at most `firstCHCBudget` ms each (k-induction may still
     /// prove it at a larger k), then once more with the whole query budget
     /// on what is still open at the end.
+    ///
+    /// On a finite model (integers as bit-vectors) Spacer runs once, with
+    /// the short budget, after BMC and k-induction are done: there the
+    /// SAT solver's k-induction settles most properties at a larger k for
+    /// less than Spacer's try costs (bench/symbolic-results.md), and what
+    /// is left is `bounded` by BMC anyway.
     let chcAfterDepth = 2
     let firstCHCBudget: UInt32 = 2_000
+    var firstBudget: UInt32 { min(firstCHCBudget, options.queryTimeoutMilliseconds ?? UInt32.max) }
+    /// Whether the model is encoded over bit-vectors (every domain finite).
+    var finite: Bool { ctx.integerWidth != nil }
     var chcUndecided = Set<Int>()
     /// Checks whose k-induction query Z3 could not decide, with the k and
     /// the reason: a larger k only grows the query, so it is not retried.
@@ -119,13 +131,16 @@ public final class SymbolicEngine {
     public init(system: TransitionSystem, options: SymbolicOptions) {
         self.system = system
         self.options = options
+        ctx = Z3Context(integerWidth: options.bitVectors ? BitWidth.of(system) : nil)
         sym = SymbolicModel(system: system, ctx: ctx)
         path = Unrolling(sym)
-        bmc = ctx.solver(timeoutMilliseconds: options.queryTimeoutMilliseconds)
-        induction = ctx.solver(timeoutMilliseconds: options.queryTimeoutMilliseconds)
         var checks = sym.checks
         if !options.deadlock { checks.removeAll { system.properties[$0.property].kind == .deadlock } }
         sym.checks = checks
+        // Bit-vectors without quantifiers: Z3's incremental SAT solver.
+        let logic = ctx.integerWidth != nil && !checks.contains(where: sym.quantified) ? "QF_BV" : nil
+        bmc = ctx.solver(timeoutMilliseconds: options.queryTimeoutMilliseconds, logic: logic)
+        induction = ctx.solver(timeoutMilliseconds: options.queryTimeoutMilliseconds, logic: logic)
         state = Array(repeating: .open, count: checks.count)
         literals = Array(repeating: [], count: checks.count)
         reachedStates = Array(repeating: false, count: system.model.states.count)
@@ -212,16 +227,19 @@ public final class SymbolicEngine {
                 induct(k: d + 1)
                 stats.inductionSeconds.append(Date().timeIntervalSince(t1))
             }
-            if d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: min(firstCHCBudget, options.queryTimeoutMilliseconds ?? UInt32.max)) }
+            if !finite && d == min(chcAfterDepth, options.depth) && timeLeft() { horn(budget: firstBudget) }
             let stillOpen = checks.indices.contains(where: unsettled)
             let covered = !firedTransitions.contains(false) && !system.model.covered(visited: reachedStates).contains(false)
             let looking = system.properties.indices.contains { looksFurther($0, steps: d + 1) }
             if !stillOpen && covered && !looking { break }
             d += 1
         }
-        // Spacer again, with the whole query budget, on what its first,
-        // short try left undecided and BMC and k-induction did not settle.
-        if timeLeft() && firstCHCBudget < (options.queryTimeoutMilliseconds ?? UInt32.max) {
+        if finite {
+            // Spacer once, short, on what BMC and k-induction left open.
+            if timeLeft() { horn(budget: firstBudget) }
+        } else if timeLeft() && firstCHCBudget < (options.queryTimeoutMilliseconds ?? UInt32.max) {
+            // Spacer again, with the whole query budget, on what its first,
+            // short try left undecided and BMC and k-induction did not settle.
             horn(budget: options.queryTimeoutMilliseconds, only: chcUndecided)
         }
         return outcome()
@@ -370,31 +388,63 @@ public final class SymbolicEngine {
 
     /// The states some path of exactly `d` successful steps reaches (the
     /// path's first `d` steps are asserted when this is asked).
+    ///
+    /// One query for all the states not reached yet; each model marks the
+    /// state it reaches, until none is left reachable at `d`.
     private func coverStates(_ d: Int) {
-        let model = system.model
-        for s in model.states.indices where !reachedStates[s] {
-            guard timeLeft() else { return }
-            if case .sat = query(bmc, ctx.eq(path.state(d).control, ctx.int(Int64(s)))) { reachedStates[s] = true }
+        let control = path.state(d).control
+        while timeLeft() {
+            let open = system.model.states.indices.filter { !reachedStates[$0] }
+            guard !open.isEmpty else { return }
+            guard case .sat(let m) = query(bmc, ctx.or(open.map { ctx.eq(control, ctx.int(Int64($0))) })),
+                  case .int(let s)? = m.value(control), open.contains(Int(s)) else { return }
+            reachedStates[Int(s)] = true
         }
     }
 
     /// The transitions enabled at step `d`, asked before step `d` joins the
     /// path: a step whose effects fail has no successor but still fired
     /// (SPEC §3.1), as in the explicit search.
+    ///
+    /// One query for all the transitions not fired yet; each model marks
+    /// every one it enables, until none is left enabled at `d`.
     private func coverTransitions(_ d: Int) {
-        let model = system.model
-        for t in model.transitions.indices where !firedTransitions[t] {
-            guard timeLeft() else { return }
-            let enabled = ctx.and(sym.stepObs.side + [ctx.or(instancesOf[t].map { sym.instances[$0].enabled })])
-            if case .sat = query(bmc, path.at(enabled, d)) { firedTransitions[t] = true }
+        while timeLeft() {
+            let open = system.model.transitions.indices.filter { !firedTransitions[$0] }
+            guard !open.isEmpty else { return }
+            let enabled = open.map { path.at(transitionEnabled[$0], d) }
+            guard case .sat(let m) = query(bmc, ctx.or(enabled)) else { return }
+            var marked = false
+            for (t, e) in zip(open, enabled) where m.value(e) == .bool(true) {
+                firedTransitions[t] = true
+                marked = true
+            }
+            // A model that enables none of them would loop: ask one by one.
+            guard marked else { return coverEach(open, d) }
         }
+    }
+
+    /// The transitions of `open` enabled at step `d`, one query each.
+    private func coverEach(_ open: [Int], _ d: Int) {
+        for t in open where timeLeft() {
+            if case .sat = query(bmc, path.at(transitionEnabled[t], d)) { firedTransitions[t] = true }
+        }
+    }
+
+    /// Per transition: some instance of it is enabled, with the step's
+    /// snapshot in its domains (a template).
+    lazy var transitionEnabled: [Z3Term] = system.model.transitions.indices.map { t in
+        ctx.and(sym.stepObs.side + [ctx.or(instancesOf[t].map { sym.instances[$0].enabled })])
     }
 
     // MARK: k-induction
 
-    /// Tries `k` for every open check: a path of `k` steps from any state,
-    /// all states distinct, not broken at depths `0..<k`, broken at `k`.
-    /// Unsatisfiable means proven: BMC has shown depths `0..<k` clean.
+    /// Tries `k` for the open checks together: a path of `k` steps from
+    /// any state, all states distinct, none of them broken at depths
+    /// `0..<k`, one broken at `k`. Unsatisfiable means all proven: BMC has
+    /// shown depths `0..<k` clean. (Together, each is a strengthening of
+    /// the others: on gateway N=5 every property is proven at k ≤ 3, where
+    /// one by one they needed k = 9 or Spacer.)
     private func induct(k: Int) {
         while inductionDepth < k {
             let j = inductionDepth
@@ -412,44 +462,83 @@ public final class SymbolicEngine {
             }
             inductionDepth += 1
         }
-        for c in checks.indices where unsettled(c) && inductionGaveUp[c] == nil {
-            guard timeLeft() else { return }
-            let lits = Array(literals[c].prefix(k))
-            guard lits.count == k else { continue }
-            switch query(induction, path.at(checks[c].bad, k), assuming: lits) {
+        // The open checks together: their conjunction is k-inductive when
+        // no path keeps all of them for k steps and breaks one at step k.
+        // A model that breaks some drops those, and the rest are asked
+        // again; a check k-inductive on its own is never dropped (the
+        // model keeps it for k steps, so cannot break it at k).
+        var group = checks.indices.filter { unsettled($0) && inductionGaveUp[$0] == nil && literals[$0].count >= k }
+        while !group.isEmpty && timeLeft() {
+            let bad = group.map { path.at(checks[$0].bad, k) }
+            switch query(induction, ctx.or(bad), assuming: group.flatMap { literals[$0].prefix(k) }) {
             case .unsat:
-                state[c] = .proven(k: k)
-                // What is proven holds in every reachable state: assume it.
-                for j in 0...k { induction.assert(ctx.not(path.at(checks[c].bad, j))) }
+                for c in group { proven(c, k: k) }
+                return
+            case .sat(let m):
+                let broken = group.indices.filter { m.value(bad[$0]) != .bool(false) }
+                // A model that breaks none of them would loop: ask one by one.
+                guard !broken.isEmpty else { return inductEach(group, k: k) }
+                let out = Set(broken.map { group[$0] })
+                group.removeAll { out.contains($0) }
             case .unknown(let reason):
-                if timeLeft() { inductionGaveUp[c] = (k, reason) }
-            case .sat:
-                break
+                // Alone, each query is smaller: ask one by one (one alone
+                // was just asked).
+                guard group.count > 1 else {
+                    if timeLeft() { inductionGaveUp[group[0]] = (k, reason) }
+                    return
+                }
+                return inductEach(group, k: k)
+            }
+        }
+    }
+
+    /// Check `c` is proven by k-induction: assumed from here on.
+    private func proven(_ c: Int, k: Int) {
+        state[c] = .proven(k: k)
+        // What is proven holds in every reachable state: assume it.
+        for j in 0...k { induction.assert(ctx.not(path.at(checks[c].bad, j))) }
+    }
+
+    /// k-induction for each of `group` on its own.
+    private func inductEach(_ group: [Int], k: Int) {
+        for c in group where unsettled(c) {
+            guard timeLeft() else { return }
+            switch query(induction, path.at(checks[c].bad, k), assuming: Array(literals[c].prefix(k))) {
+            case .unsat: proven(c, k: k)
+            case .unknown(let reason): if timeLeft() { inductionGaveUp[c] = (k, reason) }
+            case .sat: break
             }
         }
     }
 
     // MARK: CHC
 
+    /// The model over Z3's integers, in a context of its own, for Spacer
+    /// when the engine's encoding is over bit-vectors.
+    lazy var integerModel = SymbolicModel(system: system, ctx: Z3Context())
+
     /// Spacer on every open check: `Inv(init)`, `Inv(S) ∧ T ⇒ Inv(S')`,
     /// `Inv(S) ∧ bad ⇒ Err`; `Err` underivable means proven.
     private func horn(budget: UInt32?, only: Set<Int>? = nil) {
         guard !sym.opaqueTerms else { return }
-        let bound = sym.templateTerms
+        // Spacer reasons over integers far better than over bit-vectors: a
+        // bit-vector model is translated again over Z3's integers for it.
+        let source = ctx.integerWidth == nil ? sym : integerModel
         for c in checks.indices where unsettled(c) && !sym.quantified(checks[c]) && only.map({ $0.contains(c) }) != false {
+            guard let bad = source.checks.first(where: { $0.property == checks[c].property && $0.kind == checks[c].kind })?.bad else { continue }
             guard timeLeft() else { return }
             let t0 = Date()
             chcUndecided.remove(c)
             let h = Z3Horn(timeoutMilliseconds: budget)
             h.deadline = deadline
             let hc = h.context
-            let pre = sym.pre.all.map(hc.translated), post = sym.post.all.map(hc.translated)
-            let vars = bound.map(hc.translated)
+            let pre = source.pre.all.map(hc.translated), post = source.post.all.map(hc.translated)
+            let vars = source.templateTerms.map(hc.translated)
             let inv = h.relation("Inv", like: pre)
             let err = h.relation("Err", like: [])
-            h.rule(vars, hc.and([hc.translated(sym.initial), hc.translated(sym.preDomain)]), inv(pre), name: "init")
-            h.rule(vars, hc.and([inv(pre), hc.translated(sym.transition)]), inv(post), name: "step")
-            h.rule(vars, hc.and([inv(pre), hc.translated(checks[c].bad)]), err([]), name: "bad")
+            h.rule(vars, hc.and([hc.translated(source.initial), hc.translated(source.preDomain)]), inv(pre), name: "init")
+            h.rule(vars, hc.and([inv(pre), hc.translated(source.transition)]), inv(post), name: "step")
+            h.rule(vars, hc.and([inv(pre), hc.translated(bad)]), err([]), name: "bad")
             var answer = h.query(err([]))
             if hc.termFailures > 0 { answer = .unknown("Z3 could not copy the model into the CHC engine") }
             stats.queries += 1

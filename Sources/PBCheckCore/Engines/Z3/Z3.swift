@@ -8,19 +8,32 @@ import Foundation
 /// context installs a handler that records them, and calls check it.
 ///
 /// Not thread-safe: one context per thread (Z3's own rule).
+///
+/// Integers are Z3's mathematical integers, or, in a context made with an
+/// `integerWidth`, signed bit-vectors of that width: the same constructors
+/// (`intConst`, `int`, `add`, `lt`, `truncDiv`, …) build either, so a
+/// translation does not know which. Bit-vectors wrap around: a caller asks
+/// for them only where it has shown that no value it computes needs more
+/// than `integerWidth - 1` bits (`BitWidth`), and Z3 then decides by
+/// bit-blasting to SAT, which is far faster than linear arithmetic on
+/// small finite domains.
 public final class Z3Context {
     let raw: Z3_context
     public let intSort: Z3_sort
     public let boolSort: Z3_sort
+    /// The width of integers when they are bit-vectors; nil for Z3's integers.
+    public let integerWidth: UInt32?
 
-    public init() {
+    public init(integerWidth: UInt32? = nil) {
         let config = Z3_mk_config()
         Z3_set_param_value(config, "model", "true")
-        raw = Z3_mk_context_rc(config)
+        let raw: Z3_context = Z3_mk_context_rc(config)
+        self.raw = raw
         Z3_del_config(config)
         // Z3's default handler exits the process; record errors instead.
         Z3_set_error_handler(raw) { _, _ in }
-        intSort = Z3_mk_int_sort(raw)
+        self.integerWidth = integerWidth
+        intSort = integerWidth.map { Z3_mk_bv_sort(raw, $0) } ?? Z3_mk_int_sort(raw)
         boolSort = Z3_mk_bool_sort(raw)
         Z3_inc_ref(raw, Z3_sort_to_ast(raw, intSort))
         Z3_inc_ref(raw, Z3_sort_to_ast(raw, boolSort))
@@ -73,7 +86,12 @@ public final class Z3Context {
         wrap(Z3_mk_const(raw, Z3_mk_string_symbol(raw, name), boolSort))
     }
 
-    public func int(_ v: Int64) -> Z3Term { wrap(Z3_mk_int64(raw, v, intSort)) }
+    public func int(_ v: Int64) -> Z3Term {
+        guard let w = integerWidth else { return wrap(Z3_mk_int64(raw, v, intSort)) }
+        // Two's complement in `w` bits (the width holds every value asked for).
+        let mask: UInt64 = w >= 64 ? .max : (1 << UInt64(w)) - 1
+        return wrap(Z3_mk_unsigned_int64(raw, UInt64(bitPattern: v) & mask, intSort))
+    }
     public func bool(_ b: Bool) -> Z3Term { wrap(b ? Z3_mk_true(raw) : Z3_mk_false(raw)) }
     /// Whether `t` is a formula (Bool sort) rather than an integer.
     public func isBool(_ t: Z3Term) -> Bool { Z3_get_sort_kind(raw, Z3_get_sort(raw, t.ast)) == Z3_BOOL_SORT }
@@ -91,19 +109,25 @@ public final class Z3Context {
 
     public func and(_ terms: [Z3Term]) -> Z3Term { terms.isEmpty ? bool(true) : many(terms, Z3_mk_and) }
     public func or(_ terms: [Z3Term]) -> Z3Term { terms.isEmpty ? bool(false) : many(terms, Z3_mk_or) }
-    public func add(_ a: Z3Term, _ b: Z3Term) -> Z3Term { many([a, b], Z3_mk_add) }
-    public func sub(_ a: Z3Term, _ b: Z3Term) -> Z3Term { many([a, b], Z3_mk_sub) }
-    public func mul(_ a: Z3Term, _ b: Z3Term) -> Z3Term { many([a, b], Z3_mk_mul) }
+    public func add(_ a: Z3Term, _ b: Z3Term) -> Z3Term {
+        integerWidth == nil ? many([a, b], Z3_mk_add) : wrap(Z3_mk_bvadd(raw, a.ast, b.ast))
+    }
+    public func sub(_ a: Z3Term, _ b: Z3Term) -> Z3Term {
+        integerWidth == nil ? many([a, b], Z3_mk_sub) : wrap(Z3_mk_bvsub(raw, a.ast, b.ast))
+    }
+    public func mul(_ a: Z3Term, _ b: Z3Term) -> Z3Term {
+        integerWidth == nil ? many([a, b], Z3_mk_mul) : wrap(Z3_mk_bvmul(raw, a.ast, b.ast))
+    }
     public func distinct(_ terms: [Z3Term]) -> Z3Term { terms.count < 2 ? bool(true) : many(terms, Z3_mk_distinct) }
 
     public func not(_ a: Z3Term) -> Z3Term { wrap(Z3_mk_not(raw, a.ast)) }
     public func implies(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_implies(raw, a.ast, b.ast)) }
     public func eq(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_eq(raw, a.ast, b.ast)) }
-    public func lt(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_lt(raw, a.ast, b.ast)) }
-    public func le(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_le(raw, a.ast, b.ast)) }
-    public func gt(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_gt(raw, a.ast, b.ast)) }
-    public func ge(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_ge(raw, a.ast, b.ast)) }
-    public func neg(_ a: Z3Term) -> Z3Term { wrap(Z3_mk_unary_minus(raw, a.ast)) }
+    public func lt(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap((integerWidth == nil ? Z3_mk_lt : Z3_mk_bvslt)(raw, a.ast, b.ast)) }
+    public func le(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap((integerWidth == nil ? Z3_mk_le : Z3_mk_bvsle)(raw, a.ast, b.ast)) }
+    public func gt(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap((integerWidth == nil ? Z3_mk_gt : Z3_mk_bvsgt)(raw, a.ast, b.ast)) }
+    public func ge(_ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap((integerWidth == nil ? Z3_mk_ge : Z3_mk_bvsge)(raw, a.ast, b.ast)) }
+    public func neg(_ a: Z3Term) -> Z3Term { wrap((integerWidth == nil ? Z3_mk_unary_minus : Z3_mk_bvneg)(raw, a.ast)) }
     public func ite(_ c: Z3Term, _ a: Z3Term, _ b: Z3Term) -> Z3Term { wrap(Z3_mk_ite(raw, c.ast, a.ast, b.ast)) }
     public func abs(_ a: Z3Term) -> Z3Term { ite(ge(a, int(0)), a, neg(a)) }
 
@@ -111,6 +135,8 @@ public final class Z3Context {
     /// so it is applied to absolute values and the sign put back. The caller
     /// guards against a zero divisor (an evaluation error, not a value).
     public func truncDiv(_ a: Z3Term, _ b: Z3Term) -> Z3Term {
+        // A bit-vector's signed division truncates already.
+        if integerWidth != nil { return wrap(Z3_mk_bvsdiv(raw, a.ast, b.ast)) }
         let q = euclideanDiv(abs(a), abs(b))
         return ite(xor(lt(a, int(0)), lt(b, int(0))), neg(q), q)
     }
@@ -123,7 +149,9 @@ public final class Z3Context {
 
     /// Remainder with the sign of the dividend: `a - b * truncDiv(a, b)`.
     public func truncMod(_ a: Z3Term, _ b: Z3Term) -> Z3Term {
-        sub(a, mul(b, truncDiv(a, b)))
+        // A bit-vector's signed remainder has the dividend's sign already.
+        if integerWidth != nil { return wrap(Z3_mk_bvsrem(raw, a.ast, b.ast)) }
+        return sub(a, mul(b, truncDiv(a, b)))
     }
 
     /// `t` with every term of `from` replaced by the term of `to` at the
@@ -187,8 +215,8 @@ public final class Z3Context {
         return line.hasSuffix(":") ? String(line.dropLast()) : line
     }
 
-    public func solver(timeoutMilliseconds: UInt32? = nil) -> Z3Solver {
-        Z3Solver(self, timeoutMilliseconds: timeoutMilliseconds)
+    public func solver(timeoutMilliseconds: UInt32? = nil, logic: String? = nil) -> Z3Solver {
+        Z3Solver(self, timeoutMilliseconds: timeoutMilliseconds, logic: logic)
     }
 }
 
@@ -230,9 +258,16 @@ public final class Z3Solver {
     /// The end of the run: no query runs past it.
     public var deadline: Date?
 
-    init(_ context: Z3Context, timeoutMilliseconds: UInt32?) {
+    /// `logic`: an SMT-LIB logic whose solver Z3 should use (`QF_BV`: Z3's
+    /// incremental SAT solver, which bit-blasts; it takes no quantifiers);
+    /// nil for Z3's default (the SMT core once a scope is pushed).
+    init(_ context: Z3Context, timeoutMilliseconds: UInt32?, logic: String? = nil) {
         self.context = context
-        raw = Z3_mk_solver(context.raw)
+        if let logic {
+            raw = Z3_mk_solver_for_logic(context.raw, Z3_mk_string_symbol(context.raw, logic))
+        } else {
+            raw = Z3_mk_solver(context.raw)
+        }
         Z3_solver_inc_ref(context.raw, raw)
         timeout = timeoutMilliseconds.map { .milliseconds(Int($0)) }
     }
@@ -308,6 +343,13 @@ public final class Z3Model {
         case Z3_L_TRUE: return .bool(true)
         case Z3_L_FALSE: return .bool(false)
         default: break
+        }
+        if let w = context.integerWidth, Z3_get_sort_kind(context.raw, Z3_get_sort(context.raw, v)) == Z3_BV_SORT {
+            // Two's complement in `w` bits.
+            var u: UInt64 = 0
+            guard w <= 64, Z3_get_numeral_uint64(context.raw, v, &u) else { _ = context.takeError(); return nil }
+            if w < 64 && u >= (1 << UInt64(w - 1)) { return .int(Int64(u) - (1 << Int64(w))) }
+            return .int(Int64(bitPattern: u))
         }
         var i: Int64 = 0
         if Z3_get_numeral_int64(context.raw, v, &i) { return .int(i) }
