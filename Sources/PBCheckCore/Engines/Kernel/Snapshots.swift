@@ -30,11 +30,23 @@ struct Witness {
 /// model per witness. Answers are cached on what the step reads (its
 /// instance, and the slots and control state it depends on).
 ///
-/// One per thread: a Z3 context is not thread-safe.
+/// One per thread: a Z3 context is not thread-safe. The context is made
+/// on the first question only enumeration cannot answer: most searches
+/// never ask Z3, and a context costs tens of megabytes.
 final class SnapshotOracle {
     let system: TransitionSystem
-    let ctx = Z3Context()
-    let solver: Z3Solver
+    private let queryTimeoutMilliseconds: UInt32?
+    private var made: (ctx: Z3Context, solver: Z3Solver)?
+    private var z3: (ctx: Z3Context, solver: Z3Solver) {
+        if let made { return made }
+        let ctx = Z3Context()
+        let solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
+        solver.deadline = budget.deadline
+        made = (ctx, solver)
+        return (ctx, solver)
+    }
+    var ctx: Z3Context { z3.ctx }
+    var solver: Z3Solver { z3.solver }
     var cache: [[Int64]: [Witness]] = [:]
     /// Witnesses held in `cache` (plus one per entry), and the most it
     /// keeps before it starts again.
@@ -63,7 +75,7 @@ final class SnapshotOracle {
     var sampleSuccessors = false
     var truncatedSteps = 0
     /// The run's deadline and stop flag, asked while enumerating.
-    var budget = Budget.unlimited { didSet { solver.deadline = budget.deadline } }
+    var budget = Budget.unlimited { didSet { made?.solver.deadline = budget.deadline } }
     /// The most combinations of snapshot and `any` values `enumerate` tries
     /// for one step at one state; past it (or over an unbounded domain) Z3
     /// answers. 0 sends every step to Z3.
@@ -77,7 +89,7 @@ final class SnapshotOracle {
 
     init(system: TransitionSystem, queryTimeoutMilliseconds: UInt32?) {
         self.system = system
-        solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
+        self.queryTimeoutMilliseconds = queryTimeoutMilliseconds
         scratch = system.makeWorkspace()
         packed = .allocate(capacity: max(system.layout.words, 1))
         packed.initialize(repeating: 0, count: max(system.layout.words, 1))
