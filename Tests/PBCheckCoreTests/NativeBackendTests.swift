@@ -27,8 +27,9 @@ struct NativeBackendTests {
     /// The search's outcome as sorted JSON with its time zeroed, and how
     /// many states native code expanded.
     static func search(_ system: TransitionSystem, _ backend: ExplicitOptions.Backend, jobs: Int = 1,
-                       counterexamples: Int = 1, maxStates: Int = 20_000) throws -> Run {
+                       counterexamples: Int = 1, maxStates: Int = 20_000, stopOnFirst: Bool = false) throws -> Run {
         var o = ExplicitOptions()
+        o.common.stopOnFirst = stopOnFirst
         o.backend = backend
         o.jobs = jobs
         o.parallelThreshold = 1
@@ -167,6 +168,15 @@ struct NativeBackendTests {
             let compiled = try Self.search(system, .native, counterexamples: 3)
             #expect(compiled.unavailable == nil, "seed \(seed): \(compiled.unavailable ?? "")")
             #expect(compiled.outcome == interpreted.outcome, "seed \(seed): \(Self.difference(compiled.outcome, interpreted.outcome))\n\(text)")
+            // Native code expands states in batches and adds their
+            // successors after: it must stop where one state at a time
+            // stops, at a state limit or at the first violation.
+            for limit in [3, 17, 60] {
+                let cut = (try Self.search(system, .interpreter, maxStates: limit), try Self.search(system, .native, maxStates: limit))
+                #expect(cut.1.outcome == cut.0.outcome, "seed \(seed), --max-states \(limit): \(Self.difference(cut.1.outcome, cut.0.outcome))")
+            }
+            let first = (try Self.search(system, .interpreter, stopOnFirst: true), try Self.search(system, .native, stopOnFirst: true))
+            #expect(first.1.outcome == first.0.outcome, "seed \(seed), --stop-on-first: \(Self.difference(first.1.outcome, first.0.outcome))")
             if seed % 10 == 0 {
                 let parallel = (try Self.search(system, .interpreter, jobs: 2, counterexamples: 3), try Self.search(system, .native, jobs: 2, counterexamples: 3))
                 #expect(parallel.1.outcome == parallel.0.outcome, "seed \(seed) on two threads: \(Self.difference(parallel.1.outcome, parallel.0.outcome))")

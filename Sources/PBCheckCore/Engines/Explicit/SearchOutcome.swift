@@ -88,11 +88,7 @@ extension ExplicitSearch {
                 results.append(PropertyResult(property: p, verdict: .holds, bound: nil, trace: nil, detail: nil, settledBy: .exhaustive))
             }
         }
-        var control = Set<Int>()
-        for i in 0..<store.count { control.insert(Int(system.layout.get(0, in: store.state(i)))) }
-        var visited = Array(repeating: false, count: system.model.states.count)
-        for c in control { visited[c] = true }
-        var coverage = Coverage(model: system.model, visited: visited, edges: firedEdges)
+        var coverage = Coverage(model: system.model, visited: reachedControls, edges: firedEdges)
         if coverage.hasGaps { coverage.why = explainGaps(coverage) }
         var stats = SearchStats()
         stats.states = store.count

@@ -131,17 +131,30 @@ final class StateStore {
         return h
     }
 
-    /// Starts loading the table slot where `p` would be found.
-    @inline(__always) func prefetch(_ p: UnsafePointer<UInt64>) {
-        if let k = keys32 { k.prefetch(key(p)) } else if let k = keys64 { k.prefetch(key(p)) } else { index?.prefetch(StateStore.hash(p, words)) }
+    /// What the visited set looks a packed state up by: its key, or with
+    /// the indexed set its hash. Computed once for `prefetch` and `insert`.
+    @inline(__always) func probe(_ p: UnsafePointer<UInt64>) -> UInt64 {
+        keys32 != nil || keys64 != nil ? key(p) : StateStore.hash(p, words)
     }
+
+    /// Starts loading the table slot where the state with `probe` would be found.
+    @inline(__always) func prefetch(probe: UInt64) {
+        if let k = keys32 { k.prefetch(probe) } else if let k = keys64 { k.prefetch(probe) } else { index?.prefetch(probe) }
+    }
+
+    /// Starts loading the table slot where `p` would be found.
+    @inline(__always) func prefetch(_ p: UnsafePointer<UInt64>) { prefetch(probe: probe(p)) }
 
     /// Adds a packed state reached from `parent` unless it was seen: its
     /// number, and whether it is new. With keys, the number of a state seen
     /// before is not known: -1.
     @inline(__always) func insert(_ p: UnsafePointer<UInt64>, parent: Int?) -> (index: Int, inserted: Bool) {
+        insert(p, probe: probe(p), parent: parent)
+    }
+
+    /// `insert` with the state's `probe` already computed.
+    @inline(__always) func insert(_ p: UnsafePointer<UInt64>, probe k: UInt64, parent: Int?) -> (index: Int, inserted: Bool) {
         if keys32 != nil || keys64 != nil {
-            let k = key(p)
             if let s = keys32 { guard s.insert(k) else { return (-1, false) } }
             else if let s = keys64 { guard s.insert(k) else { return (-1, false) } }
             if disk != nil {
@@ -151,9 +164,8 @@ final class StateStore {
                 return (-1, false)
             }
         } else if let index {
-            let h = StateStore.hash(p, words)
-            if let i = index.find(h, { equal($0, p) }) { return (i, false) }
-            index.add(h, count) { StateStore.hash(log.state($0), words) }
+            if let i = index.find(k, { equal($0, p) }) { return (i, false) }
+            index.add(k, count) { StateStore.hash(log.state($0), words) }
         }
         let i = log.count
         log.append(p, parent: parent.map { UInt32($0) } ?? StateStore.noParent)
