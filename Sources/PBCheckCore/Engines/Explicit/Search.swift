@@ -562,11 +562,14 @@ public final class ExplicitSearch {
                 out.successors.reserveCapacity(ranges[c].count * 8 * words)
                 for index in ranges[c] {
                     let offset = Int32(index - ranges[c].lowerBound)
+                    if offset & 63 == 63 && box.stopped != nil { break }
                     window.withUnsafeBufferPointer { ws.cur.update(from: $0.baseAddress! + (index - lo) * words, count: words) }
                     if let code {
                         let n = expandNatively(ws.cur, code, offset: offset, into: &out)
-                        if n >= 256, let reason = box.stopped ?? stopReason(pendingBytes: out.successors.count * 8 * jobs) { box.stop(reason) }
-                        if box.stopped != nil { break }
+                        if n >= 256, let reason = box.stopped ?? stopReason(pendingBytes: out.successors.count * 8 * jobs) {
+                            box.stop(reason)
+                            break
+                        }
                         if n >= 0 { continue }
                     }
                     var unknown: String?
@@ -606,11 +609,18 @@ public final class ExplicitSearch {
             aborted = reason
             return lo
         }
+        // With keys in memory, the threads first decide which successors
+        // are new, each for the shards it owns, in the order found: what
+        // one thread would decide. (This is where the time goes: a lookup
+        // is a cache miss.)
+        let claimed = claimConcurrently(box.results)
+        defer { claimed?.deallocate() }
         // Merge in state order: the numbering of the sequential search, and
         // per state the same order of findings (steps, new states, then
         // deadlock and determinism).
         let ws = workspaces[0]
         var stateLimit: EvalError?
+        var claimedIndex = 0
         for (c, r) in box.results.enumerated() {
             let base = ranges[c].lowerBound
             steps += r.steps
@@ -626,8 +636,15 @@ public final class ExplicitSearch {
                         sf += 1
                     }
                     while n < count && r.parentOffset[n] == offset {
-                        if n + 4 < count { store.prefetch(buf.baseAddress! + (n + 4) * words) }
-                        let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: base + Int(offset))
+                        let next: Int, inserted: Bool
+                        if let claimed {
+                            inserted = claimed[claimedIndex]
+                            next = inserted ? store.add(buf.baseAddress! + n * words, parent: base + Int(offset)) : -1
+                            claimedIndex += 1
+                        } else {
+                            if n + 4 < count { store.prefetch(buf.baseAddress! + (n + 4) * words) }
+                            (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: base + Int(offset))
+                        }
                         graph?.edge(to: next)
                         if inserted {
                             let found = checkNew(next, ws, limit: &stateLimit)
@@ -647,6 +664,61 @@ public final class ExplicitSearch {
         }
         if limit == nil { limit = stateLimit }
         return hi
+    }
+
+    /// Decides on every thread which of the chunks' successors are new to
+    /// the visited set (true at their place, in chunk order), when the
+    /// visited set allows it (keys in memory, no progress graph); nil when
+    /// the merge must look them up itself.
+    private func claimConcurrently(_ results: [Chunk]) -> UnsafeMutableBufferPointer<Bool>? {
+        let jobs = workspaces.count
+        guard jobs > 1, store.claimsConcurrently, graph == nil else { return nil }
+        let words = store.words
+        let total = results.reduce(0) { $0 + $1.parentOffset.count }
+        let probes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: total)
+        defer { probes.deallocate() }
+        // One array per thread, so that no cache line is written by two;
+        // a successor is new when its owner's array says so.
+        let claimed = UnsafeMutableBufferPointer<Bool>.allocate(capacity: total * jobs)
+        claimed.initialize(repeating: false)
+        var starts: [Int] = []
+        var at = 0
+        for r in results { starts.append(at); at += r.parentOffset.count }
+        // The probes, by chunk on every thread.
+        let store = self.store
+        DispatchQueue.concurrentPerform(iterations: results.count) { c in
+            results[c].successors.withUnsafeBufferPointer { buf in
+                for n in 0..<results[c].parentOffset.count { probes[starts[c] + n] = store.probe(buf.baseAddress! + n * words) }
+            }
+        }
+        var tallies = Array(repeating: (KeySet<UInt32>.Tally(), KeySet<UInt64>.Tally()), count: jobs)
+        tallies.withUnsafeMutableBufferPointer { tallies in
+            DispatchQueue.concurrentPerform(iterations: jobs) { t in
+                // Thread t's successors, in order, looked up `prefetchDistance` behind their prefetch.
+                let distance = ExplicitSearch.prefetchDistance
+                var ring = [Int](repeating: 0, count: distance)
+                var queued = 0
+                let mine = UnsafeMutableBufferPointer(rebasing: claimed[(t * total)..<((t + 1) * total)])
+                for i in 0..<total where store.owner(ofProbe: probes[i], threads: jobs) == t {
+                    store.prefetch(probe: probes[i])
+                    if queued >= distance {
+                        let j = ring[queued % distance]
+                        mine[j] = store.claim(probe: probes[j], tally: &tallies[t])
+                    }
+                    ring[queued % distance] = i
+                    queued += 1
+                }
+                for q in max(0, queued - distance)..<queued {
+                    let j = ring[q % distance]
+                    mine[j] = store.claim(probe: probes[j], tally: &tallies[t])
+                }
+            }
+        }
+        for t in tallies { store.apply(t) }
+        for t in 1..<jobs {
+            for j in 0..<total where claimed[t * total + j] { claimed[j] = true }
+        }
+        return claimed
     }
 
     /// `expandNatively` for a worker of a parallel level: the successors

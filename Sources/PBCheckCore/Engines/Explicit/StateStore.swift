@@ -172,6 +172,39 @@ final class StateStore {
         return (i, true)
     }
 
+    /// Whether threads may decide states at once (`claim`): keys in
+    /// memory only, no state numbers wanted.
+    var claimsConcurrently: Bool { (keys32 != nil || keys64 != nil) && disk == nil }
+
+    /// Which of `threads` threads decides the state with `probe`: each
+    /// owns a run of the key set's shards (a run, so that no cache line of
+    /// shard counts is written by two threads).
+    @inline(__always) func owner(ofProbe probe: UInt64, threads: Int) -> Int {
+        if let k = keys32 { return k.shard(of: probe) * threads / k.shardCount }
+        if let k = keys64 { return k.shard(of: probe) * threads / k.shardCount }
+        return 0
+    }
+
+    /// The first part of `insert` for the thread that owns `probe`'s shard:
+    /// whether the state is new to the visited set, which then holds it.
+    /// `add` (on one thread, in the order found) puts the new ones in the log.
+    @inline(__always) func claim(probe: UInt64, tally: inout (KeySet<UInt32>.Tally, KeySet<UInt64>.Tally)) -> Bool {
+        if let s = keys32 { return s.insert(probe, tally: &tally.0) }
+        if let s = keys64 { return s.insert(probe, tally: &tally.1) }
+        preconditionFailure("claim needs keys in memory (claimsConcurrently)")
+    }
+
+    func apply(_ tally: (KeySet<UInt32>.Tally, KeySet<UInt64>.Tally)) {
+        keys32?.apply(tally.0)
+        keys64?.apply(tally.1)
+    }
+
+    /// Puts a state `claim` found new in the log: its number.
+    @inline(__always) func add(_ p: UnsafePointer<UInt64>, parent: Int) -> Int {
+        log.append(p, parent: UInt32(parent))
+        return log.count - 1
+    }
+
     @inline(__always) private func equal(_ i: Int, _ p: UnsafePointer<UInt64>) -> Bool {
         let q = log.state(i)
         for w in 0..<words where q[w] != p[w] { return false }
@@ -313,9 +346,35 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
         pbcheck_prefetch(s.slots + home(key & restMask, s.size))
     }
 
+    /// What inserts by several threads change besides their own shards,
+    /// added up per thread and applied after (`apply`).
+    struct Tally {
+        var count = 0
+        var bytes = 0
+        var growthBytes = 0
+    }
+
+    /// The shard a key lives in: threads that own disjoint sets of shards
+    /// may insert at once (`insert(_:tally:)`).
+    @inline(__always) func shard(of key: UInt64) -> Int { Int(truncatingIfNeeded: key >> UInt64(restBits)) }
+
+    func apply(_ t: Tally) {
+        count += t.count
+        bytes += t.bytes
+        growthBytes = max(growthBytes, t.growthBytes)
+    }
+
     /// Adds `key`; false when it was there.
     @inline(__always) func insert(_ key: UInt64) -> Bool {
-        let shard = shards + Int(truncatingIfNeeded: key >> UInt64(restBits))
+        var t = Tally()
+        let inserted = insert(key, tally: &t)
+        if inserted { apply(t) }
+        return inserted
+    }
+
+    /// Adds `key`, touching only its shard; what else changes goes to `t`.
+    @inline(__always) func insert(_ key: UInt64, tally t: inout Tally) -> Bool {
+        let shard = shards + shard(of: key)
         let rest = key & restMask
         let stored = Slot(truncatingIfNeeded: rest &+ 1)
         let size = shard.pointee.size, slots = shard.pointee.slots
@@ -329,12 +388,12 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
         }
         slots[slot] = stored
         shard.pointee.count += 1
-        count += 1
-        if shard.pointee.count * 5 > size * 4 { grow(shard) }
+        t.count += 1
+        if shard.pointee.count * 5 > size * 4 { grow(shard, &t) }
         return true
     }
 
-    private func grow(_ shard: UnsafeMutablePointer<Shard>) {
+    private func grow(_ shard: UnsafeMutablePointer<Shard>, _ t: inout Tally) {
         let old = shard.pointee
         let size = old.size + old.size / 2
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
@@ -350,8 +409,8 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
         }
         old.slots.deallocate()
         shard.pointee = Shard(slots: slots, size: size, count: old.count)
-        bytes += (size - old.size) * KeySet.slotBytes
-        growthBytes = max(growthBytes, (size + size / 2) * KeySet.slotBytes)
+        t.bytes += (size - old.size) * KeySet.slotBytes
+        t.growthBytes = max(t.growthBytes, (size + size / 2) * KeySet.slotBytes)
     }
 }
 
