@@ -301,7 +301,7 @@ public enum Verifier {
         outcome.obligations = report
         outcome.stalls = report.obligations.filter { $0.kind == .stall && $0.status == .fails }.map { $0.message ?? $0.state }
         outcome.diagnostics += diagnostics
-        outcome.stats.solverQueries += report.obligations.count
+        outcome.stats.solverQueries += report.queries ?? report.obligations.count
     }
 
     private static func addScenarios(_ outcome: inout CheckOutcome, _ system: TransitionSystem, _ options: CheckOptions, _ budget: Budget) {

@@ -361,4 +361,6 @@ public struct ObligationReport: Sendable, Codable {
     public var seconds: Double
     /// Why not every obligation was generated (a limit), if so.
     public var incomplete: StopReason? = nil
+    /// Z3 checks made (one may decide many obligations).
+    public var queries: Int? = nil
 }

@@ -67,7 +67,9 @@ public enum ObligationChecker {
         var deadCore: [Int: [CoreLabel]] = [:]
         var hasSource = Array(repeating: false, count: model.transitions.count)
 
+        var queries = 0
         func ask(_ s: Int, _ f: Z3Term, assuming: [Z3Term]) -> (Z3Result, Double) {
+            queries += 1
             let t0 = Date()
             solver.push()
             defer { solver.pop() }
@@ -161,11 +163,14 @@ public enum ObligationChecker {
                     if let x = e.value { effectReads.formUnion(Reads(x, model)) }
                     if let k = e.key { effectReads.formUnion(Reads(k, model)) }
                 }
-                for (p, broken, reads) in targets {
-                    // Preservation assumes the invariant itself before the
-                    // step, where it applies (Event-B's INV obligation).
-                    let own = system.stateChecks[s].contains { $0.property == p } && !holds.contains(p) ? invariantLits[p].map { [$0] } ?? [] : []
-                    let (r, secs) = ask(s, ctx.and([sym.instances[i].success, broken]), assuming: assumed + own)
+                // Preservation assumes the invariant itself before the
+                // step, where it applies (Event-B's INV obligation).
+                func own(_ p: Int) -> [Z3Term] {
+                    system.stateChecks[s].contains { $0.property == p } && !holds.contains(p) ? invariantLits[p].map { [$0] } ?? [] : []
+                }
+                // One target asked on its own, with its witness when it fails.
+                func establish(_ p: Int, _ broken: Z3Term, _ reads: Reads) -> Obligation {
+                    let (r, secs) = ask(s, ctx.and([sym.instances[i].success, broken]), assuming: assumed + own(p))
                     var ob = Obligation(kind: .establishment, status: .discharged, state: sid, transition: name, other: nil,
                                         property: system.properties[p].id, witness: [], message: nil, location: t.loc, seconds: secs)
                     switch r {
@@ -189,8 +194,36 @@ public enum ObligationChecker {
                             + (inv.map { " (line \($0.loc.line))" } ?? "") + (ob.witness.isEmpty ? "" : ": \(words(ob.witness))")
                             + (after.isEmpty ? "" : "; then \(after.joined(separator: ", "))")
                     }
-                    obligations.append(ob)
+                    return ob
                 }
+                // Most targets are established: one query asks whether any
+                // is not (each with its own assumption inside its
+                // disjunct). Those the answer breaks are asked on their own,
+                // for their witnesses, and the rest again, until none can be
+                // broken.
+                var decided: [Obligation?] = Array(repeating: nil, count: targets.count)
+                var open = Array(targets.indices)
+                while open.count > 1 {
+                    let cases = open.map { ctx.and([targets[$0].broken] + own(targets[$0].property)) }
+                    let (r, secs) = ask(s, ctx.and([sym.instances[i].success, ctx.or(cases)]), assuming: assumed)
+                    guard case .sat(let m) = r else {
+                        if case .unsat = r {
+                            for j in open {
+                                decided[j] = Obligation(kind: .establishment, status: .discharged, state: sid, transition: name, other: nil,
+                                                        property: system.properties[targets[j].property].id, witness: [], message: nil,
+                                                        location: t.loc, seconds: secs / Double(open.count))
+                            }
+                            open = []
+                        }
+                        break
+                    }
+                    let broken = zip(open, cases).filter { if case .bool(true)? = m.value($0.1) { return true } else { return false } }.map(\.0)
+                    guard !broken.isEmpty else { break }
+                    for j in broken { decided[j] = establish(targets[j].property, targets[j].broken, targets[j].reads) }
+                    open.removeAll { decided[$0] != nil }
+                }
+                for j in open { decided[j] = establish(targets[j].property, targets[j].broken, targets[j].reads) }
+                obligations += decided.compactMap { $0 }
             }
             // Overlap: two transitions on one event, one snapshot.
             for a in here.indices {
@@ -245,7 +278,7 @@ public enum ObligationChecker {
             diagnostics.append(.warning(.deadTransition, "transition '\(info.id)' can never fire: \(coreText(core))", at: info.loc))
         }
         let report = ObligationReport(obligations: obligations, states: reachable.map { model.states[$0].id }, assumptions: assumptions,
-                                      seconds: Date().timeIntervalSince(started), incomplete: incomplete)
+                                      seconds: Date().timeIntervalSince(started), incomplete: incomplete, queries: queries)
         return (report, diagnostics)
     }
 
