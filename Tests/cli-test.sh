@@ -155,7 +155,7 @@ timeout 120 "$bin" verify specs/symbolic/bank-account.yaml >/dev/null 2>&1
 check "verify: progress left unknown by the symbolic engine is a warning" 0 $?
 timeout 120 "$bin" verify --strict specs/symbolic/bank-account.yaml >/dev/null 2>&1
 check "verify --strict: a warning left unknown is inconclusive" 3 $?
-timeout 120 "$bin" verify --engine symbolic --depth 2 specs/federation-gateway-model.yaml >/dev/null 2>&1
+timeout 120 "$bin" verify --engine symbolic --depth 2 specs/symbolic/ticket-lock.yaml >/dev/null 2>&1
 check "verify --engine symbolic, bounded only: inconclusive" 3 $?
 timeout 120 "$bin" verify --engine symbolic --query-timeout 0.001 specs/federation-gateway-model.yaml 2>/dev/null | grep -q "unknown .*timeout"
 check "verify: a query over its budget is unknown, with the reason" 0 $?

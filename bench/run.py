@@ -106,6 +106,18 @@ def generate(model, n):
     return gen.generate(model, n, OUT)
 
 
+def memory_ceiling():
+    """bench/memrand.c compiled and run: {threads: random accesses/s}, or {}."""
+    exe = os.path.join(OUT, 'memrand')
+    try:
+        subprocess.run(['gcc', '-O2', '-pthread', os.path.join(HERE, 'memrand.c'), '-o', exe],
+                       check=True, capture_output=True, timeout=120)
+        out = subprocess.run([exe], check=True, capture_output=True, text=True, timeout=600).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {int(t): float(r) for t, r in (line.split() for line in out.splitlines() if line.strip())}
+
+
 TIME = '/usr/bin/time' if os.access('/usr/bin/time', os.X_OK) else None
 
 
@@ -690,6 +702,13 @@ def main(argv=None):
     table = render(rows) if main_tools else ''
     scale_table = render_scale(scale_rows) if scale_rows else ''
     jobs_table = render_jobs(jobs_rows) if jobs_rows else ''
+    if jobs_table:
+        ceiling = memory_ceiling()
+        if ceiling.get(1) and ceiling.get(2):
+            jobs_table += ('\n\nThis machine\'s ceiling for random accesses to a 256 MB table, each '
+                           'prefetched 16 ahead (`bench/memrand.c`, measured in this run): '
+                           f'**{ceiling[1] / 1e6:.1f} M/s on one thread, {ceiling[2] / 1e6:.1f} M/s on two** '
+                           f'({ceiling[2] / ceiling[1]:.2f}×).')
     sym_table = render_symbolic(sym_rows, a.sym_depth, sym_timeout) if sym_rows else ''
     total = time.monotonic() - t_start
     for t in (table, scale_table, jobs_table, sym_table):
