@@ -187,4 +187,28 @@ struct NativeBackendTests {
         print("native vs interpreter on \(compared) random machines: \(native) expanded natively in part")
         #expect(compared >= 200 && native >= 150)
     }
+
+    /// The compile cache keeps the most recently used libraries (and
+    /// their sources) and removes the rest.
+    @Test func theCacheKeepsTheMostRecentlyUsed() throws {
+        let files = FileManager.default
+        let dir = files.temporaryDirectory.appendingPathComponent("pbcheck-cache-test-\(UUID().uuidString)")
+        try files.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? files.removeItem(at: dir) }
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        for i in 0..<40 {
+            for ext in ["so", "c"] {
+                let path = dir.appendingPathComponent("model\(i).\(ext)").path
+                #expect(files.createFile(atPath: path, contents: Data("x".utf8)))
+                // Used in a shuffled order: model i last used at (i * 7) % 40.
+                try files.setAttributes([.modificationDate: start.addingTimeInterval(Double((i * 7) % 40))], ofItemAtPath: path)
+            }
+        }
+        #expect(files.createFile(atPath: dir.appendingPathComponent(".tmp-compiling").path, contents: Data()))
+        NativeModel.pruneCache(in: dir, keeping: 25)
+        let left = Set(try files.contentsOfDirectory(atPath: dir.path))
+        let kept = (0..<40).filter { (($0 * 7) % 40) >= 15 }
+        #expect(kept.count == 25)
+        #expect(left == Set(kept.flatMap { ["model\($0).so", "model\($0).c"] } + [".tmp-compiling"]))
+    }
 }

@@ -448,11 +448,7 @@ public final class ExplicitSearch {
                     let t = batchTransitions[k]
                     if t != last { firedEdges.insert(from: control, transition: Int(t)); last = t }
                     let (next, inserted) = store.insert(base + k * words, probe: batchProbes[k], parent: index)
-                    graph?.edge(to: next)
-                    if inserted {
-                        let found = checkNew(next, ws, limit: &limit)
-                        if !found.isEmpty { record(found, state: next, step: nil) }
-                    }
+                    reached(next, new: inserted, ws, limit: &limit)
                     k += 1
                 }
                 graph?.endState()
@@ -463,6 +459,15 @@ public final class ExplicitSearch {
         nativeStates += done
         pending.removeAll(keepingCapacity: true)
         return done
+    }
+
+    /// After a successor's lookup: its edge for `progress`, and a new
+    /// state's own properties.
+    @inline(__always) private func reached(_ next: Int, new: Bool, _ ws: Workspace, limit: inout EvalError?) {
+        graph?.edge(to: next)
+        guard new else { return }
+        let found = checkNew(next, ws, limit: &limit)
+        if !found.isEmpty { record(found, state: next, step: nil) }
     }
 
     /// The state properties of the new state `index`: by native code when
@@ -512,11 +517,7 @@ public final class ExplicitSearch {
         pending.withUnsafeBufferPointer { buf in
             for n in 0..<(buf.count / words) {
                 let (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: index)
-                graph?.edge(to: next)
-                if inserted {
-                    let sf = checkNew(next, ws, limit: &stateLimit)
-                    if !sf.isEmpty { record(sf, state: next, step: nil) }
-                }
+                reached(next, new: inserted, ws, limit: &stateLimit)
             }
         }
         pending.removeAll(keepingCapacity: true)
@@ -645,11 +646,7 @@ public final class ExplicitSearch {
                             if n + 4 < count { store.prefetch(buf.baseAddress! + (n + 4) * words) }
                             (next, inserted) = store.insert(buf.baseAddress! + n * words, parent: base + Int(offset))
                         }
-                        graph?.edge(to: next)
-                        if inserted {
-                            let found = checkNew(next, ws, limit: &stateLimit)
-                            if !found.isEmpty { record(found, state: next, step: nil) }
-                        }
+                        reached(next, new: inserted, ws, limit: &stateLimit)
                         n += 1
                     }
                     graph?.endState()

@@ -293,23 +293,31 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
 
     /// Keys of `bits` bits (1…64); `Slot` must hold `bits - min(10, bits)`
     /// bits plus one value.
+    /// `count` zeroed slots (huge pages for large tables: `pbcheck_table_alloc`).
+    private static func slots(_ count: Int) -> UnsafeMutablePointer<Slot> {
+        guard let raw = pbcheck_table_alloc(count * slotBytes) else {
+            fatalError("out of memory for \(count * slotBytes) bytes of the visited set")
+        }
+        return raw.bindMemory(to: Slot.self, capacity: count)
+    }
+
+    private static func free(_ slots: UnsafeMutablePointer<Slot>, _ count: Int) {
+        pbcheck_table_free(UnsafeMutableRawPointer(slots), count * slotBytes)
+    }
+
     init(bits: Int) {
         shardBits = min(10, bits)
         restBits = bits - shardBits
         restMask = restBits == 64 ? ~0 : (UInt64(1) << UInt64(restBits)) - 1
         let n = 1 << shardBits
         shards = .allocate(capacity: n)
-        for s in 0..<n {
-            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: 16)
-            slots.initialize(repeating: 0, count: 16)
-            (shards + s).initialize(to: Shard(slots: slots, size: 16, count: 0))
-        }
+        for s in 0..<n { (shards + s).initialize(to: Shard(slots: KeySet.slots(16), size: 16, count: 0)) }
         bytes = n * (16 * KeySet.slotBytes + MemoryLayout<Shard>.stride)
         growthBytes = 24 * KeySet.slotBytes
     }
 
     deinit {
-        for s in 0..<(1 << shardBits) { shards[s].slots.deallocate() }
+        for s in 0..<(1 << shardBits) { KeySet.free(shards[s].slots, shards[s].size) }
         shards.deallocate()
     }
 
@@ -326,10 +334,8 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
     /// Forgets every key, giving their memory back.
     func removeAll() {
         for s in 0..<shardCount {
-            shards[s].slots.deallocate()
-            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: 16)
-            slots.initialize(repeating: 0, count: 16)
-            shards[s] = Shard(slots: slots, size: 16, count: 0)
+            KeySet.free(shards[s].slots, shards[s].size)
+            shards[s] = Shard(slots: KeySet.slots(16), size: 16, count: 0)
         }
         bytes = shardCount * (16 * KeySet.slotBytes + MemoryLayout<Shard>.stride)
         count = 0
@@ -396,8 +402,7 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
     private func grow(_ shard: UnsafeMutablePointer<Shard>, _ t: inout Tally) {
         let old = shard.pointee
         let size = old.size + old.size / 2
-        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
-        slots.initialize(repeating: 0, count: size)
+        let slots = KeySet.slots(size)
         for i in 0..<old.size where old.slots[i] != 0 {
             let stored = old.slots[i]
             var slot = home(UInt64(stored) &- 1, size)
@@ -407,7 +412,7 @@ final class KeySet<Slot: FixedWidthInteger & UnsignedInteger> {
             }
             slots[slot] = stored
         }
-        old.slots.deallocate()
+        KeySet.free(old.slots, old.size)
         shard.pointee = Shard(slots: slots, size: size, count: old.count)
         t.bytes += (size - old.size) * KeySet.slotBytes
         t.growthBytes = max(t.growthBytes, (size + size / 2) * KeySet.slotBytes)

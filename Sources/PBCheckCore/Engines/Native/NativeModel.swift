@@ -98,9 +98,12 @@ final class NativeModel: @unchecked Sendable {
         let library = dir.appendingPathComponent("\(key).so").path
         if FileManager.default.fileExists(atPath: library),
            let model = NativeModel(library: library, source: source, system: system) {
+            // Used now: the last to go when the cache is pruned.
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: library)
             return model
         }
         removeStaleTemporaries(in: dir)
+        pruneCache(in: dir, keeping: cacheLimit - 1)
         let src = dir.appendingPathComponent("\(key).c")
         let temp = dir.appendingPathComponent(".tmp-\(UUID().uuidString)")
         let log = temp.appendingPathExtension("log")
@@ -193,6 +196,27 @@ final class NativeModel: @unchecked Sendable {
     }
 
     /// Temporaries of compiles killed an hour ago or more.
+    /// Compiled models the cache keeps (a few kilobytes each), the most
+    /// recently used.
+    static let cacheLimit = 256
+
+    /// Removes all but the `keeping` most recently used libraries of the
+    /// cache, with their sources. (A library another process has loaded
+    /// stays mapped there: removing a file unlinks only its name.)
+    static func pruneCache(in dir: URL, keeping: Int) {
+        let files = FileManager.default
+        let libraries = ((try? files.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".so") && !$0.hasPrefix(".") }
+        guard libraries.count > keeping else { return }
+        let used = libraries.map { name -> (name: String, modified: Date) in
+            let modified = (try? files.attributesOfItem(atPath: dir.appendingPathComponent(name).path))?[.modificationDate] as? Date
+            return (name, modified ?? .distantPast)
+        }.sorted { ($0.modified, $0.name) > ($1.modified, $1.name) }
+        for old in used.dropFirst(max(0, keeping)) {
+            try? files.removeItem(at: dir.appendingPathComponent(old.name))
+            try? files.removeItem(at: dir.appendingPathComponent(String(old.name.dropLast(3)) + ".c"))
+        }
+    }
+
     private static func removeStaleTemporaries(in dir: URL) {
         let files = FileManager.default
         let hourAgo = Date().addingTimeInterval(-3600)
