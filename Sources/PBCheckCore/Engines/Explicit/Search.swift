@@ -111,7 +111,8 @@ public final class ExplicitSearch {
     var expanded = 0
     let started = Date()
     var lastProgress = Date.distantPast
-    /// Successors of the state being expanded, packed back to back.
+    /// Successors of the state (or the native batch of states) being
+    /// expanded, packed back to back.
     var pending: [UInt64] = []
     /// Every state's successors, kept only to decide `progress`.
     var graph: ProgressGraph?
@@ -235,9 +236,7 @@ public final class ExplicitSearch {
             if counter & 1023 == 0, let reason = stopReason() { incomplete = .amongInitialStates(reason); return false }
             let (index, inserted) = store.insert(initial, parent: nil)
             guard inserted else { return true }
-            reachedControls[Int(system.layout.get(0, in: store.state(index)))] = true
-            system.layout.unpack(store.state(index), into: ws.post.vars)
-            record(system.checkState(ws.post, limit: &limit), state: index, step: nil)
+            record(checkNew(index, ws, limit: &limit), state: index, step: nil)
             return true
         }
         if incomplete != nil { return outcome() }
@@ -470,8 +469,9 @@ public final class ExplicitSearch {
         if !found.isEmpty { record(found, state: next, step: nil) }
     }
 
-    /// The state properties of the new state `index`: by native code when
-    /// it is sure they hold, else by the kernel's `checkState`.
+    /// The state properties of the new state `index` (initial or reached):
+    /// by native code when it is sure they hold, else by the kernel's
+    /// `checkState`. Marks its control state reached.
     private func checkNew(_ index: Int, _ ws: Workspace, limit: inout EvalError?) -> [Finding] {
         let state = store.state(index)
         reachedControls[Int(system.layout.get(0, in: state))] = true

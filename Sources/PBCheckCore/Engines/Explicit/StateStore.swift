@@ -154,12 +154,13 @@ final class StateStore {
 
     /// `insert` with the state's `probe` already computed.
     @inline(__always) func insert(_ p: UnsafePointer<UInt64>, probe k: UInt64, parent: Int?) -> (index: Int, inserted: Bool) {
+        let parentWord = parent.map { UInt32($0) } ?? StateStore.noParent
         if keys32 != nil || keys64 != nil {
             if let s = keys32 { guard s.insert(k) else { return (-1, false) } }
             else if let s = keys64 { guard s.insert(k) else { return (-1, false) } }
             if disk != nil {
                 candidates.append(contentsOf: UnsafeBufferPointer(start: p, count: words))
-                candidateParents.append(parent.map { UInt32($0) } ?? StateStore.noParent)
+                candidateParents.append(parentWord)
                 candidateKeys.append(k)
                 return (-1, false)
             }
@@ -167,9 +168,7 @@ final class StateStore {
             if let i = index.find(k, { equal($0, p) }) { return (i, false) }
             index.add(k, count) { StateStore.hash(log.state($0), words) }
         }
-        let i = log.count
-        log.append(p, parent: parent.map { UInt32($0) } ?? StateStore.noParent)
-        return (i, true)
+        return (add(p, parentWord: parentWord), true)
     }
 
     /// Whether threads may decide states at once (`claim`): keys in
@@ -200,8 +199,10 @@ final class StateStore {
     }
 
     /// Puts a state `claim` found new in the log: its number.
-    @inline(__always) func add(_ p: UnsafePointer<UInt64>, parent: Int) -> Int {
-        log.append(p, parent: UInt32(parent))
+    @inline(__always) func add(_ p: UnsafePointer<UInt64>, parent: Int) -> Int { add(p, parentWord: UInt32(parent)) }
+
+    @inline(__always) private func add(_ p: UnsafePointer<UInt64>, parentWord: UInt32) -> Int {
+        log.append(p, parent: parentWord)
         return log.count - 1
     }
 
