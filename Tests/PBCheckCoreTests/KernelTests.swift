@@ -215,4 +215,26 @@ import Testing
         let text = try Self.encoded(o)
         #expect(try Self.encoded(try JSONDecoder().decode(CheckOutcome.self, from: Data(text.utf8))) == text)
     }
+
+    /// The fired-edge set reads back the same pairs, in the same order,
+    /// whether it keeps a flag per pair or a set of pairs, and a union
+    /// counts a pair once.
+    @Test func edgeSetDenseAndSparseAgree() {
+        var dense = EdgeSet(states: 5, transitions: 7)
+        var sparse = EdgeSet(states: EdgeSet.denseLimit, transitions: 7)
+        var other = EdgeSet(states: 5, transitions: 7)
+        for (s, t) in [(4, 6), (0, 2), (4, 6), (2, 0), (0, 1)] {
+            dense.insert(from: s, transition: t)
+            sparse.insert(from: s, transition: t)
+        }
+        other.insert(from: 2, transition: 0)
+        other.insert(from: 3, transition: 3)
+        dense.formUnion(other)
+        sparse.formUnion(other)
+        let expected = [(0, 1), (0, 2), (2, 0), (3, 3), (4, 6)]
+        #expect(dense.edges.map { [$0.from, $0.transition] } == expected.map { [$0.0, $0.1] })
+        #expect(sparse.edges.map { [$0.from, $0.transition] } == expected.map { [$0.0, $0.1] })
+        #expect(dense.transitions == [true, true, true, true, false, false, true])
+        #expect(sparse.transitions == dense.transitions)
+    }
 }

@@ -19,12 +19,16 @@ extension Coverage {
 }
 
 /// Which transition fired from which control state: one flag per pair,
-/// or a set of pairs when a table of every pair would be large.
+/// or a set of pairs when a table of every pair would be large. The pairs
+/// set so far are also kept in a list, so reading the set back costs what
+/// fired, not states × transitions.
 struct EdgeSet: Sendable {
     let transitionCount: Int
     /// One flag per pair; empty when `sparse` holds the pairs instead.
     private var flags: [Bool]
     private var sparse: Set<Int> = []
+    /// The dense table's set pairs, in the order they were set.
+    private var setPairs: [Int] = []
     private let isDense: Bool
     static let denseLimit = 1 << 22
 
@@ -40,15 +44,19 @@ struct EdgeSet: Sendable {
 
     @inline(__always)
     private mutating func insert(_ pair: Int) {
-        if isDense { flags[pair] = true } else { sparse.insert(pair) }
+        if isDense {
+            if !flags[pair] { flags[pair] = true; setPairs.append(pair) }
+        } else {
+            sparse.insert(pair)
+        }
     }
 
     mutating func formUnion(_ other: EdgeSet) {
-        for pair in other.pairs { insert(pair) }
+        for pair in other.isDense ? other.setPairs : Array(other.sparse) { insert(pair) }
     }
 
     /// The pairs' indices, ascending.
-    private var pairs: [Int] { isDense ? flags.indices.filter { flags[$0] } : sparse.sorted() }
+    private var pairs: [Int] { isDense ? setPairs.sorted() : sparse.sorted() }
 
     /// Per transition: fired from some state.
     var transitions: [Bool] {
