@@ -8,7 +8,7 @@ struct PBCheck: ParsableCommand {
         commandName: "pbcheck",
         abstract: "Model checker and property-based tester for state machine playbooks.",
         version: PBCheckVersion.current,
-        subcommands: [VerifyCommand.self, WalkCommand.self, TestCommand.self, ValidateCommand.self, ReplayCommand.self, ExploreCommand.self, GraphCommand.self, ScenarioCommand.self]
+        subcommands: [VerifyCommand.self, WalkCommand.self, TestCommand.self, ValidateCommand.self, ReplayCommand.self, ExploreCommand.self, GraphCommand.self, ScenarioCommand.self, MutateCommand.self]
     )
 
     /// Command-line mistakes exit 2 (SPEC §5.4), not ArgumentParser's 64.

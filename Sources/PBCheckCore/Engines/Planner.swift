@@ -6,6 +6,11 @@ public struct CheckRequest: Sendable {
     public var explicit = ExplicitOptions()
     public var symbolic = SymbolicOptions()
     public var walk = WalkOptions()
+    /// Whether the plan ends with the proof obligations (they settle no
+    /// violation, so a mutant's check leaves them out).
+    public var obligations = true
+    /// Whether the coverage's gaps are explained (`ReachabilityExplainer`).
+    public var explainCoverage = true
     public init() {}
 }
 
@@ -69,7 +74,8 @@ public enum Planner {
     ///   what it left when it stopped at `--max-states`.
     /// - `auto`, unbounded integers: a budgeted explicit search, then the
     ///   symbolic engine if the search did not finish.
-    /// Every engine but the walks is followed by the obligations; every plan
+    /// Every engine but the walks is followed by the obligations (unless the
+    /// request leaves them out); every plan
     /// ends with the scenarios.
     public static func plan(_ model: TypedModel, _ request: CheckRequest) -> [Stage] {
         let engines: [Stage]
@@ -86,7 +92,7 @@ public enum Planner {
             engines = [Stage(.engine(.explicit), probe: true, reason: .unboundedIntegers),
                        Stage(.engine(.symbolic), when: .ifUnfinished, reason: .unboundedIntegers)]
         }
-        return engines + [Stage(.obligations), Stage(.scenarios)]
+        return engines + (request.obligations ? [Stage(.obligations)] : []) + [Stage(.scenarios)]
     }
 
     /// Whether every declared domain is finite (the explicit search is

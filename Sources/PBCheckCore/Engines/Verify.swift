@@ -95,8 +95,17 @@ public enum Verifier {
         let started = request.common.clockStart ?? Date()
         request.common.clockStart = started
         let budget = Budget(timeout: request.common.timeout, stop: stop, from: started)
-        let stages = Planner.plan(model, request)
         let system = TransitionSystem(model: model, deadlock: request.common.deadlock, progress: request.common.progress, budget: budget)
+        return run(system: system, request: request, progress: progress, stop: stop)
+    }
+
+    /// `run` on a model already compiled (with the request's `deadlock`
+    /// and `progress`, and its clock already started).
+    static func run(system: TransitionSystem, request: CheckRequest, progress: SearchProgress? = nil, stop: StopFlag? = nil) -> CheckOutcome {
+        let model = system.model
+        let started = request.common.clockStart ?? Date()
+        let budget = Budget(timeout: request.common.timeout, stop: stop, from: started)
+        let stages = Planner.plan(model, request)
         if let reason = system.stoppedWhileBuilding {
             let first = stages.lazy.compactMap { if case .engine(let k) = $0.kind { return k } else { return nil } }.first ?? .explicit
             var outcome = undecided(system, engine: first, reason: reason)
@@ -126,7 +135,7 @@ public enum Verifier {
             }
         }
         guard var result = outcome else { return undecided(system, engine: .explicit, reason: .unsupported("no engine ran")) }
-        result.coverage.why = ReachabilityExplainer.settle(result, model: model)
+        if request.explainCoverage { result.coverage.why = ReachabilityExplainer.settle(result, model: model) }
         result.engineNote = note(ran, model, request)
         result.stats.seconds = Date().timeIntervalSince(started)
         return result
@@ -153,8 +162,7 @@ public enum Verifier {
         case .always: return true
         case .afterStateLimit: return outcome.stateLimitReached
         case .ifUnfinished:
-            let stoppedAtViolation = request.common.stopOnFirst
-                && outcome.properties.contains { $0.verdict == .violated && $0.property.severity != .warning }
+            let stoppedAtViolation = outcome.properties.contains { $0.verdict == .violated && request.common.stops(at: $0.property) }
             return !outcome.complete && !stoppedAtViolation
         }
     }

@@ -36,6 +36,9 @@ public struct LoadedSpec: Sendable {
     public var scenarios: [ScenarioDecl] = []
     public var scriptedRuns: [ScriptedRun] = []
     public var pathAssertions: PathAssertions?
+    /// probar's `falsification.mutations`: hand-written mutations, which
+    /// `verify` skips and `mutate` interprets where it can.
+    public var falsification: [FalsificationEntry] = []
     /// probar sections, actions and assertions that pbcheck reads but does
     /// not model, in file order; each message ends "skipped (outside the
     /// model)" and is reported by the scenario runner.
@@ -198,4 +201,14 @@ public struct PathAssertions: Sendable {
     public var mustVisit: [Located<String>] = []
     public var mustNotVisit: [Located<String>] = []
     public var endsAt: Located<String>?
+}
+
+/// One entry of probar's `falsification.mutations`, as written.
+public struct FalsificationEntry: Sendable {
+    public var id: String
+    public var description: String?
+    /// The mutation in words (`remove transition 'trip'`, `M5 trip`).
+    public var mutate: String
+    public var expectedFailure: String?
+    public var loc: SourceLoc
 }

@@ -289,11 +289,30 @@ struct Reader {
         if let scenarios = top["scenarios"] { readScenarios(scenarios.value, into: &spec) }
         if let playbook = top["playbook"] { readPlaybook(playbook.value, into: &spec) }
         if let assertions = top["assertions"] { readAssertions(assertions.value, into: &spec) }
+        if let falsification = top["falsification"] { spec.falsification = readFalsification(falsification.value) }
         for (section, what) in Reader.unmodeledSections {
             if let entry = top[section] { skip("\(section): \(what)", entry.key.loc, into: &spec) }
         }
         spec.skipped.sort { $0.loc < $1.loc }
         return spec
+    }
+
+    /// probar's `falsification.mutations`, read leniently: `verify` does not
+    /// model them, so an entry it cannot read is left out here and `mutate`
+    /// reports the section's shape, never an error that stops `verify`.
+    func readFalsification(_ node: YNode) -> [FalsificationEntry] {
+        guard case .mapping(let pairs) = node.value,
+              let list = pairs.first(where: { $0.key.scalar == "mutations" })?.value,
+              case .sequence(let items) = list.value else { return [] }
+        return items.enumerated().map { i, item in
+            var fields: [String: String] = [:]
+            if case .mapping(let kv) = item.value {
+                for (k, v) in kv { if let key = k.scalar, let text = v.scalar, !v.isNull { fields[key] = text } }
+            }
+            return FalsificationEntry(id: fields["id"] ?? "mutations[\(i)]", description: fields["description"],
+                                      mutate: fields["mutate"] ?? item.scalar ?? "", expectedFailure: fields["expected_failure"],
+                                      loc: item.loc)
+        }
     }
 
     /// Records a probar section pbcheck reads but does not model; the

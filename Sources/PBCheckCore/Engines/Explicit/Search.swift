@@ -210,7 +210,7 @@ public final class ExplicitSearch {
     }
 
     var shouldStopOnFirst: Bool {
-        options.common.stopOnFirst && found.keys.contains { system.properties[$0].severity != .warning }
+        found.keys.contains { options.common.stops(at: system.properties[$0]) }
     }
 
     /// Runs the search to the end or to a limit.

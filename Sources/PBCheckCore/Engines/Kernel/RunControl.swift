@@ -30,6 +30,10 @@ public struct CheckOptions: Sendable, Equatable {
     /// Check progress where the machine has a final state (`--no-progress`).
     public var progress = true
     public var stopOnFirst = false
+    /// A mutant's check (`pbcheck mutate`): the properties the original
+    /// playbook violates. A violation of any other property, whatever its
+    /// severity, ends the run, since one new violation kills the mutant.
+    public var knownViolations: Set<PropertyID>?
     /// Seconds for the whole run.
     public var timeout: Double?
     /// When `timeout` started counting (the run's start: loading the spec
@@ -46,6 +50,14 @@ public struct CheckOptions: Sendable, Equatable {
     /// an `any` value alone does not make a step different.
     public var counterexamples = 1
     public init() {}
+
+    /// Whether a violation of `property` ends the run: with
+    /// `--stop-on-first` one that is not a warning; in a mutant's check one
+    /// the original does not have.
+    public func stops(at property: Property) -> Bool {
+        if let known = knownViolations { return !known.contains(property.id) }
+        return stopOnFirst && property.severity != .warning
+    }
 
     /// Threads started: `jobs`, but never more than the machine's cores
     /// (each thread holds a Z3 context; more threads than cores only add

@@ -209,9 +209,9 @@ public final class SymbolicEngine {
             check(.step, d)
             lookFurther(.step, d)
             coverTransitions(d)
-            if options.stopOnFirst && checks.indices.contains(where: { c in
+            if checks.indices.contains(where: { c in
                 guard case .violated = state[c] else { return false }
-                return system.properties[checks[c].property].severity != .warning
+                return options.common.stops(at: system.properties[checks[c].property])
             }) {
                 stopReason = .stopOnFirst
                 break

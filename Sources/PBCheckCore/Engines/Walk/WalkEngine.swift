@@ -65,7 +65,7 @@ public enum WalkEngine {
             w.budget = budget
         }
         let propertyCount = system.properties.count
-        let severe = system.properties.map { $0.severity != .warning }
+        let stops = system.properties.map { options.common.stops(at: $0) }
         let wantedCount = max(1, options.common.counterexamples)
         // Hits kept per property (per thread, then in all).
         let candidates = wantedCount == 1 ? 1 : wantedCount * candidatesPerCounterexample
@@ -106,7 +106,7 @@ public enum WalkEngine {
                         let now = Date().timeIntervalSince(started)
                         shared.lock.withLock {
                             shared.firstFailure = min(shared.firstFailure ?? now, now)
-                            if options.stopOnFirst && run.findings.contains(where: { severe[$0.property] }) {
+                            if run.findings.contains(where: { stops[$0.property] }) {
                                 shared.stopped = shared.stopped ?? .stopOnFirst
                             }
                         }
