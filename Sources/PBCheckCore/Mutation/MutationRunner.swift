@@ -227,9 +227,14 @@ struct MutantCheck: Sendable {
 
     func run(_ mutant: Mutant) -> MutantResult {
         let started = Date()
+        var r = check(mutant)
+        r.seconds = Date().timeIntervalSince(started)
+        return r
+    }
+
+    private func check(_ mutant: Mutant) -> MutantResult {
         var r = MutantResult(index: mutant.index, mutationClass: mutant.mutationClass, status: .unknown,
                              description: mutant.description, line: mutant.line)
-        defer { r.seconds = Date().timeIntervalSince(started) }
         if let reason = budget.exhausted {
             r.detail = "not checked: \(reason)"
             return r
