@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release/pbcheck
 DEBUG_BIN = .build/debug/pbcheck
 
-.PHONY: all build release run test deps test-deps cli-test report-test explore-test robustness fuzz clean golden bench bench-quick bench-billion bench-tools bench-walk bench-walk-quick bench-cache
+.PHONY: all build release run test deps test-deps cli-test report-test explore-test robustness fuzz clean golden bench bench-quick bench-billion bench-tools bench-walk bench-walk-quick bench-cache bench-mutate
 
 all: build
 
@@ -107,6 +107,7 @@ bench: release bench-tools
 	PBCHECK=$(BENCH_BIN) python3 bench/run.py $(BENCH_ARGS)
 	$(MAKE) bench-walk WALK_ARGS="$(WALK_ARGS)"
 	$(MAKE) bench-cache
+	$(MAKE) bench-mutate
 
 bench-tools:
 	@if ! command -v spin >/dev/null 2>&1 || ! command -v rumur >/dev/null 2>&1 \
@@ -127,6 +128,11 @@ bench-billion: release bench-tools
 # its own (SPEC §5.3), written to bench/cache-results.md.
 bench-cache: release
 	PBCHECK=$(BENCH_BIN) python3 bench/cache.py
+
+# `pbcheck mutate` on every playbook in specs/, written to
+# bench/mutate-results.md.
+bench-mutate: release
+	PBCHECK=$(BENCH_BIN) python3 bench/mutate.py
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick WALK_ARGS=--quick

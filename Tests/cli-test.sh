@@ -296,5 +296,35 @@ check "graph never overwrites the playbook" 0 $?
 rm -rf "$out"
 timeout 60 "$bin" graph specs/invalid/dangling-to-state.yaml >/dev/null 2>&1
 check "graph invalid spec" 2 $?
+# mutate (SPEC §9): exit 0 when the score meets --min-score, 1 below it,
+# 2 for a bad option or a playbook that does not load; reports written.
+wb=specs/mutation/weak-breaker.yaml
+timeout 120 "$bin" mutate "$wb" --min-score 75% >/dev/null 2>&1
+check "mutate meets --min-score 75%" 0 $?
+timeout 120 "$bin" mutate "$wb" --min-score 0.8 >/dev/null 2>&1
+check "mutate below --min-score 0.8" 1 $?
+for bad in "--classes M9" "--max-mutants 0" "--min-score 1.5" "--min-score lots" "--jobs 0"; do
+    # shellcheck disable=SC2086
+    timeout 30 "$bin" mutate "$wb" $bad >/dev/null 2>&1
+    check "mutate $bad" 2 $?
+done
+timeout 30 "$bin" mutate specs/invalid/dangling-to-state.yaml >/dev/null 2>&1
+check "mutate an invalid spec" 2 $?
+timeout 120 "$bin" mutate "$wb" --format json --max-mutants 5 --seed 3 --classes m8,M7 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["checked"] == 5 and d["generated"] == 18 and set(d["classes"]) == {"M7", "M8"}
+assert sum(d["counts"][k] for k in ("killed", "survived", "equivalent", "stillborn", "unknown")) == 5
+for m in d["mutants"]:
+    assert m["class"] in ("M7", "M8") and m["status"] in ("killed", "survived", "equivalent", "stillborn", "unknown") and m["line"] > 0
+    assert (m["status"] == "killed") == ("killedBy" in m)
+assert [f["id"] for f in d["falsification"]] == ["no-reset", "swap-trip-reset", "flaky-network"]
+' >/dev/null 2>&1
+check "mutate --format json sample" 0 $?
+mdir=$(mktemp -d)
+timeout 120 "$bin" mutate "$wb" --report-dir "$mdir" >/dev/null 2>&1 && [ -s "$mdir/weak-breaker.mutation.json" ] \
+    && grep -q "^## Survivors" "$mdir/weak-breaker.mutation.md"
+check "mutate --report-dir writes NAME.mutation.json and .md" 0 $?
+rm -rf "$mdir"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

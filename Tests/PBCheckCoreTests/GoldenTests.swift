@@ -70,6 +70,23 @@ import Testing
         compare(text, golden: "specs/golden/\(name).verify.txt")
     }
 
+    /// The pinned result of `mutate` for every playbook in `specs/` and the
+    /// mutation corpus: the score table, every survivor, unknown and
+    /// stillborn mutant, and the playbook's own mutations, times left out.
+    @Test(arguments: files(in: "specs") + files(in: "specs/mutation"))
+    func mutateResultIsPinned(_ relative: String) throws {
+        let v = Pipeline.validate(path: repoPath(relative))
+        let model = try #require(v.model)
+        var options = MutationOptions()
+        options.jobs = 2
+        // Work limits only: the outcome must not depend on the machine's load.
+        options.request.explicit.autoExplicitSeconds = 1_000_000
+        let outcome = MutationRunner.run(spec: model.spec, model: model, options: options)
+        let name = (relative as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
+        let text = MutationReport(path: relative, outcome: outcome).text(timing: false)
+        compare(text, golden: "specs/golden/\(name).mutate.txt")
+    }
+
     @Test func corpusIsLargeEnough() {
         #expect(GoldenTests.invalid.count >= 20)
         #expect(GoldenTests.valid.count >= 6)

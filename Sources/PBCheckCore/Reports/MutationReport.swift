@@ -67,13 +67,14 @@ public struct MutationReport: Sendable {
         return text
     }
 
-    var summaryLine: String {
+    /// The last line; `timing` adds the run's seconds and the time per mutant.
+    func summaryLine(timing: Bool) -> String {
         let o = outcome
         let perMutant = o.results.isEmpty ? 0 : o.seconds / Double(o.results.count) * 1000
         return "score: \(MutationReport.percent(o.score)) (\(o.count(.killed)) killed, \(o.count(.survived)) survived"
             + (o.count(.unknown) > 0 ? ", \(o.count(.unknown)) unknown" : "")
-            + "; \(o.count(.equivalent)) equivalent and \(o.count(.stillborn)) stillborn not counted); "
-            + String(format: "%.2f s, %.1f ms per mutant", o.seconds, perMutant)
+            + "; \(o.count(.equivalent)) equivalent and \(o.count(.stillborn)) stillborn not counted)"
+            + (timing ? String(format: "; %.2f s, %.1f ms per mutant", o.seconds, perMutant) : "")
     }
 
     /// The score table's rows: class, title, each status's count, score.
@@ -87,7 +88,7 @@ public struct MutationReport: Sendable {
 
     // MARK: Text
 
-    public func text() -> String {
+    public func text(timing: Bool = true) -> String {
         var out = "\(path)\n"
         out += "mutation testing: \(sampleNote), each checked like verify until its first new violation; \(equivalenceNote)\n"
         if !outcome.originalViolations.isEmpty {
@@ -114,7 +115,7 @@ public struct MutationReport: Sendable {
         if !outcome.falsification.isEmpty {
             out += "\nfalsification.mutations (the playbook's own):\n" + outcome.falsification.map { "  \(falsificationLine($0))\n" }.joined()
         }
-        out += "\n\(summaryLine)\n"
+        out += "\n\(summaryLine(timing: timing))\n"
         return out
     }
 
