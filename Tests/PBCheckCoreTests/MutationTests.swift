@@ -151,4 +151,28 @@ import Testing
         #expect(o.generated == all.count)
         Self.addsUp(o)
     }
+
+    /// The two deciders agree: no mutant the check kills has the original's
+    /// labelled graph (an equivalent mutant has the original's verdicts).
+    /// Every mutant of every playbook in the corpora, a seeded sample of
+    /// the larger ones; the checks also run when the graph says equivalent.
+    @Test(arguments: GoldenTests.files(in: "specs") + GoldenTests.files(in: "specs/buggy") + GoldenTests.files(in: "specs/mutation"))
+    func noKilledMutantHasTheOriginalsGraph(_ relative: String) throws {
+        let model = try #require(Pipeline.validate(path: repoPath(relative)).model)
+        var options = MutationOptions()
+        options.request.explicit.autoExplicitSeconds = 1_000_000
+        let check = MutationRunner.prepare(spec: model.spec, model: model, options: options)
+        let all = MutantGenerator.mutants(of: model.spec)
+        // A sample, and every negated guard (where an observation's guard
+        // flips, the states and steps may stay and the snapshots not).
+        let sampled = Set(MutationRunner.sample(all, max: 40, seed: 11).map(\.index))
+        let mutants = all.filter { sampled.contains($0.index) || $0.mutationClass == .m5 }
+        for m in mutants {
+            guard case .success(let system) = check.build(m) else { continue }
+            let same = check.equivalence(m, system) == .same
+            let status = check.run(m).status
+            #expect(!(same && status == .killed), "\(relative): \(m.description) is killed but has the original's graph")
+            #expect(same == (status == .equivalent), "\(relative): \(m.description)")
+        }
+    }
 }

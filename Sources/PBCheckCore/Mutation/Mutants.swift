@@ -32,6 +32,11 @@ public struct Mutant: Sendable {
     /// The states and transitions it names, to match a hand-written
     /// mutation (`falsification.mutations`) to it.
     public var subjects: [String]
+    /// The transition whose guard or effect expression it changes (M5–M8).
+    /// Where that transition's step reads observations, which snapshots
+    /// enable it is part of its behaviour, and the labelled graph does not
+    /// hold it: equivalence is then not decided.
+    public var expressionOf: String?
     /// Position in the full list of the playbook's mutants (stable for a
     /// playbook: the same seed samples the same ones).
     public var index = 0
@@ -158,7 +163,7 @@ public enum MutantGenerator {
             guard let g = t.guardExpr, let e = g.expr else { return nil }
             let text = g.text.text.trimmingCharacters(in: .whitespacesAndNewlines)
             return Mutant(mutationClass: .m5, description: "guard of '\(t.id.value)' (line \(g.loc.line)): \(text) → !(\(text))",
-                          line: g.loc.line, subjects: [t.id.value]) { s in
+                          line: g.loc.line, subjects: [t.id.value], expressionOf: t.id.value) { s in
                 s.transitions[i].guardExpr?.expr = Expr(.unary(.not, e), e.span)
             }
         }
@@ -184,7 +189,7 @@ public enum MutantGenerator {
                 let keptText = kept.map { source(g.text, $0) }.joined(separator: " && ")
                 out.append(Mutant(mutationClass: .m6,
                                   description: "guard of '\(t.id.value)' (line \(g.loc.line)): \(whole) → \(keptText)",
-                                  line: g.text.loc(parts[k].span.lowerBound).line, subjects: [t.id.value]) { s in
+                                  line: g.text.loc(parts[k].span.lowerBound).line, subjects: [t.id.value], expressionOf: t.id.value) { s in
                     s.transitions[i].guardExpr?.expr = joined
                 })
             }
@@ -198,7 +203,7 @@ public enum MutantGenerator {
             for (k, eff) in t.effects.enumerated() {
                 out.append(Mutant(mutationClass: .m7,
                                   description: "effect of '\(t.id.value)' (line \(eff.loc.line)): \(eff.text.text.trimmingCharacters(in: .whitespacesAndNewlines)) removed",
-                                  line: eff.loc.line, subjects: [t.id.value]) { s in
+                                  line: eff.loc.line, subjects: [t.id.value], expressionOf: t.id.value) { s in
                     s.transitions[i].effects.remove(at: k)
                 })
             }
@@ -214,7 +219,7 @@ public enum MutantGenerator {
                 for r in rewrites(e, g.text) {
                     out.append(Mutant(mutationClass: .m8,
                                       description: "guard of '\(t.id.value)' (line \(g.text.loc(r.span.lowerBound).line)): \(whole) → \(r.text)",
-                                      line: g.text.loc(r.span.lowerBound).line, subjects: [t.id.value]) { s in
+                                      line: g.text.loc(r.span.lowerBound).line, subjects: [t.id.value], expressionOf: t.id.value) { s in
                         s.transitions[i].guardExpr?.expr = r.expr
                     })
                 }
@@ -225,7 +230,7 @@ public enum MutantGenerator {
                 for r in rewrites(value, eff.text) {
                     out.append(Mutant(mutationClass: .m8,
                                       description: "effect of '\(t.id.value)' (line \(eff.text.loc(r.span.lowerBound).line)): \(whole) → \(r.text)",
-                                      line: eff.text.loc(r.span.lowerBound).line, subjects: [t.id.value]) { s in
+                                      line: eff.text.loc(r.span.lowerBound).line, subjects: [t.id.value], expressionOf: t.id.value) { s in
                         s.transitions[i].effects[k].value = r.expr
                     })
                 }

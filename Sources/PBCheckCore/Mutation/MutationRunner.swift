@@ -99,35 +99,12 @@ public enum MutationRunner {
     public static func run(spec: LoadedSpec, model: TypedModel, options: MutationOptions, stop: StopFlag? = nil,
                            progress: ((Int, Int) -> Void)? = nil) -> MutationOutcome {
         let started = Date()
-        var request = options.request
-        request.obligations = false
-        request.explainCoverage = false
-        request.common.jobs = 1
-        request.common.stopOnFirst = false
-        request.common.clockStart = started
-        let budget = Budget(timeout: request.common.timeout, stop: stop, from: started)
-
-        // The original: what it violates, and its graph.
-        let system = TransitionSystem(model: model, deadlock: request.common.deadlock, progress: request.common.progress, budget: budget)
-        let original = Verifier.run(system: system, request: request, stop: stop)
-        let known = Set(original.properties.filter { $0.verdict == .violated }.map(\.property.id))
-        let explored = LabelledGraph.explore(system, maxStates: options.graphStates, budget: budget,
-                                             queryTimeoutMilliseconds: request.common.queryTimeoutMilliseconds)
-        var graph: LabelledGraph?
-        var undecided: String?
-        switch explored {
-        case .complete(let g): graph = g
-        case .undecided(let why): undecided = "the original's reachable graph could not be explored: \(why)"
-        case .differs: undecided = "internal: the original differs from itself"
-        }
-
+        let check = prepare(spec: spec, model: model, options: options, started: started, stop: stop)
         let all = MutantGenerator.mutants(of: spec, classes: options.classes)
         let chosen = sample(all, max: options.maxMutants, seed: options.seed)
         var results = [MutantResult?](repeating: nil, count: chosen.count)
         let lock = NSLock()
         var next = 0, done = 0
-        let check = MutantCheck(spec: spec, original: model, graph: graph, equivalenceUndecided: undecided, known: known,
-                                request: request, graphStates: options.graphStates, budget: budget, stop: stop)
         let threads = max(1, min(options.jobs, chosen.count, ProcessInfo.processInfo.activeProcessorCount))
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             while true {
@@ -148,10 +125,36 @@ public enum MutationRunner {
         }
         return MutationOutcome(generated: all.count, results: results.compactMap { $0 },
                                falsification: interpret(spec.falsification, all, spec),
-                               originalViolations: known.sorted { $0.description < $1.description },
-                               equivalenceUndecided: undecided, originalStates: graph?.states.count,
+                               originalViolations: check.known.sorted { $0.description < $1.description },
+                               equivalenceUndecided: check.equivalenceUndecided, originalStates: check.graph?.states.count,
                                seconds: Date().timeIntervalSince(started), seed: options.seed,
                                classes: options.classes.sorted())
+    }
+
+    /// The original checked (what it violates) and its graph explored: what
+    /// every mutant's check compares with.
+    static func prepare(spec: LoadedSpec, model: TypedModel, options: MutationOptions, started: Date = Date(),
+                        stop: StopFlag? = nil) -> MutantCheck {
+        var request = options.request
+        request.obligations = false
+        request.explainCoverage = false
+        request.common.jobs = 1
+        request.common.stopOnFirst = false
+        request.common.clockStart = started
+        let budget = Budget(timeout: request.common.timeout, stop: stop, from: started)
+        let system = TransitionSystem(model: model, deadlock: request.common.deadlock, progress: request.common.progress, budget: budget)
+        let original = Verifier.run(system: system, request: request, stop: stop)
+        let known = Set(original.properties.filter { $0.verdict == .violated }.map(\.property.id))
+        var graph: LabelledGraph?
+        var undecided: String?
+        switch LabelledGraph.explore(system, maxStates: options.graphStates, budget: budget,
+                                     queryTimeoutMilliseconds: request.common.queryTimeoutMilliseconds) {
+        case .complete(let g): graph = g
+        case .undecided(let why): undecided = "the original's reachable graph could not be explored: \(why)"
+        case .differs: undecided = "internal: the original differs from itself"
+        }
+        return MutantCheck(spec: spec, original: model, graph: graph, equivalenceUndecided: undecided, known: known,
+                           request: request, graphStates: options.graphStates, budget: budget, stop: stop)
     }
 
     /// At most `max` of `mutants`, drawn with `seed` and kept in list order:
@@ -232,6 +235,42 @@ struct MutantCheck: Sendable {
         return r
     }
 
+    /// Whether some step of transition `id` reads observations (its guard,
+    /// effects or the contracts it must establish).
+    func readsObservations(_ system: TransitionSystem, transition id: String) -> Bool {
+        system.instances.contains { system.model.transitions[$0.transition].id == id && $0.needsSolver }
+    }
+
+    enum Equivalence: Equatable {
+        case same, differs
+        case undecided(String)
+    }
+
+    /// Whether the mutant's labelled reachable graph is the original's.
+    func equivalence(_ mutant: Mutant, _ system: TransitionSystem) -> Equivalence {
+        if let why = equivalenceUndecided { return .undecided(why) }
+        if let t = mutant.expressionOf, readsObservations(system, transition: t) {
+            return .undecided("the step of '\(t)' reads observations, and which of their values enable it is not in the graph")
+        }
+        guard let reference = graph, system.stoppedWhileBuilding == nil else { return .undecided("the mutant was not built in time") }
+        switch LabelledGraph.explore(system, reference: reference, in: NameMap(system: system, to: original), maxStates: graphStates,
+                                     budget: budget, queryTimeoutMilliseconds: request.common.queryTimeoutMilliseconds) {
+        case .complete(let g) where reference.sameAs(g): return .same
+        case .complete, .differs: return .differs
+        case .undecided(let reason): return .undecided(reason)
+        }
+    }
+
+    /// The mutant built and compiled, or the first error that stops it.
+    func build(_ mutant: Mutant) -> Result<TransitionSystem, Diagnostic> {
+        let built = ModelBuilder.build(mutant.mutated(spec))
+        guard let model = built.model else {
+            return .failure(built.diagnostics.sorted.first { $0.severity == .error }
+                ?? Diagnostic(.error, .internalError, "it does not build", at: nil, related: []))
+        }
+        return .success(TransitionSystem(model: model, deadlock: request.common.deadlock, progress: request.common.progress, budget: budget))
+    }
+
     private func check(_ mutant: Mutant) -> MutantResult {
         var r = MutantResult(index: mutant.index, mutationClass: mutant.mutationClass, status: .unknown,
                              description: mutant.description, line: mutant.line)
@@ -239,26 +278,16 @@ struct MutantCheck: Sendable {
             r.detail = "not checked: \(reason)"
             return r
         }
-        let built = ModelBuilder.build(mutant.mutated(spec))
-        guard let model = built.model else {
-            let first = built.diagnostics.sorted.first { $0.severity == .error }
+        let system: TransitionSystem
+        switch build(mutant) {
+        case .success(let s): system = s
+        case .failure(let d):
             r.status = .stillborn
-            r.detail = first.map { d in (d.location.map { "line \($0.line): " } ?? "") + d.message } ?? "it does not build"
+            r.detail = (d.location.map { "line \($0.line): " } ?? "") + d.message
             return r
         }
-        let system = TransitionSystem(model: model, deadlock: request.common.deadlock, progress: request.common.progress, budget: budget)
-        var why = equivalenceUndecided
-        if let reference = graph, system.stoppedWhileBuilding == nil {
-            let names = NameMap(system: system, to: original)
-            switch LabelledGraph.explore(system, reference: reference, in: names, maxStates: graphStates, budget: budget,
-                                         queryTimeoutMilliseconds: request.common.queryTimeoutMilliseconds) {
-            case .complete(let g) where reference.sameAs(g):
-                r.status = .equivalent
-                return r
-            case .complete, .differs: why = nil
-            case .undecided(let reason): why = "equivalence not decided: \(reason)"
-            }
-        }
+        // The check first: most mutants are killed early, and an
+        // equivalent one cannot be (its verdicts are the original's).
         var mutantRequest = request
         mutantRequest.common.knownViolations = known
         let outcome = Verifier.run(system: system, request: mutantRequest, stop: stop)
@@ -267,6 +296,14 @@ struct MutantCheck: Sendable {
             r.status = .killed
             r.killedBy = new
             return r
+        }
+        var why: String?
+        switch equivalence(mutant, system) {
+        case .same:
+            r.status = .equivalent
+            return r
+        case .differs: break
+        case .undecided(let reason): why = "equivalence not decided: \(reason)"
         }
         if let u = outcome.properties.first(where: { $0.verdict == .unknown }) {
             r.detail = "'\(u.property.id)' is unknown: \(u.detail ?? "undecided")"
