@@ -106,7 +106,8 @@ public enum MutationRunner {
         let lock = NSLock()
         var next = 0, done = 0
         let threads = max(1, min(options.jobs, chosen.count, ProcessInfo.processInfo.activeProcessorCount))
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        /// Takes mutants off the list until none is left.
+        func work() {
             while true {
                 let i: Int? = lock.withLock {
                     guard next < chosen.count else { return nil }
@@ -122,6 +123,9 @@ public enum MutationRunner {
                 }
                 progress?(finished, chosen.count)
             }
+        }
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            Z3Context.reusing(queryTimeoutMilliseconds: check.request.common.queryTimeoutMilliseconds, work)
         }
         return MutationOutcome(generated: all.count, results: results.compactMap { $0 },
                                falsification: interpret(spec.falsification, all, spec),

@@ -39,6 +39,11 @@ final class SnapshotOracle {
     private var made: (ctx: Z3Context, solver: Z3Solver)?
     private var z3: (ctx: Z3Context, solver: Z3Solver) {
         if let made { return made }
+        if let shared = Z3Context.reused {
+            shared.solver.deadline = budget.deadline
+            made = shared
+            return shared
+        }
         let ctx = Z3Context()
         let solver = ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)
         solver.deadline = budget.deadline

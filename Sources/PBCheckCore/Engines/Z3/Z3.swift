@@ -39,6 +39,34 @@ public final class Z3Context {
         Z3_inc_ref(raw, Z3_sort_to_ast(raw, boolSort))
     }
 
+    private static let reuseKey = "pbcheck.z3.reused"
+
+    /// The context and solver the current thread's snapshot oracles share
+    /// inside `reusing` (nil outside it).
+    static var reused: (ctx: Z3Context, solver: Z3Solver)? {
+        (Thread.current.threadDictionary[reuseKey] as? Box)?.pair
+    }
+
+    private final class Box {
+        let pair: (ctx: Z3Context, solver: Z3Solver)
+        init(_ pair: (ctx: Z3Context, solver: Z3Solver)) { self.pair = pair }
+    }
+
+    /// Runs `body` with one context and one solver shared by every snapshot
+    /// oracle the current thread makes in it (each query is pushed and
+    /// popped, so none sees another's). Setting up a Z3 solver costs more
+    /// than checking a small mutant, and `mutate` checks hundreds on each
+    /// thread. Z3 may then pick other witnesses than a fresh solver would,
+    /// so only checks whose verdicts matter, not their witnesses, run so.
+    static func reusing<T>(queryTimeoutMilliseconds: UInt32?, _ body: () -> T) -> T {
+        let dictionary = Thread.current.threadDictionary
+        if dictionary[reuseKey] != nil { return body() }
+        let ctx = Z3Context()
+        dictionary[reuseKey] = Box((ctx, ctx.solver(timeoutMilliseconds: queryTimeoutMilliseconds)))
+        defer { dictionary.removeObject(forKey: reuseKey) }
+        return body()
+    }
+
     deinit {
         Z3_dec_ref(raw, Z3_sort_to_ast(raw, intSort))
         Z3_dec_ref(raw, Z3_sort_to_ast(raw, boolSort))
