@@ -32,20 +32,7 @@ public struct Expr: Hashable, Sendable {
     public func sameTree(as other: Expr) -> Bool { stripped == other.stripped }
 
     /// This tree with every span zeroed.
-    public var stripped: Expr {
-        let k: Kind
-        switch kind {
-        case .int, .string, .bool, .state, .null, .undefined: k = kind
-        case .name(let n, let args, let called): k = .name(n, args: args.map(\.stripped), called: called)
-        case .unary(let op, let e): k = .unary(op, e.stripped)
-        case .binary(let op, let a, let b): k = .binary(op, a.stripped, b.stripped)
-        case .conditional(let c, let a, let b): k = .conditional(c.stripped, a.stripped, b.stripped)
-        case .aggregate(let agg, let v, let s, let body): k = .aggregate(agg, variable: v, set: s, body: body.stripped)
-        case .member(let e, let n): k = .member(e.stripped, n)
-        case .method(let e, let n, let args): k = .method(e.stripped, n, args: args.map(\.stripped))
-        }
-        return Expr(k, 0..<0)
-    }
+    public var stripped: Expr { Expr(withChildren(children.map(\.stripped)).kind, 0..<0) }
 
     /// The direct subexpressions, in source order.
     public var children: [Expr] {
@@ -113,4 +100,23 @@ enum Precedence {
     static let conditional = 1
     static let unary = 8
     static let postfix = 9
+}
+
+extension Expr {
+    /// This node with its direct subexpressions replaced (in `children` order).
+    /// (Mutants rebuild a tree one node changed; `stripped` zeroes spans.)
+    func withChildren(_ c: [Expr]) -> Expr {
+        let k: Kind
+        switch kind {
+        case .int, .string, .bool, .state, .null, .undefined: k = kind
+        case .name(let n, _, let called): k = .name(n, args: c, called: called)
+        case .unary(let op, _): k = .unary(op, c[0])
+        case .binary(let op, _, _): k = .binary(op, c[0], c[1])
+        case .conditional: k = .conditional(c[0], c[1], c[2])
+        case .aggregate(let agg, let v, let s, _): k = .aggregate(agg, variable: v, set: s, body: c[0])
+        case .member(_, let n): k = .member(c[0], n)
+        case .method(_, let n, _): k = .method(c[0], n, args: Array(c.dropFirst()))
+        }
+        return Expr(k, span)
+    }
 }

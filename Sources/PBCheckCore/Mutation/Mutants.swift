@@ -299,21 +299,3 @@ public enum MutantGenerator {
         return out
     }
 }
-
-extension Expr {
-    /// This node with its direct subexpressions replaced (in `children` order).
-    func withChildren(_ c: [Expr]) -> Expr {
-        let k: Kind
-        switch kind {
-        case .int, .string, .bool, .state, .null, .undefined: k = kind
-        case .name(let n, _, let called): k = .name(n, args: c, called: called)
-        case .unary(let op, _): k = .unary(op, c[0])
-        case .binary(let op, _, _): k = .binary(op, c[0], c[1])
-        case .conditional: k = .conditional(c[0], c[1], c[2])
-        case .aggregate(let agg, let v, let s, _): k = .aggregate(agg, variable: v, set: s, body: c[0])
-        case .member(_, let n): k = .member(c[0], n)
-        case .method(_, let n, _): k = .method(c[0], n, args: Array(c.dropFirst()))
-        }
-        return Expr(k, span)
-    }
-}

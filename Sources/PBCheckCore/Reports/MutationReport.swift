@@ -193,9 +193,9 @@ public struct MutationReport: Sendable {
             try c.encode(checked, forKey: .checked)
             // A score that cannot be made (no mutant counted) is null.
             if let s = score { try c.encode(s, forKey: .score) } else { try c.encodeNil(forKey: .score) }
-            var scoresBox = c.nestedContainer(keyedBy: AnyKey.self, forKey: .scores)
+            var scoresBox = c.nestedContainer(keyedBy: ITFValue.Key.self, forKey: .scores)
             for (k, v) in scores.sorted(by: { $0.key < $1.key }) {
-                if let v { try scoresBox.encode(v, forKey: AnyKey(k)) } else { try scoresBox.encodeNil(forKey: AnyKey(k)) }
+                if let v { try scoresBox.encode(v, forKey: ITFValue.Key(k)) } else { try scoresBox.encodeNil(forKey: ITFValue.Key(k)) }
             }
             try c.encode(counts, forKey: .counts)
             try c.encode(originalViolations, forKey: .originalViolations)
@@ -204,14 +204,6 @@ public struct MutationReport: Sendable {
             try c.encode(mutants, forKey: .mutants)
             try c.encode(falsification, forKey: .falsification)
         }
-    }
-
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 
     var document: Document {
