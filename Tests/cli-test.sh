@@ -308,6 +308,17 @@ for bad in "--classes M9" "--max-mutants 0" "--min-score 1.5" "--min-score lots"
     timeout 30 "$bin" mutate "$wb" $bad >/dev/null 2>&1
     check "mutate $bad" 2 $?
 done
+# A run cut short: the mutants left unchecked are unknown, and a minimum
+# they alone keep out of reach is inconclusive (3), not failed.
+out=$(timeout 60 "$bin" mutate specs/federation-gateway-model.yaml --timeout 0.3 --min-score 0.5 --format json 2>/dev/null)
+rc=$?
+echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["counts"]["unknown"] > 0 and any("not checked" in (m.get("detail") or "") for m in d["mutants"])
+' >/dev/null 2>&1
+check "mutate --timeout leaves unknown mutants" 0 $?
+check "mutate --timeout below --min-score only by unknown ones" 3 $rc
 timeout 30 "$bin" mutate specs/invalid/dangling-to-state.yaml >/dev/null 2>&1
 check "mutate an invalid spec" 2 $?
 timeout 120 "$bin" mutate "$wb" --format json --max-mutants 5 --seed 3 --classes m8,M7 2>/dev/null | python3 -c '

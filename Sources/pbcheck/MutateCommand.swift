@@ -12,7 +12,8 @@ struct MutateCommand: ParsableCommand {
             comparison) and checks each like verify until its first new violation. A mutant is killed when some property is violated or \
             some scenario fails that does not on the playbook; equivalent when its reachable states and steps are the playbook's; \
             stillborn when it does not build. Score: killed ÷ the mutants neither equivalent nor stillborn. Exit 0 when the score meets \
-            --min-score, 1 below it, 2 for a playbook that does not load.
+            --min-score, 1 below it, 3 when only mutants whose check could not finish (unknown, counted as not killed) keep it \
+            below, 2 for a playbook that does not load.
             """
     )
 
@@ -152,7 +153,13 @@ struct MutateCommand: ParsableCommand {
                     worst = worst.combined(with: .invalid)
                 }
             }
-            if let s = outcome.score, s < minimum { worst = worst.combined(with: .violated) }
+            if let s = outcome.score, s < minimum {
+                // Unknown mutants count as not killed: when killing them all
+                // would meet the minimum, the run is inconclusive, not below it.
+                let counted = outcome.results.count - outcome.count(.equivalent) - outcome.count(.stillborn)
+                let best = Double(outcome.count(.killed) + outcome.count(.unknown)) / Double(max(counted, 1))
+                worst = worst.combined(with: best >= minimum ? .inconclusive : .violated)
+            }
         }
         if format == .json && !reports.isEmpty { Terminal.write(MutationReport.json(reports) + "\n") }
         if worst != .ok { throw ExitCode(worst.rawValue) }
