@@ -23,13 +23,13 @@ struct MutateCommand: ParsableCommand {
     @Option(help: "Mutation classes, comma-separated (default: M1,M2,M3,M4,M5,M6,M7,M8).")
     var classes: String?
 
-    @Option(help: "Seed of the sample (--max-mutants) and of any random walks in the mutants' checks (default 0).")
+    @Option(help: "Seed of the sample (--max-mutants) and of any random walks in the mutants' checks.")
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: "Check at most this many mutants, a sample drawn with --seed (the same seed draws the same sample).")
     var maxMutants: Int?
 
-    @Option(parsing: .unconditional, help: "Exit 1 when the score is below this: a fraction (0.8) or a percentage (80%). Default 0.")
+    @Option(parsing: .unconditional, help: "Exit 1 when the score is below this: a fraction (0.8) or a percentage (80%).")
     var minScore: String = "0"
 
     @Option(parsing: .unconditional, help: "Mutants checked at once, 1 to 1024 (default: the machine's cores; never more threads than cores).")
