@@ -614,6 +614,12 @@ public final class ExplicitSearch {
         // are new, each for the shards it owns, in the order found: what
         // one thread would decide. (This is where the time goes: a lookup
         // is a cache miss.)
+        // A level of a million successors takes seconds to decide and
+        // merge: the clock is read before and every 4,096 successors.
+        if let reason = budget.exhausted {
+            aborted = reason
+            return lo
+        }
         let claimed = claimConcurrently(box.results)
         defer { claimed?.deallocate() }
         // Merge in state order: the numbering of the sequential search, and
@@ -637,6 +643,8 @@ public final class ExplicitSearch {
                         sf += 1
                     }
                     while n < count && r.parentOffset[n] == offset {
+                        if n & 4095 == 4095, aborted == nil, let reason = budget.exhausted { aborted = reason }
+                        if aborted != nil { break }
                         let next: Int, inserted: Bool
                         if let claimed {
                             inserted = claimed[claimedIndex]
@@ -658,6 +666,7 @@ public final class ExplicitSearch {
             }
             if let u = r.unknown, incomplete == nil { incomplete = .undecidedStep(u) }
             internalErrors += r.internalErrors
+            if aborted != nil { return lo }
         }
         if limit == nil { limit = stateLimit }
         return hi
