@@ -56,12 +56,31 @@ struct EdgeSet: Sendable {
     }
 
     /// The pairs' indices, ascending.
-    private var pairs: [Int] { isDense ? setPairs.sorted() : sparse.sorted() }
+    private var pairs: [Int] {
+        guard isDense else { return sparse.sorted() }
+        // Many pairs: reading the flags in order beats sorting them.
+        guard setPairs.count > flags.count / 64 else { return setPairs.sorted() }
+        var out: [Int] = []
+        out.reserveCapacity(setPairs.count)
+        flags.withUnsafeBufferPointer { f in
+            var i = 0
+            while i < f.count {
+                if f[i] { out.append(i) }
+                i += 1
+            }
+        }
+        return out
+    }
 
     /// Per transition: fired from some state.
     var transitions: [Bool] {
         var fired = Array(repeating: false, count: transitionCount)
-        for pair in pairs { fired[pair % transitionCount] = true }
+        // Any order will do: no sort of what may be millions of pairs.
+        if isDense {
+            for pair in setPairs { fired[pair % transitionCount] = true }
+        } else {
+            for pair in sparse { fired[pair % transitionCount] = true }
+        }
         return fired
     }
 
