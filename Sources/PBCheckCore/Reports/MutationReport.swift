@@ -77,6 +77,9 @@ public struct MutationReport: Sendable {
             + (timing ? String(format: "; %.2f s, %.1f ms per mutant", o.seconds, perMutant) : "")
     }
 
+    /// The score table's header.
+    static let header = ["class", "mutant"] + MutantResult.Status.allCases.map(\.rawValue) + ["score"]
+
     /// The score table's rows: class, title, each status's count, score.
     var rows: [[String]] {
         var rows = classesShown.map { c in
@@ -94,7 +97,7 @@ public struct MutationReport: Sendable {
         if !outcome.originalViolations.isEmpty {
             out += "the original already violates \(outcome.originalViolations.map(\.description).joined(separator: ", ")): those kill no mutant\n"
         }
-        let header = ["class", "mutant"] + MutantResult.Status.allCases.map(\.rawValue) + ["score"]
+        let header = MutationReport.header
         let table = [header] + rows
         let widths = header.indices.map { i in table.map { $0[i].count }.max() ?? 0 }
         out += "\n"
@@ -126,7 +129,7 @@ public struct MutationReport: Sendable {
         var out = "# Mutation testing: \(name)\n\n"
         out += "`\(path)`: \(sampleNote), each checked like `verify` until its first new violation; \(equivalenceNote).\n\n"
         out += "**Score: \(MutationReport.percent(outcome.score))** (killed ÷ mutants neither equivalent nor stillborn).\n\n"
-        let header = ["class", "mutant"] + MutantResult.Status.allCases.map(\.rawValue) + ["score"]
+        let header = MutationReport.header
         out += "| " + header.joined(separator: " | ") + " |\n"
         out += "|" + header.indices.map { $0 < 2 ? "---|" : "---:|" }.joined() + "\n"
         for row in rows { out += "| " + row.map(cell).joined(separator: " | ") + " |\n" }

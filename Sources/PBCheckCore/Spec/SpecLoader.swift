@@ -298,8 +298,9 @@ struct Reader {
     }
 
     /// probar's `falsification.mutations`, read leniently: `verify` does not
-    /// model them, so an entry it cannot read is left out here and `mutate`
-    /// reports the section's shape, never an error that stops `verify`.
+    /// model them, so nothing here is an error that stops it. Every entry
+    /// is kept whatever its shape (a missing field is empty, a missing id
+    /// is its position), so that `mutate` lists each one.
     func readFalsification(_ node: YNode) -> [FalsificationEntry] {
         guard case .mapping(let pairs) = node.value,
               let list = pairs.first(where: { $0.key.scalar == "mutations" })?.value,

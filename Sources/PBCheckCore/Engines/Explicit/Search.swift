@@ -605,8 +605,11 @@ public final class ExplicitSearch {
             box.limits[worker] = workerLimit
         }
         if limit == nil { limit = box.limits.compactMap { $0 }.first }
-        if let reason = box.stopped {
-            // The level was expanded only in part: its successors are not kept.
+        if let reason = box.stopped ?? budget.exhausted {
+            // The level was expanded only in part, or the clock ran out
+            // before its successors were decided (a million of them take
+            // seconds to decide and merge, so the merge reads the clock
+            // every 4,096 too): its successors are not kept.
             aborted = reason
             return lo
         }
@@ -614,12 +617,6 @@ public final class ExplicitSearch {
         // are new, each for the shards it owns, in the order found: what
         // one thread would decide. (This is where the time goes: a lookup
         // is a cache miss.)
-        // A level of a million successors takes seconds to decide and
-        // merge: the clock is read before and every 4,096 successors.
-        if let reason = budget.exhausted {
-            aborted = reason
-            return lo
-        }
         let claimed = claimConcurrently(box.results)
         defer { claimed?.deallocate() }
         // Merge in state order: the numbering of the sequential search, and

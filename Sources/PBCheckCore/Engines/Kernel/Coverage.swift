@@ -52,7 +52,12 @@ struct EdgeSet: Sendable {
     }
 
     mutating func formUnion(_ other: EdgeSet) {
-        for pair in other.isDense ? other.setPairs : Array(other.sparse) { insert(pair) }
+        other.forEachPair { insert($0) }
+    }
+
+    /// Calls `body` with every pair, in no particular order.
+    private func forEachPair(_ body: (Int) -> Void) {
+        if isDense { setPairs.forEach(body) } else { sparse.forEach(body) }
     }
 
     /// The pairs' indices, ascending.
@@ -76,11 +81,7 @@ struct EdgeSet: Sendable {
     var transitions: [Bool] {
         var fired = Array(repeating: false, count: transitionCount)
         // Any order will do: no sort of what may be millions of pairs.
-        if isDense {
-            for pair in setPairs { fired[pair % transitionCount] = true }
-        } else {
-            for pair in sparse { fired[pair % transitionCount] = true }
-        }
+        forEachPair { fired[$0 % transitionCount] = true }
         return fired
     }
 
